@@ -1,0 +1,149 @@
+"""Typed errors. Each carries a short message for the cashier and a detail for the log.
+
+`cashier_message` is what the window shows; `detail` goes to the log only (never secrets).
+`retryable` tells the caller whether the same operation may simply be tried again.
+"""
+from __future__ import annotations
+
+
+class KioskError(Exception):
+    """Base of every error the app raises on purpose."""
+
+    cashier_message = "Something went wrong."
+    retryable = False
+
+    def __init__(self, cashier_message: str | None = None, detail: str = "", *, retryable: bool | None = None):
+        if cashier_message is not None:
+            self.cashier_message = cashier_message
+        if retryable is not None:
+            self.retryable = retryable
+        self.detail = detail
+        super().__init__(self.cashier_message if not detail else f"{self.cashier_message} [{detail}]")
+
+    @property
+    def code(self) -> str:
+        """Stable machine name of the error (used in logs, journal and tests)."""
+        return type(self).__name__
+
+
+# --- bad input (caught before any request is built) -------------------------------------------
+class InvalidInput(KioskError):
+    cashier_message = "That input is not valid."
+
+
+class InvalidAmount(InvalidInput):
+    cashier_message = "That amount can't be charged."
+
+
+class InvalidCurrency(InvalidInput):
+    cashier_message = "That currency is not supported."
+
+
+class InvalidIdentifier(InvalidInput):
+    cashier_message = "That reader or payment id is not valid."
+
+
+class InvalidTransition(KioskError):
+    cashier_message = "That step is not possible right now."
+
+
+class CartLocked(KioskError):
+    cashier_message = "The cart is locked while a payment is in progress. Cancel the payment to change it."
+
+
+# --- configuration ----------------------------------------------------------------------------
+class ConfigurationError(KioskError):
+    cashier_message = "The app is not configured correctly."
+
+
+class KeyringUnavailable(ConfigurationError):
+    cashier_message = (
+        "No secure key storage (keyring) is available on this computer. "
+        "Set the key in the KIOSK_STRIPE_API_KEY / KIOSK_MP_ACCESS_TOKEN environment variable instead."
+    )
+
+
+# --- provider errors --------------------------------------------------------------------------
+class ProviderError(KioskError):
+    cashier_message = "The payment provider reported a problem."
+
+
+class AuthenticationFailed(ProviderError):
+    cashier_message = "The payment provider rejected the API key. Check the key in Settings."
+
+
+class PermissionDenied(ProviderError):
+    cashier_message = "This API key is not allowed to do that. Check the key's permissions in Settings."
+
+
+class ReaderNotFound(ProviderError):
+    cashier_message = "That card reader was not found. Pick another reader."
+
+
+class PaymentNotFound(ProviderError):
+    cashier_message = "The provider has no record of that payment."
+
+
+class ReaderOffline(ProviderError):
+    cashier_message = "The card reader is offline. Check its power and network, then try again."
+    retryable = True
+
+
+class ReaderBusy(ProviderError):
+    cashier_message = "The card reader is busy with another step. Wait a moment and try again."
+    retryable = True
+
+
+class ReaderTimeout(ProviderError):
+    """The reader did not acknowledge in time; it may still have received the command."""
+
+    cashier_message = "The card reader did not answer in time. Checking what it did…"
+    retryable = True
+
+
+class CardDeclined(ProviderError):
+    cashier_message = "The card was declined."
+
+    def __init__(self, cashier_message=None, detail="", *, decline_code: str | None = None, **kw):
+        self.decline_code = decline_code
+        super().__init__(cashier_message, detail, **kw)
+
+
+class RateLimited(ProviderError):
+    cashier_message = "The payment provider is busy. Retrying shortly…"
+    retryable = True
+
+    def __init__(self, cashier_message=None, detail="", *, retry_after: float | None = None, **kw):
+        self.retry_after = retry_after
+        super().__init__(cashier_message, detail, **kw)
+
+
+class ProviderUnavailable(ProviderError):
+    cashier_message = "The payment provider can't be reached right now. Check the internet connection."
+    retryable = True
+
+
+class MalformedResponse(ProviderError):
+    cashier_message = "The payment provider sent an answer the app could not read."
+    retryable = True
+
+
+class IdempotencyConflict(ProviderError):
+    cashier_message = "The provider refused a repeated request. The payment was not changed."
+
+
+class InvalidProviderState(ProviderError):
+    """The provider refused because the payment/reader is not in a state that allows it."""
+
+    cashier_message = "The payment is not in a state that allows that."
+
+
+class CannotCancelOnTerminal(ProviderError):
+    """Mercado Pago: the order already reached the terminal; only the device can cancel it."""
+
+    cashier_message = "The terminal already has this payment — cancel it on the terminal."
+
+
+# --- local storage ----------------------------------------------------------------------------
+class JournalError(KioskError):
+    cashier_message = "The payment journal can't be written. Payments are paused so nothing is lost."

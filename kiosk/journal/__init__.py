@@ -1,0 +1,1 @@
+"""Local SQLite journal of every payment attempt and provider call."""

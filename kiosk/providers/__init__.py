@@ -1,0 +1,1 @@
+"""Payment providers behind one protocol (see base.py). Nothing here imports Qt."""

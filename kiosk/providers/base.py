@@ -1,0 +1,123 @@
+"""The provider protocol every payment provider implements, and the value types it returns.
+
+All methods are *blocking* (the Stripe SDK's sync client, `requests`). The services layer runs them
+in a small bounded worker pool and awaits them, so the Qt thread never does I/O.
+
+Every mutating method takes an `idempotency_key`: one key per logical operation, reused on every
+retry of that operation (also after a restart, from the journal), so a retry can never create a
+second payment or a second refund.
+Every method raises only `kiosk.domain.errors.KioskError` subclasses.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol, Sequence, runtime_checkable
+
+from kiosk.domain.cart import Cart
+from kiosk.domain.money import Money
+from kiosk.domain.reader import Reader
+
+
+class PaymentStatus(str, Enum):
+    """Provider-neutral status of one payment (Stripe PaymentIntent / Mercado Pago order)."""
+
+    WAITING = "waiting"  # created / on the reader, no card yet (PI requires_payment_method; MP created, at_terminal)
+    PROCESSING = "processing"  # card presented, outcome pending
+    AUTHORISED = "authorised"  # held, capture later (PI requires_capture)
+    SUCCEEDED = "succeeded"  # money taken (PI succeeded; MP processed)
+    CANCELED = "canceled"  # nothing taken, or hold released
+    REFUNDED = "refunded"  # money taken then returned in full
+    FAILED = "failed"  # declined/failed and cannot proceed (MP failed/expired)
+    ACTION_REQUIRED = "action_required"  # MP: outcome unknown, check the terminal (final at MP)
+
+
+@dataclass(frozen=True)
+class PaymentInfo:
+    id: str
+    status: PaymentStatus
+    amount: Money
+    amount_capturable: int = 0
+    amount_received: int = 0
+    amount_refunded: int = 0
+    failure_code: str | None = None  # last decline code (PI last_payment_error) / MP status_detail
+    failure_message: str | None = None
+    raw_status: str = ""  # the provider's own status string, for the log
+    reference: str | None = None  # our attempt id as stored in the provider's metadata/external_reference
+    extra: dict = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class StartedPayment:
+    payment: PaymentInfo
+    reader: Reader  # the reader as returned by the hand-off call (action in_progress, usually)
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    """What the provider confirmed after a cancel request.
+
+    `reader_idle` is True only when the provider itself returned the reader with no action
+    (Stripe `action: null`) or the order with a cancelled status (Mercado Pago).
+    """
+
+    reader: Reader | None
+    reader_idle: bool
+    payment: PaymentInfo | None = None
+
+
+@dataclass(frozen=True)
+class RefundInfo:
+    id: str
+    payment_id: str
+    amount: Money
+    status: str  # pending / succeeded / failed / processing
+
+
+@runtime_checkable
+class Provider(Protocol):
+    name: str  # "stripe" / "mercadopago"
+    currency_hint: str | None  # the account's default currency if known
+
+    def list_readers(self) -> Sequence[Reader]: ...
+
+    def get_reader(self, reader_id: str) -> Reader: ...
+
+    def start_payment(
+        self, reader_id: str, amount: Money, *, reference: str, idempotency_key: str, capture_manual: bool = True
+    ) -> StartedPayment: ...
+
+    def cancel(self, reader_id: str, payment_id: str | None, *, idempotency_key: str) -> CancelResult: ...
+
+    def get_payment(self, payment_id: str) -> PaymentInfo: ...
+
+    def capture(self, payment_id: str, *, idempotency_key: str) -> PaymentInfo: ...
+
+    def void(self, payment_id: str, *, idempotency_key: str) -> PaymentInfo: ...
+
+    def refund(self, payment_id: str, *, idempotency_key: str, amount: Money | None = None) -> RefundInfo: ...
+
+    def show_cart(self, reader_id: str, cart: Cart, *, idempotency_key: str) -> Reader: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class SimulatedReaderControl(Protocol):
+    """Demo/test-only controls that play the customer, through the emulator's public test-helper endpoints."""
+
+    def present_card(self, reader_id: str, card_number: str = "4242424242424242") -> Reader: ...
+
+    def set_reader_online(self, reader_id: str, online: bool) -> Reader: ...
+
+
+# Test cards offered by the simulated-reader panel: (label, card number, expected result)
+DEMO_CARDS: tuple[tuple[str, str, str], ...] = (
+    ("Visa — approved", "4242424242424242", "approved"),
+    ("Declined — generic", "4000000000000002", "card_declined"),
+    ("Declined — insufficient funds", "4000000000009995", "insufficient_funds"),
+    ("Declined — lost card", "4000000000009987", "lost_card"),
+    ("Declined — stolen card", "4000000000009979", "stolen_card"),
+    ("Declined — expired card", "4000000000000069", "expired_card"),
+    ("Declined — processing error", "4000000000000119", "processing_error"),
+)

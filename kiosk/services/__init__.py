@@ -1,0 +1,1 @@
+"""Application layer: payment controller, poller, recovery. No widgets."""

@@ -1,0 +1,134 @@
+"""Fault injection for the emulator: random (seeded) and forced (deterministic, for tests).
+
+SPEC is a comma-separated list, documented in docs/emulator.md, e.g.
+    latency=50-300ms,error500=0.05,error429=0.05,drop=0.02,offline=0.01,tap_during_cancel=0.3
+Probabilities are per request (per matching request for the domain faults).
+"""
+from __future__ import annotations
+
+import random
+import re
+import threading
+from dataclasses import dataclass, field
+
+# Generic faults, applied by the server to any provider request:
+#   error500        500 before the endpoint runs (nothing changed)
+#   error500_after  the endpoint runs, then a 500 is returned instead of its answer
+#   error429        429 with Retry-After before the endpoint runs
+#   drop            connection closed before the endpoint runs
+#   drop_after      the endpoint runs, then the connection is closed without an answer
+# Domain faults, rolled by the provider backends where they make sense:
+#   offline             the reader addressed by the request drops offline
+#   tap_during_cancel   a card is tapped at the same instant as cancel_action / order cancel
+#   reader_timeout      Stripe terminal_reader_timeout after the command was applied (false negative)
+GENERIC = ("error500", "error500_after", "error429", "drop", "drop_after")
+DOMAIN = ("offline", "tap_during_cancel", "reader_timeout")
+KINDS = GENERIC + DOMAIN
+
+
+class FaultSpecError(ValueError):
+    pass
+
+
+@dataclass
+class Forced:
+    kind: str
+    path_contains: str
+    remaining: int
+
+
+@dataclass
+class FaultPlan:
+    seed: int = 0
+    latency_ms: tuple[int, int] = (0, 0)
+    rates: dict[str, float] = field(default_factory=dict)
+    injected: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self._rng = random.Random(self.seed)
+        self._forced: list[Forced] = []
+        self._lock = threading.Lock()
+
+    # --- construction ---------------------------------------------------------------------
+    @classmethod
+    def parse(cls, spec: str | None, seed: int = 0) -> "FaultPlan":
+        plan = cls(seed=seed)
+        plan.update(spec)
+        return plan
+
+    def update(self, spec: str | None) -> None:
+        if not spec:
+            return
+        for item in spec.split(","):
+            item = item.strip()
+            if not item:
+                continue
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise FaultSpecError(f"expected name=value, got {item!r}")
+            name = name.strip()
+            if name == "latency":
+                m = re.fullmatch(r"\s*(\d+)(?:\s*-\s*(\d+))?\s*(ms|s)?\s*", value)
+                if not m:
+                    raise FaultSpecError(f"bad latency {value!r} (use e.g. 50-300ms)")
+                unit = 1000 if m.group(3) == "s" else 1
+                lo = int(m.group(1)) * unit
+                hi = int(m.group(2) or m.group(1)) * unit
+                if hi < lo:
+                    raise FaultSpecError(f"latency range reversed: {value!r}")
+                self.latency_ms = (lo, hi)
+            elif name in KINDS:
+                try:
+                    p = float(value)
+                except ValueError:
+                    raise FaultSpecError(f"{name} needs a probability, got {value!r}") from None
+                if not 0.0 <= p <= 1.0:
+                    raise FaultSpecError(f"{name} probability must be within 0..1, got {p}")
+                self.rates[name] = p
+            else:
+                raise FaultSpecError(f"unknown fault {name!r}; known: latency, {', '.join(KINDS)}")
+
+    # --- deterministic control from tests -----------------------------------------------------
+    def force(self, kind: str, *, path_contains: str = "", count: int = 1) -> None:
+        """Make the next `count` requests whose path contains `path_contains` suffer `kind`."""
+        if kind not in KINDS:
+            raise FaultSpecError(f"unknown fault {kind!r}")
+        with self._lock:
+            self._forced.append(Forced(kind, path_contains, count))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._forced.clear()
+            self.rates.clear()
+            self.latency_ms = (0, 0)
+
+    # --- used by the server / backends ----------------------------------------------------------
+    def latency_seconds(self) -> float:
+        lo, hi = self.latency_ms
+        if hi <= 0:
+            return 0.0
+        with self._lock:
+            return self._rng.uniform(lo, hi) / 1000.0
+
+    def roll(self, kind: str, path: str) -> bool:
+        """True if `kind` strikes this request: forced first, then by the seeded random rate."""
+        with self._lock:
+            for f in self._forced:
+                if f.kind == kind and f.path_contains in path and f.remaining > 0:
+                    f.remaining -= 1
+                    if f.remaining == 0:
+                        self._forced.remove(f)
+                    self._count(kind)
+                    return True
+            p = self.rates.get(kind, 0.0)
+            if p > 0 and self._rng.random() < p:
+                self._count(kind)
+                return True
+        return False
+
+    def _count(self, kind: str) -> None:
+        self.injected[kind] = self.injected.get(kind, 0) + 1
+
+    @property
+    def total_injected(self) -> int:
+        return sum(self.injected.values())

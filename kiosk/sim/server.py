@@ -1,0 +1,397 @@
+"""The emulator's HTTP core: a real loopback server, routing, auth, idempotency and generic faults.
+
+Provider wire formats live in `stripe_api.py` and `mercadopago_api.py`; each registers its routes here.
+Responses are written in one send with TCP_NODELAY and connections are kept alive, so the emulator adds
+no latency of its own (see DESIGN.md: 44 ms → 1.6 ms per call).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import re
+import socket
+import string
+import threading
+import time
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+from urllib.parse import parse_qsl, urlsplit
+
+from .faults import FaultPlan
+from .forms import FormError, parse_nested
+
+log = logging.getLogger("kiosk.sim")
+
+MAX_BODY = 1_000_000
+
+
+class Headers(dict):
+    """Case-insensitive header map (keys stored lower-case)."""
+
+    def get(self, key, default=None):  # type: ignore[override]
+        return super().get(key.lower(), default)
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict
+    headers: Headers
+    body: bytes
+    params: dict = field(default_factory=dict)  # path parameters from the route
+    form: dict = field(default_factory=dict)  # Stripe: query (GET) or form body (POST), nested
+    json: Any = None  # Mercado Pago: parsed JSON body (None if empty)
+    api_key: str = ""
+
+    @property
+    def data(self) -> dict:
+        return self.form
+
+
+@dataclass
+class Response:
+    status: int
+    body: Any = None  # dict/list → JSON; None → empty body; bytes → as is
+    headers: dict = field(default_factory=dict)
+
+    def encode(self) -> tuple[bytes, str]:
+        if self.body is None:
+            return b"", ""
+        if isinstance(self.body, bytes):
+            return self.body, self.headers.get("Content-Type", "application/octet-stream")
+        return json.dumps(self.body, separators=(",", ":")).encode(), "application/json"
+
+
+class HttpError(Exception):
+    """Raise from a handler to answer with an error response."""
+
+    def __init__(self, status: int, body: Any, headers: dict | None = None):
+        super().__init__(status, body)
+        self.response = Response(status, body, headers or {})
+
+
+class DropConnection(Exception):
+    """Close the connection without answering (simulates a network loss)."""
+
+
+@dataclass
+class Route:
+    method: str
+    pattern: re.Pattern
+    handler: Callable[[Request], Response]
+    api: "ApiFamily"
+    idempotent: bool = False  # honour the family's idempotency header on this route
+
+
+@dataclass
+class ApiFamily:
+    """A provider's wire conventions: auth, error envelope, idempotency header."""
+
+    name: str
+    authenticate: Callable[[Request], None]  # raises HttpError
+    error: Callable[[int, str, str], Any]  # (status, code, message) -> body
+    idempotency_header: str
+    idempotency_conflict: Callable[[Request], HttpError]
+    parse_body: Callable[[Request], None]
+
+
+class Emulator:
+    """One emulator instance: state for every provider, a clock, faults, and (once started) an HTTP server.
+
+    Use as a context manager in tests:  with Emulator(seed=1).start() as emu: emu.url
+    """
+
+    def __init__(self, *, seed: int = 0, faults: str | None = None, mp_pickup_after: float = 3.0):
+        self.lock = threading.RLock()
+        self.seed = seed
+        self.faults = FaultPlan.parse(faults, seed=seed)
+        self.mp_pickup_after = mp_pickup_after
+        self._clock_offset = 0.0
+        self.routes: list[Route] = []
+        self._idem: dict[tuple[str, str, str], tuple[str, Response]] = {}
+        self.request_count = 0
+        self.rng = random.Random(seed)  # ids and card outcomes: same seed, same run
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._connections: set[socket.socket] = set()
+        self._register_admin()
+        # Provider backends register their routes; imported here to keep the core independent of them.
+        from . import stripe_api, mercadopago_api
+
+        self.stripe = stripe_api.StripeBackend(self)
+        self.mp = mercadopago_api.MercadoPagoBackend(self)
+
+    # --- clock --------------------------------------------------------------------------------
+    def now(self) -> float:
+        """Emulator time (Unix seconds); tests move it with advance() instead of sleeping."""
+        return time.time() + self._clock_offset
+
+    def advance(self, seconds: float) -> None:
+        with self.lock:
+            self._clock_offset += seconds
+
+    def new_id(self, prefix: str, length: int = 24, alphabet: str = string.ascii_letters + string.digits) -> str:
+        with self.lock:
+            return prefix + "".join(self.rng.choice(alphabet) for _ in range(length))
+
+    # --- routing ------------------------------------------------------------------------------
+    def route(self, method: str, path_regex: str, api: ApiFamily, *, idempotent: bool = False):
+        def deco(fn):
+            self.routes.append(Route(method, re.compile(path_regex + r"\Z"), fn, api, idempotent))
+            return fn
+
+        return deco
+
+    def _register_admin(self) -> None:
+        admin = ApiFamily(
+            "sim",
+            authenticate=lambda req: None,
+            error=lambda status, code, message: {"error": {"code": code, "message": message}},
+            idempotency_header="",
+            idempotency_conflict=lambda req: HttpError(409, {}),
+            parse_body=_parse_json_body,
+        )
+
+        @self.route("GET", r"/_sim/health", admin)
+        def health(req):
+            return Response(200, {"ok": True, "requests": self.request_count, "faults": dict(self.faults.injected)})
+
+        @self.route("POST", r"/_sim/faults", admin)
+        def set_faults(req):
+            spec = (req.json or {}).get("spec", "")
+            with self.lock:
+                self.faults.clear()
+                self.faults.update(spec)
+            return Response(200, {"ok": True, "spec": spec})
+
+        @self.route("POST", r"/_sim/clock/advance", admin)
+        def advance(req):
+            self.advance(float((req.json or {}).get("seconds", 0)))
+            return Response(200, {"now": self.now()})
+
+    # --- request handling ----------------------------------------------------------------------
+    def handle(self, method: str, target: str, headers: Headers, body: bytes) -> Response:
+        """Route and answer one request. Raises DropConnection to simulate a lost connection."""
+        split = urlsplit(target)
+        path = split.path
+        query = parse_nested(split.query) if split.query else {}
+        req = Request(method, path, query, headers, body)
+        route, allowed = self._match(method, path, req)
+        if route is None:
+            if allowed:
+                return Response(405, {"error": {"type": "invalid_request_error", "message": "Method not allowed"}})
+            return Response(404, _unknown_path(path))
+        api = route.api
+        try:
+            api.authenticate(req)
+            api.parse_body(req)
+        except HttpError as e:
+            return e.response
+        except FormError as e:
+            return Response(400, api.error(400, "parameter_invalid", str(e)))
+
+        is_admin = api.name == "sim"
+        if not is_admin:
+            with self.lock:
+                self.request_count += 1
+            delay = self.faults.latency_seconds()
+            if delay:
+                time.sleep(delay)
+            if self.faults.roll("drop", path):
+                raise DropConnection()
+            if self.faults.roll("error429", path):
+                return Response(429, api.error(429, "rate_limit", "Too many requests. Slow down."), {"Retry-After": "1"})
+            if self.faults.roll("error500", path):
+                return Response(500, api.error(500, "internal_error", "Internal server error (injected)."))
+
+        key = headers.get(api.idempotency_header) if (route.idempotent and api.idempotency_header) else None
+        with self.lock:
+            if key:
+                fingerprint = _fingerprint(method, path, body)
+                slot = (api.name, req.api_key, key)
+                stored = self._idem.get(slot)
+                if stored is not None:
+                    if stored[0] != fingerprint:
+                        return api.idempotency_conflict(req).response
+                    replay = stored[1]
+                    return Response(replay.status, replay.body, {**replay.headers, "Idempotent-Replayed": "true"})
+            try:
+                resp = route.handler(req)
+            except HttpError as e:
+                resp = e.response
+            except Exception as e:  # a bug in the emulator must look like a provider 500, not kill the thread
+                log.exception("emulator handler crashed on %s %s", method, path)
+                resp = Response(500, api.error(500, "internal_error", f"emulator error: {type(e).__name__}"))
+            # Only completed work is remembered; validation failures and conflicts are not (as Stripe/MP do).
+            if key and (200 <= resp.status < 300 or resp.status == 402):
+                self._idem[slot] = (fingerprint, resp)
+
+        if not is_admin:
+            if self.faults.roll("drop_after", path):
+                raise DropConnection()
+            if self.faults.roll("error500_after", path):
+                return Response(500, api.error(500, "internal_error", "Internal server error (injected)."))
+        return resp
+
+    def _match(self, method: str, path: str, req: Request) -> tuple[Route | None, bool]:
+        allowed = False
+        for route in self.routes:
+            m = route.pattern.match(path)
+            if m:
+                allowed = True
+                if route.method == method:
+                    req.params = m.groupdict()
+                    return route, True
+        return None, allowed
+
+    # --- server lifecycle ---------------------------------------------------------------------------
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> "Emulator":
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("the emulator listens on loopback only")
+        emulator = self
+
+        class Handler(_Handler):
+            emu = emulator
+
+        self._server = _Server((host, port), Handler)
+        self._server.emulator = self
+        self._thread = threading.Thread(target=self._server.serve_forever, name="kiosk-sim", daemon=True)
+        self._thread.start()
+        return self
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "emulator not started"
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        # Close kept-alive connections so their handler threads end now (no leaked threads in tests).
+        with self.lock:
+            conns = list(self._connections)
+        for sock in conns:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        server.server_close()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> "Emulator":
+        if self._server is None:
+            self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+    emulator: Emulator
+
+    def process_request(self, request, client_address):
+        with self.emulator.lock:
+            self.emulator._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        with self.emulator.lock:
+            self.emulator._connections.discard(request)
+        super().shutdown_request(request)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive
+    disable_nagle_algorithm = True  # TCP_NODELAY: no 40 ms Nagle/delayed-ACK stalls
+    server_version = "kiosk-sim"
+    sys_version = ""
+    timeout = 60  # idle keep-alive connections are closed after a minute
+    emu: Emulator
+
+    def log_message(self, fmt, *args):  # quiet by default; the emulator logs through logging
+        log.debug("%s " + fmt, self.address_string(), *args)
+
+    def _serve(self):
+        length = self.headers.get("Content-Length")
+        try:
+            n = int(length) if length else 0
+        except ValueError:
+            n = -1
+        if n < 0 or n > MAX_BODY:
+            self._send(Response(413 if n > MAX_BODY else 400, {"error": {"type": "invalid_request_error", "message": "bad Content-Length"}}))
+            self.close_connection = True
+            return
+        body = self.rfile.read(n) if n else b""
+        headers = Headers({k.lower(): v for k, v in self.headers.items()})
+        try:
+            resp = self.emu.handle(self.command, self.path, headers, body)
+        except DropConnection:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        self._send(resp)
+
+    do_GET = do_POST = do_DELETE = do_PATCH = do_PUT = _serve
+
+    def _send(self, resp: Response) -> None:
+        payload, ctype = resp.encode()
+        reason = HTTPStatus(resp.status).phrase if resp.status in HTTPStatus._value2member_map_ else ""
+        lines = [f"HTTP/1.1 {resp.status} {reason}", f"Server: {self.server_version}",
+                 f"Content-Length: {len(payload)}", f"Request-Id: req_{_short_id()}"]
+        if ctype:
+            lines.append(f"Content-Type: {ctype}")
+        for k, v in resp.headers.items():
+            if k.lower() not in ("content-length", "content-type"):
+                lines.append(f"{k}: {v}")
+        if self.close_connection:
+            lines.append("Connection: close")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        self.wfile.write(head + payload)  # one send
+
+
+def _parse_json_body(req: Request) -> None:
+    if not req.body:
+        req.json = None
+        return
+    try:
+        req.json = json.loads(req.body)
+    except (ValueError, UnicodeDecodeError):
+        raise HttpError(400, {"errors": [{"code": "json_syntax_error", "message": "The body is not valid JSON."}]}) from None
+
+
+def _fingerprint(method: str, path: str, body: bytes) -> str:
+    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+
+
+def _unknown_path(path: str) -> dict:
+    return {"error": {"type": "invalid_request_error", "message": f"Unrecognized request URL (/{path.lstrip('/')})."}}
+
+
+_id_counter = 0
+_id_lock = threading.Lock()
+
+
+def _short_id() -> str:
+    global _id_counter
+    with _id_lock:
+        _id_counter += 1
+        return f"{_id_counter:014d}"

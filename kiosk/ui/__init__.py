@@ -1,0 +1,1 @@
+"""Qt widgets only. Widgets observe the services layer; they never call a provider."""

@@ -1,0 +1,55 @@
+"""Test-wide setup: headless Qt, a file keyring (no OS keyring on CI), an emulator per test."""
+from __future__ import annotations
+
+import os
+import threading
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Headless Linux has no keyring backend; tests use a plaintext file keyring in a temp folder.
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+
+import pytest  # noqa: E402
+
+from kiosk.sim import Emulator  # noqa: E402
+
+FAKE_STRIPE_KEY = "sk_test_kioskFAKEkey"
+FAKE_MP_TOKEN = "TEST-0000000000000000-000000-kioskFAKEtoken"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path, monkeypatch):
+    """Each test gets its own data/config/keyring folders, so no test touches the user's files."""
+    monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("KIOSK_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.delenv("KIOSK_STRIPE_API_KEY", raising=False)
+    monkeypatch.delenv("KIOSK_MP_ACCESS_TOKEN", raising=False)
+
+
+@pytest.fixture
+def emulator():
+    """A fresh emulator on an OS-chosen loopback port, stopped after the test."""
+    emu = Emulator(seed=1234, mp_pickup_after=3.0).start()
+    try:
+        yield emu
+    finally:
+        emu.stop()
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_threads():
+    """Fail a test that leaves threads behind (servers, pools, pollers)."""
+    before = {t.ident for t in threading.enumerate()}
+    yield
+    deadline = 5.0
+    import time
+
+    end = time.monotonic() + deadline
+    while True:
+        leaked = [t for t in threading.enumerate() if t.ident not in before and t.is_alive()]
+        leaked = [t for t in leaked if not t.daemon or t.name.startswith(("kiosk", "Thread-"))]
+        if not leaked or time.monotonic() > end:
+            break
+        time.sleep(0.02)
+    assert not leaked, f"test leaked threads: {[t.name for t in leaked]}"

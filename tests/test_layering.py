@@ -1,0 +1,43 @@
+"""The domain and provider layers never import Qt; the domain never imports an HTTP library."""
+import ast
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1] / "kiosk"
+QT = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "qasync")
+HTTP = ("requests", "stripe", "httpx", "urllib.request", "http.client", "aiohttp", "socket")
+
+
+def _imports(path: pathlib.Path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                yield a.name
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module
+
+
+def _files(pkg):
+    return sorted((ROOT / pkg).rglob("*.py"))
+
+
+@pytest.mark.parametrize("pkg", ["domain", "providers", "sim", "journal", "services"])
+def test_no_qt_outside_ui(pkg):
+    files = _files(pkg)
+    assert files, f"kiosk/{pkg} has no modules"
+    bad = [(f.name, m) for f in files for m in _imports(f) if m.split(".")[0] in QT]
+    assert not bad, f"Qt imported outside kiosk.ui: {bad}"
+
+
+def test_domain_imports_no_http():
+    bad = [(f.name, m) for f in _files("domain") for m in _imports(f) if any(m == h or m.startswith(h + ".") for h in HTTP)]
+    assert not bad, f"HTTP library imported in kiosk.domain: {bad}"
+
+
+def test_scan_really_finds_imports(tmp_path):
+    """Guard against a scan that can never fail."""
+    f = tmp_path / "x.py"
+    f.write_text("import PySide6.QtCore\nfrom requests import Session\n")
+    assert list(_imports(f)) == ["PySide6.QtCore", "requests"]
