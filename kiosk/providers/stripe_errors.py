@@ -1,0 +1,185 @@
+"""Stripe SDK exceptions → kiosk domain errors, with cashier-readable messages.
+
+Also decides which Stripe failures are worth retrying with the same idempotency key, and holds the
+decline-code table the UI uses to tell the cashier what to do next.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+import requests
+import stripe
+
+from kiosk.domain import errors as E
+from kiosk.providers.retry import parse_retry_after
+
+# What the request was about, so `resource_missing` can say "reader" or "payment".
+Subject = Literal["reader", "payment", "refund", None]
+
+# Decline / failure code → what the cashier should do. Unknown codes fall back to a generic line.
+DECLINE_REASONS: dict[str, str] = {
+    "insufficient_funds": "Insufficient funds — ask for another card.",
+    "lost_card": "Card reported lost — ask for another payment method.",
+    "stolen_card": "Card reported stolen — ask for another payment method.",
+    "expired_card": "The card has expired — ask for another card.",
+    "incorrect_pin": "Incorrect PIN — ask the customer to try again.",
+    "pin_try_exceeded": "Too many wrong PINs — ask for another card.",
+    "incorrect_cvc": "Card check failed — ask for another card.",
+    "processing_error": "The card could not be processed — try again.",
+    "call_issuer": "Declined — the customer should call their bank, or use another card.",
+    "do_not_honor": "Declined by the bank — ask for another card.",
+    "withdrawal_count_limit_exceeded": "Card limit reached — ask for another card.",
+    "card_velocity_exceeded": "Card limit reached — ask for another card.",
+    "fraudulent": "Declined — ask for another payment method.",
+    "pickup_card": "Declined — ask for another payment method.",
+    "generic_decline": "Declined — ask for another card.",
+    "card_declined": "Declined — ask for another card.",
+    "card_not_supported": "This card is not supported — ask for another card.",
+    "currency_not_supported": "This card can't pay in this currency — ask for another card.",
+    "customer_canceled": "The customer cancelled on the reader.",
+    "connection_error": "The reader lost its connection during the payment — checking the payment…",
+}
+GENERIC_DECLINE = "Declined — ask for another card."
+
+
+def decline_reason(code: str | None) -> str:
+    """Cashier-facing sentence for a decline / reader failure code."""
+    return DECLINE_REASONS.get(code or "", GENERIC_DECLINE)
+
+
+def card_declined(decline_code: str | None, failure_code: str | None = None, message: str | None = None) -> E.CardDeclined:
+    """Build the CardDeclined error for a decline seen on a reader action or a PaymentIntent."""
+    code = decline_code or failure_code
+    return E.CardDeclined(decline_reason(code), detail=f"{failure_code or ''}/{decline_code or ''}: {message or ''}",
+                          decline_code=code)
+
+
+
+# --- inspection helpers ------------------------------------------------------------------------
+def error_code(exc: stripe.StripeError) -> str | None:
+    """The Stripe error `code`, wherever the SDK put it (APIError/RateLimitError keep it in `.error`)."""
+    if getattr(exc, "code", None):
+        return exc.code
+    err = getattr(exc, "error", None)
+    code = getattr(err, "code", None) if err is not None else None
+    if code:
+        return code
+    body = exc.json_body if isinstance(getattr(exc, "json_body", None), dict) else {}
+    inner = body.get("error") if isinstance(body.get("error"), dict) else {}
+    return inner.get("code") if isinstance(inner.get("code"), str) else None
+
+
+def decline_code_of(exc: stripe.StripeError) -> str | None:
+    err = getattr(exc, "error", None)
+    return getattr(err, "decline_code", None) if err is not None else None
+
+
+def retry_after_of(exc: BaseException) -> float | None:
+    if not isinstance(exc, stripe.RateLimitError):
+        return None
+    headers = exc.headers or {}
+    return parse_retry_after(headers.get("Retry-After") if hasattr(headers, "get") else None)
+
+
+def is_malformed(exc: BaseException) -> bool:
+    """The SDK could not read the answer: HTML error page, truncated or non-object JSON."""
+    if not isinstance(exc, stripe.APIError):
+        return False
+    text = exc.user_message or str(exc) or ""
+    return text.startswith(("Invalid response body", "Invalid response object"))
+
+
+def is_timeout(exc: BaseException) -> bool:
+    cause = exc.__cause__
+    return isinstance(cause, requests.exceptions.Timeout) or "Timeout" in (str(exc) or "")
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Transient failures only. Only safe because every call we retry is a GET or carries our idempotency key."""
+    if isinstance(exc, stripe.RateLimitError):
+        return True
+    if isinstance(exc, stripe.APIConnectionError):
+        return bool(getattr(exc, "should_retry", True)) or is_timeout(exc)
+    if isinstance(exc, stripe.APIError):
+        status = exc.http_status or 0
+        # 5xx (also an HTML gateway page with a 5xx status) and 409 (lock_timeout / same key still running).
+        return status >= 500 or status == 409 or error_code(exc) == "lock_timeout"
+    return False
+
+
+# --- the mapping ------------------------------------------------------------------------------
+_TERMINAL_CODES: dict[str, type[E.KioskError]] = {
+    "terminal_reader_offline": E.ReaderOffline,
+    "terminal_reader_busy": E.ReaderBusy,
+    "terminal_reader_timeout": E.ReaderTimeout,
+    "intent_invalid_state": E.InvalidProviderState,
+    "payment_intent_unexpected_state": E.InvalidProviderState,
+    "charge_already_refunded": E.InvalidProviderState,
+    "charge_already_captured": E.InvalidProviderState,
+}
+
+_HARDWARE = "The card reader reported a hardware fault. Restart the reader, or use another one."
+_LOCATION = "The card reader's location is not set up for payments. Check it in the Stripe Dashboard."
+
+
+def scrub(text: str, secret: str | None) -> str:
+    """Remove the API key (and its tail, in case a message shows part of it) from a log detail."""
+    if not text:
+        return ""
+    if secret:
+        text = text.replace(secret, "sk_***")
+        if len(secret) > 12:
+            text = text.replace(secret[-12:], "***")
+    return text[:500]
+
+
+def map_stripe_error(exc: BaseException, *, subject: Subject = None, api_key: str | None = None,
+                     operation: str = "") -> E.KioskError:
+    """Translate one SDK exception into the domain error the caller raises."""
+    if isinstance(exc, E.KioskError):
+        return exc
+    code = error_code(exc) if isinstance(exc, stripe.StripeError) else None
+    status = getattr(exc, "http_status", None)
+    message = getattr(exc, "user_message", None) or str(exc)
+    detail = scrub(f"{operation}: {type(exc).__name__} http={status} code={code}: {message}", api_key)
+
+    if isinstance(exc, stripe.AuthenticationError):
+        return E.AuthenticationFailed(detail=detail)
+    if isinstance(exc, stripe.PermissionError):
+        return E.PermissionDenied(detail=detail)
+    if isinstance(exc, stripe.IdempotencyError):
+        return E.IdempotencyConflict(detail=detail)
+    if isinstance(exc, stripe.RateLimitError):
+        return E.RateLimited(detail=detail, retry_after=retry_after_of(exc))
+    if isinstance(exc, stripe.CardError):
+        return card_declined(decline_code_of(exc), code, message)
+    if isinstance(exc, stripe.InvalidRequestError):
+        if code == "resource_missing":
+            if subject == "reader":
+                return E.ReaderNotFound(detail=detail)
+            return E.PaymentNotFound(detail=detail)
+        if code in _TERMINAL_CODES:
+            return _TERMINAL_CODES[code](detail=detail)
+        if code == "terminal_reader_hardware_fault":
+            return E.ProviderError(_HARDWARE, detail=detail, retryable=True)
+        if code and code.startswith("terminal_reader_invalid_location"):
+            return E.ConfigurationError(_LOCATION, detail=detail)
+        if code in ("amount_too_large", "amount_too_small"):
+            return E.InvalidAmount(detail=detail)
+        return E.ProviderError("The payment provider refused the request.", detail=detail)
+    if isinstance(exc, stripe.APIConnectionError):
+        if is_timeout(exc):
+            return E.ProviderUnavailable(
+                "The payment provider did not answer in time. Checking what happened…", detail=detail)
+        return E.ProviderUnavailable(detail=detail)
+    if isinstance(exc, stripe.APIError):
+        if is_malformed(exc):
+            return E.MalformedResponse(detail=detail)
+        if code == "lock_timeout" or status == 409:
+            return E.ProviderUnavailable("The payment provider is busy with this payment. Try again in a moment.",
+                                         detail=detail)
+        return E.ProviderUnavailable("The payment provider has a problem right now. Try again in a moment.",
+                                     detail=detail)
+    if isinstance(exc, stripe.StripeError):
+        return E.ProviderError(detail=detail)
+    return E.ProviderError(detail=scrub(f"{operation}: unexpected {type(exc).__name__}: {exc}", api_key))

@@ -1,0 +1,150 @@
+"""Stripe JSON (as plain dicts) → provider-neutral Reader / PaymentInfo / RefundInfo.
+
+Kept free of HTTP so it can be read (and tested) as the one place that interprets Stripe's shapes.
+Anything that does not have the expected shape raises MalformedResponse — never KeyError/TypeError.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, TypeVar
+
+from kiosk.domain.errors import InvalidInput, MalformedResponse
+from kiosk.domain.money import Money
+from kiosk.domain.reader import ActionStatus, Reader, ReaderAction
+from kiosk.providers.base import PaymentInfo, PaymentStatus, RefundInfo
+
+T = TypeVar("T")
+
+REFERENCE_KEY = "kiosk_attempt"  # our attempt id, stored in PaymentIntent metadata
+
+_WAITING = ("requires_payment_method", "requires_confirmation", "requires_action")
+_PI_STATUS = {
+    "processing": PaymentStatus.PROCESSING,
+    "requires_capture": PaymentStatus.AUTHORISED,
+    "succeeded": PaymentStatus.SUCCEEDED,
+    "canceled": PaymentStatus.CANCELED,
+    **{s: PaymentStatus.WAITING for s in _WAITING},
+}
+
+
+def as_dict(obj: Any) -> dict:
+    """A StripeObject (or dict) as a plain recursive dict; anything else is a malformed answer."""
+    if hasattr(obj, "to_dict"):
+        obj = obj.to_dict()
+    if not isinstance(obj, dict):
+        raise MalformedResponse(detail=f"expected a JSON object, got {type(obj).__name__}")
+    return obj
+
+
+def guarded(what: str, fn: Callable[[], T]) -> T:
+    """Run a mapping; shape errors become MalformedResponse with a short detail."""
+    try:
+        return fn()
+    except MalformedResponse:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, InvalidInput) as e:
+        raise MalformedResponse(detail=f"unexpected {what} shape: {type(e).__name__}: {str(e)[:200]}") from None
+
+
+def _id_of(value: Any) -> str | None:
+    """An expandable field: an id string, or the expanded object's id."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return value.get("id")
+    return str(value)
+
+
+def _action(raw: dict | None) -> ReaderAction | None:
+    if not raw:
+        return None
+    kind = raw["type"]
+    sub = raw.get(kind) if isinstance(raw.get(kind), dict) else {}
+    api_error = raw.get("api_error") if isinstance(raw.get("api_error"), dict) else {}
+    return ReaderAction(
+        type=kind,
+        status=ActionStatus(raw["status"]),
+        payment_id=_id_of(sub.get("payment_intent")),
+        failure_code=raw.get("failure_code"),
+        failure_message=raw.get("failure_message"),
+        decline_code=api_error.get("decline_code"),
+    )
+
+
+def reader_from(obj: Any) -> Reader:
+    def build() -> Reader:
+        raw = as_dict(obj)
+        if raw.get("object") not in (None, "terminal.reader"):
+            raise MalformedResponse(detail=f"expected terminal.reader, got {raw.get('object')!r}")
+        seen = raw.get("last_seen_at")
+        return Reader(
+            id=str(raw["id"]),
+            label=raw.get("label") or raw.get("serial_number") or raw["id"],
+            online=raw.get("status") == "online",
+            device_type=raw.get("device_type") or "",
+            action=_action(raw.get("action")),
+            last_seen_at=(seen / 1000.0) if isinstance(seen, (int, float)) else None,  # Stripe sends ms here
+            location=_id_of(raw.get("location")),
+            extra={k: raw.get(k) for k in ("serial_number", "ip_address", "device_sw_version", "livemode")},
+        )
+
+    return guarded("reader", build)
+
+
+def payment_from(obj: Any, *, refunded: int = 0, refund_pending: int = 0) -> PaymentInfo:
+    """Map a PaymentIntent. `refunded` = sum of succeeded refunds (Stripe's PI carries no refund total)."""
+
+    def build() -> PaymentInfo:
+        raw = as_dict(obj)
+        if raw.get("object") not in (None, "payment_intent"):
+            raise MalformedResponse(detail=f"expected payment_intent, got {raw.get('object')!r}")
+        raw_status = raw["status"]
+        status = _PI_STATUS[raw_status]
+        received = int(raw.get("amount_received") or 0)
+        if status is PaymentStatus.SUCCEEDED and received > 0 and refunded >= received:
+            status = PaymentStatus.REFUNDED
+        err = raw.get("last_payment_error") if isinstance(raw.get("last_payment_error"), dict) else None
+        metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+        return PaymentInfo(
+            id=str(raw["id"]),
+            status=status,
+            amount=Money(int(raw["amount"]), str(raw["currency"]).upper()),
+            amount_capturable=int(raw.get("amount_capturable") or 0),
+            amount_received=received,
+            amount_refunded=refunded,
+            failure_code=(err.get("decline_code") or err.get("code")) if err else None,
+            failure_message=err.get("message") if err else None,
+            raw_status=raw_status,
+            reference=metadata.get(REFERENCE_KEY),
+            extra={"capture_method": raw.get("capture_method"), "cancellation_reason": raw.get("cancellation_reason"),
+                   "latest_charge": _id_of(raw.get("latest_charge")), "refund_pending": refund_pending,
+                   "decline_code": err.get("decline_code") if err else None,
+                   "error_code": err.get("code") if err else None},
+        )
+
+    return guarded("payment_intent", build)
+
+
+def refund_from(obj: Any, payment_id: str) -> RefundInfo:
+    def build() -> RefundInfo:
+        raw = as_dict(obj)
+        return RefundInfo(
+            id=str(raw["id"]),
+            payment_id=_id_of(raw.get("payment_intent")) or payment_id,
+            amount=Money(int(raw["amount"]), str(raw["currency"]).upper()),
+            status=str(raw.get("status") or "pending"),
+        )
+
+    return guarded("refund", build)
+
+
+def refund_totals(refunds: list[Any]) -> tuple[int, int]:
+    """(succeeded, pending) refund amounts in minor units."""
+    done = pending = 0
+    for r in refunds:
+        raw = as_dict(r)
+        amount = int(raw.get("amount") or 0)
+        if raw.get("status") == "succeeded":
+            done += amount
+        elif raw.get("status") in ("pending", "requires_action"):
+            pending += amount
+    return done, pending
