@@ -21,8 +21,11 @@ from dataclasses import dataclass, field
 #   offline             the reader addressed by the request drops offline
 #   tap_during_cancel   a card is tapped at the same instant as cancel_action / order cancel
 #   reader_timeout      Stripe terminal_reader_timeout after the command was applied (false negative)
+#   idempotency_validation_failed  Mercado Pago 500 `idempotency_validation_failed` on a keyed call (nothing changed)
+#   garbage             Mercado Pago: a GET answers 200 with a truncated JSON body; a mutation answers a 502 HTML
+#                       proxy page before anything changed
 GENERIC = ("error500", "error500_after", "error429", "drop", "drop_after")
-DOMAIN = ("offline", "tap_during_cancel", "reader_timeout")
+DOMAIN = ("offline", "tap_during_cancel", "reader_timeout", "idempotency_validation_failed", "garbage")
 KINDS = GENERIC + DOMAIN
 
 
