@@ -15,6 +15,7 @@ class PaymentState(str, Enum):
     SENDING = "sending"  # creating the payment and handing it to the reader
     WAITING_FOR_CARD = "waiting_for_card"
     CANCELLING = "cancelling"  # cancel requested, not yet confirmed by the provider
+    CANCEL_ON_TERMINAL = "cancel_on_terminal"  # Mercado Pago: the terminal has it; only the device can cancel
     AUTHORISED = "authorised"  # card approved, money held, not captured
     CAPTURING = "capturing"
     PAID = "paid"
@@ -36,14 +37,16 @@ ALLOWED: dict[PaymentState, frozenset[PaymentState]] = {
     S.SENDING: frozenset({S.WAITING_FOR_CARD, S.CANCELLING, S.FAILED, S.NEEDS_ATTENTION, S.AUTHORISED, S.DECLINED}),
     S.WAITING_FOR_CARD: frozenset({S.CANCELLING, S.AUTHORISED, S.PAID, S.DECLINED, S.FAILED, S.NEEDS_ATTENTION}),
     # A cancel can lose the race to a tap: the card may be authorised (then voided) or even paid (then refunded).
-    S.CANCELLING: frozenset({S.CANCELLED, S.AUTHORISED, S.PAID, S.DECLINED, S.WAITING_FOR_CARD, S.NEEDS_ATTENTION, S.FAILED}),
+    S.CANCELLING: frozenset({S.CANCELLED, S.CANCEL_ON_TERMINAL, S.NEEDS_ATTENTION}),
+    # The device may still be paid on after the cashier asked to cancel: then the sale is refunded (→ cancelling).
+    S.CANCEL_ON_TERMINAL: frozenset({S.CANCELLED, S.CANCELLING, S.NEEDS_ATTENTION}),
     S.AUTHORISED: frozenset({S.CAPTURING, S.CANCELLING, S.NEEDS_ATTENTION}),
-    S.CAPTURING: frozenset({S.PAID, S.NEEDS_ATTENTION, S.AUTHORISED, S.CANCELLED}),
+    S.CAPTURING: frozenset({S.PAID, S.NEEDS_ATTENTION}),
     S.PAID: frozenset({S.CANCELLING}),  # refund of a paid sale goes through cancelling → cancelled
     S.DECLINED: frozenset({S.SENDING}),  # retry with another card
     S.FAILED: frozenset(),
     S.CANCELLED: frozenset(),
-    S.NEEDS_ATTENTION: frozenset({S.CANCELLING, S.CANCELLED, S.PAID, S.AUTHORISED, S.CAPTURING, S.WAITING_FOR_CARD, S.DECLINED, S.FAILED}),
+    S.NEEDS_ATTENTION: frozenset({S.CANCELLING, S.CANCELLED, S.PAID, S.AUTHORISED, S.CAPTURING, S.WAITING_FOR_CARD, S.DECLINED, S.FAILED, S.CANCEL_ON_TERMINAL}),
 }
 
 

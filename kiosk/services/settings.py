@@ -1,0 +1,92 @@
+"""Typed settings stored as JSON in the user config folder, with versioned upgrade steps.
+
+Secrets are NOT stored here (see secrets.py).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+VERSION = 1
+PROVIDERS = ("demo_stripe", "demo_mercadopago", "stripe", "mercadopago")
+PROVIDER_LABELS = {
+    "demo_stripe": "Demo — Stripe Terminal emulator",
+    "demo_mercadopago": "Demo — Mercado Pago Point emulator",
+    "stripe": "Stripe Terminal",
+    "mercadopago": "Mercado Pago Point",
+}
+
+
+@dataclass
+class Settings:
+    provider: str = "demo_stripe"
+    api_base: str = ""  # Stripe-compatible server (emulator, stripe-mock); empty = the provider's own
+    mp_api_base: str = ""
+    default_reader: str = ""
+    currency: str = "USD"
+    capture_manual: bool = True  # authorise on the reader, capture after approval: a late tap can be voided
+    card_wait_timeout_s: int = 120
+    poll_interval_ms: int = 1000
+    kiosk_mode: bool = False
+    version: int = VERSION
+
+    @property
+    def is_demo(self) -> bool:
+        return self.provider.startswith("demo_")
+
+    @property
+    def provider_family(self) -> str:
+        return "mercadopago" if self.provider.endswith("mercadopago") else "stripe"
+
+
+def config_dir() -> Path:
+    override = os.environ.get("KIOSK_CONFIG_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("kiosk", "kiosk"))
+
+
+def settings_path() -> Path:
+    return config_dir() / "settings.json"
+
+
+# Upgrade steps: UPGRADES[n] turns a version-n dict into version n+1.
+UPGRADES: dict[int, callable] = {}
+
+
+def load(path: Path | None = None) -> Settings:
+    """Read settings; a missing, unreadable or damaged file gives defaults (demo mode) and is kept aside."""
+    path = path or settings_path()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict):
+            raise ValueError("settings root is not an object")
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, ValueError) as e:
+        log.warning("settings file unreadable (%s); using defaults", e)
+        return Settings()
+    version = int(raw.get("version", 1))
+    while version < VERSION:
+        raw = UPGRADES[version](raw)
+        version += 1
+    known = {f.name for f in fields(Settings)}
+    s = Settings(**{k: v for k, v in raw.items() if k in known})
+    if s.provider not in PROVIDERS:
+        s.provider = "demo_stripe"
+    return s
+
+
+def save(settings: Settings, path: Path | None = None) -> None:
+    path = path or settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(settings), indent=2), encoding="utf-8")
+    os.replace(tmp, path)  # atomic: a crash never leaves half a settings file

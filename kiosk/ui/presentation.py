@@ -1,0 +1,49 @@
+"""How each payment state looks: a title, an icon kind and a default line of advice.
+
+Colours live in resources/theme.qss keyed by the `state` property; this table holds the words.
+"""
+from __future__ import annotations
+
+from kiosk.domain.payment import CancelOutcome, PaymentAttempt, PaymentState
+
+S = PaymentState
+
+# state -> (title, icon kind, advice shown when the controller gave no message)
+PRESENTATION: dict[PaymentState, tuple[str, str, str]] = {
+    S.IDLE: ("Ready", "dot", "Add items, then press Charge."),
+    S.SENDING: ("Sending to reader…", "spinner", "Putting the amount on the reader."),
+    S.WAITING_FOR_CARD: ("Waiting for card", "card", "Ask the customer to tap, insert or swipe."),
+    S.CANCELLING: ("Cancelling…", "spinner", "Resetting the reader. Not cancelled yet."),
+    S.CANCEL_ON_TERMINAL: ("Cancel on the terminal", "warning", "The terminal already has this payment — cancel it on the terminal."),
+    S.AUTHORISED: ("Approved", "check", "Card approved — capturing the payment."),
+    S.CAPTURING: ("Capturing…", "spinner", "Completing the payment."),
+    S.PAID: ("Paid", "check", "Payment complete."),
+    S.CANCELLED: ("Cancelled", "cross", "Nothing was charged."),
+    S.DECLINED: ("Declined", "cross", "Ask for another card."),
+    S.FAILED: ("Could not start", "cross", "Nothing was charged."),
+    S.NEEDS_ATTENTION: ("Needs attention", "warning", "Press Cancel to retry, or check the terminal."),
+}
+
+CANCEL_TITLES = {
+    CancelOutcome.NOT_CHARGED: "Cancelled — not charged",
+    CancelOutcome.VOIDED: "Cancelled — payment voided",
+    CancelOutcome.REFUNDED: "Cancelled — refunded",
+}
+
+
+def title_for(attempt: PaymentAttempt | None) -> str:
+    if attempt is None:
+        return PRESENTATION[S.IDLE][0]
+    if attempt.state is S.CANCELLED and attempt.cancel_outcome in CANCEL_TITLES:
+        return CANCEL_TITLES[attempt.cancel_outcome]
+    return PRESENTATION[attempt.state][0]
+
+
+def detail_for(attempt: PaymentAttempt | None) -> str:
+    if attempt is None:
+        return PRESENTATION[S.IDLE][2]
+    return attempt.message or PRESENTATION[attempt.state][2]
+
+
+def icon_for(state: PaymentState) -> str:
+    return PRESENTATION[state][1]

@@ -1,0 +1,125 @@
+"""Reader panel: picker, live status (online/offline, label, device, last seen) and the current action."""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from PySide6.QtWidgets import QComboBox, QGroupBox, QLabel, QPushButton, QVBoxLayout
+
+from kiosk.domain.reader import Reader
+
+ACTION_NAMES = {
+    "process_payment_intent": "Collecting payment",
+    "set_reader_display": "Showing the cart",
+    "refund_payment": "Refund",
+    "process_setup_intent": "Saving a card",
+    "point_order": "Payment order",
+}
+
+
+def _restyle(widget) -> None:
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+def describe_reader(reader: Reader | None) -> tuple[str, str]:
+    """(state, headline) for the reader status label."""
+    if reader is None:
+        return "offline", "No reader selected"
+    if reader.state == "offline":
+        return "offline", "● Offline — can't take payments"
+    if reader.state == "busy":
+        return "busy", "● Online — busy"
+    return "idle", "● Online — idle"
+
+
+def describe_action(reader: Reader | None) -> str:
+    if reader is None or reader.action is None:
+        return "Action: none (reader idle)"
+    a = reader.action
+    text = f"Action: {ACTION_NAMES.get(a.type, a.type)} — {a.status.value.replace('_', ' ')}"
+    if a.failure_message or a.failure_code:
+        text += f"\n{a.failure_message or a.failure_code}"
+    return text
+
+
+class ReaderPanel(QGroupBox):
+    def __init__(self, on_select: Callable[[str], None], on_switch_mode: Callable[[str], None] | None = None, parent=None):
+        super().__init__("Card reader", parent)
+        self._on_select = on_select
+        self._on_switch_mode = on_switch_mode
+        self._updating = False
+        layout = QVBoxLayout(self)
+        self.picker = QComboBox()
+        self.picker.setObjectName("readerPicker")
+        self.picker.setAccessibleName("Card reader")
+        self.picker.setAccessibleDescription("Choose the reader that takes the payment")
+        self.picker.setMinimumHeight(44)
+        self.picker.currentIndexChanged.connect(self._picked)
+        self.status = QLabel()
+        self.status.setObjectName("readerStatus")
+        self.status.setAccessibleName("Reader status")
+        self.details = QLabel()
+        self.details.setObjectName("readerDetails")
+        self.details.setWordWrap(True)
+        self.action = QLabel()
+        self.action.setObjectName("actionStatus")
+        self.action.setAccessibleName("Reader action")
+        self.action.setWordWrap(True)
+        self.mode_hint = QLabel()
+        self.mode_hint.setObjectName("readerModeHint")
+        self.mode_hint.setWordWrap(True)
+        self.mode_button = QPushButton("Switch terminal to PDV mode")
+        self.mode_button.setObjectName("switchModeButton")
+        self.mode_button.setAccessibleName("Switch terminal to PDV mode")
+        self.mode_button.clicked.connect(lambda: self._on_switch_mode and self._current_id() and self._on_switch_mode(self._current_id()))
+        for w in (self.picker, self.status, self.details, self.action, self.mode_hint, self.mode_button):
+            layout.addWidget(w)
+        self.update_reader(None)
+
+    def _current_id(self) -> str | None:
+        return self.picker.currentData()
+
+    def _picked(self, index: int) -> None:
+        if not self._updating and index >= 0:
+            self._on_select(self.picker.itemData(index))
+
+    def set_readers(self, readers: list[Reader], selected: str | None) -> None:
+        self._updating = True
+        try:
+            self.picker.clear()
+            for r in readers:
+                suffix = "" if r.online else " (offline)"
+                self.picker.addItem(f"{r.label}{suffix}", r.id)
+            if selected:
+                i = self.picker.findData(selected)
+                if i >= 0:
+                    self.picker.setCurrentIndex(i)
+        finally:
+            self._updating = False
+
+    def update_reader(self, reader: Reader | None) -> None:
+        state, headline = describe_reader(reader)
+        self.status.setText(headline)
+        self.status.setProperty("state", state)
+        _restyle(self.status)
+        if reader is None:
+            self.details.setText("")
+        else:
+            seen = ""
+            if reader.last_seen_at:
+                ago = max(0, int(time.time() - reader.last_seen_at))
+                seen = f" · last seen {ago} s ago" if ago < 120 else f" · last seen {ago // 60} min ago"
+            device = reader.device_type.replace("_", " ") if reader.device_type else "reader"
+            self.details.setText(f"{reader.label} · {device}{seen}\n{reader.id}")
+        self.action.setText(describe_action(reader))
+        mode = reader.operating_mode if reader else None
+        needs_pdv = mode is not None and mode != "PDV"
+        self.mode_hint.setVisible(needs_pdv)
+        self.mode_button.setVisible(needs_pdv and self._on_switch_mode is not None)
+        if needs_pdv:
+            self.mode_hint.setText(f"This terminal is in {mode} mode, so it can't receive payments from this app. "
+                                   "Switch it to PDV (integrated) mode, then restart the terminal.")
+
+    def set_locked(self, locked: bool) -> None:
+        self.picker.setEnabled(not locked)

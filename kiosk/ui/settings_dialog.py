@@ -1,0 +1,102 @@
+"""Settings: provider, API key (keyring; never shown in full), default reader, currency, capture mode.
+
+Opened with open() (window-modal, non-blocking) — never exec() inside a coroutine. The caller connects
+`saved` and does the keyring write off the Qt thread.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QVBoxLayout,
+)
+
+from kiosk.domain.money import CURRENCIES
+from kiosk.services.settings import PROVIDER_LABELS, PROVIDERS, Settings
+
+
+class SettingsDialog(QDialog):
+    saved = Signal(object, object)  # (Settings, new secret or None if unchanged)
+
+    def __init__(self, settings: Settings, masked_key: str, keyring_problem: str | None, parent=None):
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle("Settings")
+        self.setAccessibleName("Settings")
+        self._settings = settings
+        form = QFormLayout()
+        self.provider = QComboBox()
+        self.provider.setObjectName("providerPicker")
+        self.provider.setAccessibleName("Payment provider")
+        for p in PROVIDERS:
+            self.provider.addItem(PROVIDER_LABELS[p], p)
+        self.provider.setCurrentIndex(PROVIDERS.index(settings.provider))
+        form.addRow("Provider", self.provider)
+        self.key = QLineEdit()
+        self.key.setObjectName("apiKeyField")
+        self.key.setAccessibleName("API key or access token")
+        self.key.setEchoMode(QLineEdit.Password)
+        self.key.setPlaceholderText(f"saved: {masked_key}" if masked_key else "sk_test_… / rk_live_… or TEST-… / APP_USR-…")
+        form.addRow("API key / token", self.key)
+        self.keyring_note = QLabel(keyring_problem or "Stored in the operating system's keyring.")
+        self.keyring_note.setObjectName("keyringNote")
+        self.keyring_note.setWordWrap(True)
+        form.addRow("", self.keyring_note)
+        self.api_base = QLineEdit(settings.api_base)
+        self.api_base.setObjectName("apiBaseField")
+        self.api_base.setAccessibleName("Stripe-compatible server address")
+        self.api_base.setPlaceholderText("default: Stripe (e.g. http://127.0.0.1:12111 for an emulator)")
+        form.addRow("Server (advanced)", self.api_base)
+        self.reader = QLineEdit(settings.default_reader)
+        self.reader.setObjectName("defaultReaderField")
+        self.reader.setAccessibleName("Default reader id")
+        self.reader.setPlaceholderText("tmr_… or terminal id; empty = first online reader")
+        form.addRow("Default reader", self.reader)
+        self.currency = QComboBox()
+        self.currency.setObjectName("currencyPicker")
+        self.currency.setAccessibleName("Currency")
+        for code in CURRENCIES:
+            self.currency.addItem(code, code)
+        self.currency.setCurrentIndex(max(0, self.currency.findData(settings.currency)))
+        form.addRow("Currency", self.currency)
+        self.capture_manual = QCheckBox("Authorise on the reader, capture after approval (recommended)")
+        self.capture_manual.setObjectName("captureManualBox")
+        self.capture_manual.setAccessibleName("Manual capture")
+        self.capture_manual.setChecked(settings.capture_manual)
+        form.addRow("Capture", self.capture_manual)
+        self.timeout = QSpinBox()
+        self.timeout.setObjectName("cardTimeoutField")
+        self.timeout.setAccessibleName("Card wait timeout in seconds")
+        self.timeout.setRange(15, 600)
+        self.timeout.setValue(settings.card_wait_timeout_s)
+        self.timeout.setSuffix(" s")
+        form.addRow("Give up waiting for a card after", self.timeout)
+        self.error = QLabel()
+        self.error.setObjectName("settingsError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b91c1c;")
+        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def _save(self) -> None:
+        provider = self.provider.currentData()
+        secret = self.key.text().strip() or None
+        family = "mercadopago" if provider.endswith("mercadopago") else "stripe"
+        if secret:
+            ok = secret.startswith(("sk_", "rk_")) if family == "stripe" else secret.startswith(("TEST-", "APP_USR-"))
+            if not ok:
+                expected = "sk_… or rk_…" if family == "stripe" else "TEST-… or APP_USR-…"
+                self.error.setText(f"That doesn't look like a {PROVIDER_LABELS[provider]} key (expected {expected}).")
+                return
+        new = replace(self._settings, provider=provider, api_base=self.api_base.text().strip(),
+                      default_reader=self.reader.text().strip(), currency=self.currency.currentData(),
+                      capture_manual=self.capture_manual.isChecked(), card_wait_timeout_s=self.timeout.value())
+        self.key.clear()  # the dialog never keeps the secret around
+        self.saved.emit(new, secret)
+        self.accept()

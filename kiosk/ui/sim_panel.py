@@ -1,0 +1,51 @@
+"""Demo only: a clearly marked simulated reader that plays the customer through the emulator's test helpers."""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+
+from kiosk.providers.base import DEMO_CARDS
+
+
+class SimulatedReaderPanel(QGroupBox):
+    def __init__(self, on_tap: Callable[[str], None], on_online: Callable[[bool], None], parent=None):
+        super().__init__("Simulated reader — plays the customer (demo only)", parent)
+        self.setObjectName("simulatedReaderPanel")
+        self.setAccessibleName("Simulated reader")
+        self.setAccessibleDescription("Demo controls that act as the customer at the card reader")
+        layout = QVBoxLayout(self)
+        hint = QLabel("No hardware needed: tap a test card on the emulated reader, or unplug it.")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        row = QHBoxLayout()
+        self.card = QComboBox()
+        self.card.setObjectName("simulateCardPicker")
+        self.card.setAccessibleName("Test card")
+        self.card.setMinimumHeight(44)
+        for label, number, _ in DEMO_CARDS:
+            self.card.addItem(label, number)
+        self.tap = QPushButton("Tap card")
+        self.tap.setObjectName("simulateTapButton")
+        self.tap.setAccessibleName("Tap the test card on the reader")
+        self.tap.clicked.connect(lambda: on_tap(self.card.currentData()))
+        row.addWidget(self.card, 2)
+        row.addWidget(self.tap, 1)
+        layout.addLayout(row)
+        self.offline = QPushButton("Take reader offline")
+        self.offline.setObjectName("simulateOfflineButton")
+        self.offline.setAccessibleName("Take the simulated reader offline or online")
+        self.offline.setCheckable(True)
+        self.offline.toggled.connect(self._toggled)
+        self._on_online = on_online
+        layout.addWidget(self.offline)
+
+    def _toggled(self, checked: bool) -> None:
+        self.offline.setText("Bring reader back online" if checked else "Take reader offline")
+        self._on_online(not checked)
+
+    def set_reader_online(self, online: bool) -> None:
+        self.offline.blockSignals(True)
+        self.offline.setChecked(not online)
+        self.offline.setText("Bring reader back online" if not online else "Take reader offline")
+        self.offline.blockSignals(False)
