@@ -260,7 +260,9 @@ class Emulator:
 
         self._server = _Server((host, port), Handler)
         self._server.emulator = self
-        self._thread = threading.Thread(target=self._server.serve_forever, name="kiosk-sim", daemon=True)
+        # A short poll interval: stop() (server.shutdown) waits up to one interval, 0.5 s by default per test.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
+                                        name="kiosk-sim", daemon=True)
         self._thread.start()
         return self
 
