@@ -1,0 +1,91 @@
+"""Journal schema and its forward migrations, versioned with `PRAGMA user_version`.
+
+`MIGRATIONS[i]` upgrades a file from version i to i+1. Steps are append-only: a released step is never edited
+(files in the field were made by it); a change is a new step. All pending steps run in one transaction, so a
+crash mid-migration leaves the previous version intact.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+# v1: the first release — attempts, the write-ahead log of provider calls, and a key/value meta table.
+_V1 = """
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE attempts (
+    id              TEXT PRIMARY KEY,
+    provider        TEXT NOT NULL,
+    reader_id       TEXT NOT NULL,
+    amount_minor    INTEGER NOT NULL,
+    currency        TEXT NOT NULL,
+    state           TEXT NOT NULL,
+    payment_id      TEXT,
+    cancel_outcome  TEXT,
+    message         TEXT NOT NULL DEFAULT '',
+    created_at      REAL NOT NULL,
+    updated_at      REAL NOT NULL,
+    capture_manual  INTEGER NOT NULL DEFAULT 1,
+    cart_json       TEXT
+);
+CREATE INDEX attempts_state ON attempts(state);
+CREATE TABLE calls (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    attempt_id       TEXT REFERENCES attempts(id),
+    operation        TEXT NOT NULL,
+    idempotency_key  TEXT,
+    summary_json     TEXT NOT NULL DEFAULT '{}',
+    status           TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'ok', 'error')),
+    outcome_json     TEXT,
+    error_code       TEXT,
+    started_at       REAL NOT NULL,
+    finished_at      REAL
+);
+CREATE INDEX calls_attempt ON calls(attempt_id);
+CREATE INDEX calls_pending ON calls(status) WHERE status = 'pending';
+"""
+
+# v2: decline code on attempts, the payment id a call learned (so a crash right after `create` still knows
+# the provider's id), and a free-form event log for recovery summaries.
+_V2 = """
+ALTER TABLE attempts ADD COLUMN decline_code TEXT;
+ALTER TABLE calls ADD COLUMN payment_id TEXT;
+CREATE TABLE events (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at          REAL NOT NULL,
+    kind        TEXT NOT NULL,
+    attempt_id  TEXT REFERENCES attempts(id),
+    message     TEXT NOT NULL DEFAULT '',
+    data_json   TEXT
+);
+CREATE INDEX events_attempt ON events(attempt_id);
+"""
+
+
+def _script(sql: str):
+    def step(conn: sqlite3.Connection) -> None:
+        # executescript() would COMMIT our transaction; run statement by statement instead.
+        for statement in sql.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+
+    return step
+
+
+MIGRATIONS = [_script(_V1), _script(_V2)]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """Run the steps from the file's version up to `target`, inside the caller's transaction. Returns the old version."""
+    current = user_version(conn)
+    for version in range(current, target):
+        MIGRATIONS[version](conn)
+    if target != current:
+        conn.execute(f"PRAGMA user_version = {int(target)}")
+    return current

@@ -1,0 +1,368 @@
+"""`Journal`: one SQLite connection to the journal file, with a small, synchronous API.
+
+Durability: WAL mode with `synchronous=FULL`, so a commit has been fsync'ed before the call returns — a power cut
+after `begin_call()` returns still finds the pending call at the next start. Each public method is one
+transaction (`BEGIN IMMEDIATE` … `COMMIT`); a failed write is rolled back whole.
+
+Safety of the file: before the first write, an existing file is inspected through a *read-only* connection
+(schema version, `PRAGMA quick_check`). A damaged file raises `JournalCorrupt`, a file from a newer build
+raises `JournalFromNewerVersion`, and in both cases not one byte of it is written, moved or deleted.
+
+Threads: a `Journal` belongs to the thread that opened it (sqlite3's own check enforces it). The app uses it
+through `JournalWriter`, which opens it on its dedicated thread; recovery tools and tests may use it directly.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import sqlite3
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator, TypeVar
+
+from kiosk.domain.errors import InvalidInput
+from kiosk.domain.payment import FINAL_STATES, PaymentAttempt
+
+from .errors import (
+    JournalClosed,
+    JournalConflict,
+    JournalCorrupt,
+    JournalFromNewerVersion,
+    JournalUnwritable,
+    UnknownJournalRecord,
+    translate_sqlite_error,
+)
+from .paths import journal_path
+from .records import (
+    CALL_ERROR,
+    CALL_OK,
+    CALL_PENDING,
+    JournalAttempt,
+    JournalCall,
+    JournalEvent,
+    check_operation,
+    to_json,
+)
+from .schema import SCHEMA_VERSION, migrate, user_version
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_BUSY_TIMEOUT = 5.0  # seconds to wait for another connection's lock before JournalLocked
+
+
+def _translated(method: F) -> F:
+    """Let no sqlite3 exception out: callers see only typed JournalError subclasses."""
+
+    @functools.wraps(method)
+    def wrapper(self: "Journal", *args: Any, **kwargs: Any) -> Any:
+        if self._conn is None:
+            raise JournalClosed(detail=f"{method.__name__} on a closed journal ({self.path})")
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise translate_sqlite_error(exc, self.path) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _connect(target: str, *, uri: bool, busy_timeout: float) -> sqlite3.Connection:
+    # isolation_level=None: we issue BEGIN/COMMIT ourselves, so DDL and DML share one explicit transaction.
+    conn = sqlite3.connect(target, uri=uri, timeout=busy_timeout, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {max(0, int(busy_timeout * 1000))}")
+    return conn
+
+
+def _inspect_read_only(path: Path, busy_timeout: float) -> None:
+    """Refuse a damaged or too-new file without writing to it (read-only connection: no checkpoint on close)."""
+    conn = None
+    try:
+        conn = _connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, busy_timeout=busy_timeout)
+        version = user_version(conn)
+        if version > SCHEMA_VERSION:
+            raise JournalFromNewerVersion(
+                detail=f"{path} has schema version {version}; this build knows up to {SCHEMA_VERSION}"
+            )
+        problems = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
+        if problems != ["ok"]:
+            raise JournalCorrupt(detail=f"{path} failed quick_check: {'; '.join(problems[:5])}")
+    except sqlite3.Error as exc:
+        raise translate_sqlite_error(exc, path) from exc
+    finally:
+        if conn is not None:
+            conn.close()
+
+
+class Journal:
+    """The transaction journal. Open with `Journal.open()`; use as a context manager or call `close()`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, clock: Callable[[], float] = time.time):
+        self._conn: sqlite3.Connection | None = conn
+        self.path = path
+        self._clock = clock
+
+    # --- lifecycle ------------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        check: bool = True,
+        max_page_count: int | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> "Journal":
+        """Open (creating folders and file if needed) and migrate the journal.
+
+        path: the file (or a folder to hold journal.sqlite3); default $KIOSK_DATA_DIR or the platform data folder.
+        busy_timeout: seconds to wait for another connection's lock before raising JournalLocked.
+        check: run the read-only integrity/version inspection of an existing file first (keep True in the app).
+        max_page_count: cap the file at this many pages (tests use it to simulate a full disk).
+        clock: source of the timestamps written (Unix seconds).
+        Raises JournalCorrupt, JournalFromNewerVersion, JournalLocked, JournalUnwritable, JournalDiskFull.
+        """
+        file = journal_path(path)
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise JournalUnwritable(detail=f"cannot create {file.parent}: {exc.strerror or exc}") from exc
+        if check and file.is_file() and file.stat().st_size > 0:
+            _inspect_read_only(file, busy_timeout)
+        try:
+            conn = _connect(str(file), uri=False, busy_timeout=busy_timeout)
+        except sqlite3.Error as exc:
+            raise translate_sqlite_error(exc, file) from exc
+        journal = cls(conn, file, clock)
+        try:
+            journal._prepare(max_page_count)
+        except BaseException:
+            conn.close()
+            raise
+        return journal
+
+    @_translated
+    def _prepare(self, max_page_count: int | None) -> None:
+        conn = self._conn
+        assert conn is not None
+        version = user_version(conn)  # checked before anything can change the header
+        if version > SCHEMA_VERSION:
+            raise JournalFromNewerVersion(detail=f"{self.path} has schema version {version} > {SCHEMA_VERSION}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise JournalUnwritable(detail=f"{self.path}: could not enable WAL (journal_mode={mode})")
+        conn.execute("PRAGMA synchronous = FULL")  # every commit reaches the disk before we go on
+        conn.execute("PRAGMA foreign_keys = ON")
+        if max_page_count is not None:
+            conn.execute(f"PRAGMA max_page_count = {int(max_page_count)}")
+        # Migrating and stamping the open in one write transaction proves, now, that we can write —
+        # a read-only folder or a held lock is reported at start-up, not in the middle of a payment.
+        with self._transaction():
+            migrate(conn)
+            conn.execute(
+                "INSERT INTO meta(key, value) VALUES ('last_opened_at', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (repr(self._clock()),),
+            )
+
+    def close(self) -> None:
+        """Close the connection (idempotent). Committed data is already on disk."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._conn is None
+
+    def __enter__(self) -> "Journal":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn
+        assert conn is not None
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    # --- attempts -------------------------------------------------------------------------
+    @_translated
+    def schema_version(self) -> int:
+        assert self._conn is not None
+        return user_version(self._conn)
+
+    @_translated
+    def record_attempt(
+        self, attempt: PaymentAttempt, cart_snapshot: dict | None = None, *, capture_manual: bool = True
+    ) -> None:
+        """Record a new attempt (raises JournalConflict if its id is already recorded)."""
+        if not isinstance(attempt, PaymentAttempt):
+            raise InvalidInput(detail=f"record_attempt needs a PaymentAttempt, got {type(attempt).__name__}")
+        now = self._clock()
+        try:
+            with self._transaction() as conn:
+                conn.execute(
+                    "INSERT INTO attempts (id, provider, reader_id, amount_minor, currency, state, payment_id,"
+                    " cancel_outcome, decline_code, message, created_at, updated_at, capture_manual, cart_json)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        attempt.id, attempt.provider, attempt.reader_id, attempt.amount.minor,
+                        attempt.amount.currency, attempt.state.value, attempt.payment_id,
+                        attempt.cancel_outcome.value if attempt.cancel_outcome else None,
+                        attempt.decline_code, attempt.message, now, now, int(bool(capture_manual)),
+                        to_json(cart_snapshot),
+                    ),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise JournalConflict(detail=f"attempt {attempt.id} is already recorded") from exc
+
+    @_translated
+    def update_attempt(self, attempt: PaymentAttempt) -> None:
+        """Store the attempt's current state, payment id, message, decline code and cancel outcome."""
+        with self._transaction() as conn:
+            cur = conn.execute(
+                "UPDATE attempts SET state = ?, payment_id = ?, message = ?, cancel_outcome = ?, decline_code = ?,"
+                " updated_at = ? WHERE id = ?",
+                (
+                    attempt.state.value, attempt.payment_id, attempt.message,
+                    attempt.cancel_outcome.value if attempt.cancel_outcome else None,
+                    attempt.decline_code, self._clock(), attempt.id,
+                ),
+            )
+            if cur.rowcount == 0:
+                raise UnknownJournalRecord(detail=f"update of unrecorded attempt {attempt.id}")
+
+    @_translated
+    def attempt(self, attempt_id: str) -> JournalAttempt | None:
+        """The recorded attempt with its pending calls, or None."""
+        assert self._conn is not None
+        row = self._conn.execute("SELECT * FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
+        return None if row is None else self._with_pending(row)
+
+    @_translated
+    def unfinished_attempts(self) -> list[JournalAttempt]:
+        """Attempts not in a final state (incl. needs_attention), oldest first, each with its pending calls."""
+        assert self._conn is not None
+        finals = [s.value for s in FINAL_STATES]
+        rows = self._conn.execute(
+            f"SELECT * FROM attempts WHERE state NOT IN ({','.join('?' * len(finals))})"
+            " ORDER BY created_at, rowid",
+            finals,
+        ).fetchall()
+        return [self._with_pending(r) for r in rows]
+
+    @_translated
+    def recent_attempts(self, limit: int = 50) -> list[JournalAttempt]:
+        """The newest `limit` attempts, newest first."""
+        assert self._conn is not None
+        rows = self._conn.execute(
+            "SELECT * FROM attempts ORDER BY created_at DESC, rowid DESC LIMIT ?", (max(0, int(limit)),)
+        ).fetchall()
+        return [self._with_pending(r) for r in rows]
+
+    def _with_pending(self, row: sqlite3.Row) -> JournalAttempt:
+        return JournalAttempt.from_row(row, tuple(self.pending_calls(row["id"])))
+
+    # --- calls (write-ahead) --------------------------------------------------------------
+    @_translated
+    def begin_call(
+        self, attempt_id: str | None, operation: str, idempotency_key: str | None, summary: dict | None = None
+    ) -> int:
+        """Write a pending call row BEFORE the provider is called; returns its id for `finish_call`.
+
+        `summary` is a small description of the request; secret-looking keys/values are redacted anyway.
+        """
+        check_operation(operation)
+        payment_id = (summary or {}).get("payment_id") if isinstance(summary, dict) else None
+        try:
+            with self._transaction() as conn:
+                cur = conn.execute(
+                    "INSERT INTO calls (attempt_id, operation, idempotency_key, summary_json, status, payment_id,"
+                    " started_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (attempt_id, operation, idempotency_key, to_json(summary or {}), CALL_PENDING,
+                     payment_id if isinstance(payment_id, str) else None, self._clock()),
+                )
+                return int(cur.lastrowid)
+        except sqlite3.IntegrityError as exc:
+            raise UnknownJournalRecord(detail=f"call {operation} for unrecorded attempt {attempt_id}") from exc
+
+    @_translated
+    def finish_call(
+        self, call_id: int, ok: bool, outcome: dict | None = None, error_code: str | None = None
+    ) -> None:
+        """Mark a pending call ok/error with its outcome. A `payment_id` in the outcome is also kept on the
+        attempt if it had none yet, so a crash right after `create` still knows the provider's id."""
+        payment_id = outcome.get("payment_id") if isinstance(outcome, dict) else None
+        payment_id = payment_id if isinstance(payment_id, str) else None
+        with self._transaction() as conn:
+            cur = conn.execute(
+                "UPDATE calls SET status = ?, outcome_json = ?, error_code = ?, finished_at = ?,"
+                " payment_id = COALESCE(?, payment_id) WHERE id = ? AND status = ?",
+                (CALL_OK if ok else CALL_ERROR, to_json(outcome), error_code, self._clock(), payment_id,
+                 call_id, CALL_PENDING),
+            )
+            if cur.rowcount == 0:
+                exists = conn.execute("SELECT status FROM calls WHERE id = ?", (call_id,)).fetchone()
+                if exists is None:
+                    raise UnknownJournalRecord(detail=f"finish of unknown call {call_id}")
+                raise JournalConflict(detail=f"call {call_id} already finished ({exists['status']})")
+            if payment_id:
+                conn.execute(
+                    "UPDATE attempts SET payment_id = ?, updated_at = ? WHERE payment_id IS NULL"
+                    " AND id = (SELECT attempt_id FROM calls WHERE id = ?)",
+                    (payment_id, self._clock(), call_id),
+                )
+
+    @_translated
+    def pending_calls(self, attempt_id: str | None = None) -> list[JournalCall]:
+        """Calls written but never finished, oldest first; for one attempt, or all of them."""
+        assert self._conn is not None
+        if attempt_id is None:
+            rows = self._conn.execute("SELECT * FROM calls WHERE status = ? ORDER BY id", (CALL_PENDING,))
+        else:
+            rows = self._conn.execute(
+                "SELECT * FROM calls WHERE status = ? AND attempt_id = ? ORDER BY id", (CALL_PENDING, attempt_id)
+            )
+        return [JournalCall.from_row(r) for r in rows.fetchall()]
+
+    @_translated
+    def calls(self, attempt_id: str) -> list[JournalCall]:
+        """Every call of one attempt, oldest first."""
+        assert self._conn is not None
+        rows = self._conn.execute("SELECT * FROM calls WHERE attempt_id = ? ORDER BY id", (attempt_id,))
+        return [JournalCall.from_row(r) for r in rows.fetchall()]
+
+    # --- events ---------------------------------------------------------------------------
+    @_translated
+    def log_event(self, kind: str, message: str = "", attempt_id: str | None = None, data: Any = None) -> int:
+        """Append a line to the journal's own log (e.g. what recovery found and did)."""
+        check_operation(kind)
+        try:
+            with self._transaction() as conn:
+                cur = conn.execute(
+                    "INSERT INTO events (at, kind, attempt_id, message, data_json) VALUES (?, ?, ?, ?, ?)",
+                    (self._clock(), kind, attempt_id, message, to_json(data)),
+                )
+                return int(cur.lastrowid)
+        except sqlite3.IntegrityError as exc:
+            raise UnknownJournalRecord(detail=f"event {kind} for unrecorded attempt {attempt_id}") from exc
+
+    @_translated
+    def events(self, attempt_id: str | None = None, limit: int = 100) -> list[JournalEvent]:
+        """The newest `limit` events (of one attempt, or all), oldest first."""
+        assert self._conn is not None
+        where, args = ("WHERE attempt_id = ?", [attempt_id]) if attempt_id else ("", [])
+        rows = self._conn.execute(
+            f"SELECT * FROM (SELECT * FROM events {where} ORDER BY id DESC LIMIT ?) ORDER BY id",
+            (*args, max(0, int(limit))),
+        ).fetchall()
+        return [JournalEvent.from_row(r) for r in rows]
