@@ -205,6 +205,12 @@ class PaymentController:
         self.reader = reader
         self.reader_changed.emit(reader)
 
+    def show_reader(self, reader: Reader) -> None:
+        """A reader returned by a side call (demo tap, online toggle): show it and poll the payment now."""
+        if reader.id == self.reader_id:
+            self._set_reader(reader)
+        self.poke()
+
     # ------------------------------------------------------------------------------------------
     # journaled provider calls
     async def _journal(self, method: str, *args) -> Any:

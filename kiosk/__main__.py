@@ -1,0 +1,4 @@
+"""`python -m kiosk`"""
+from kiosk.app import main_cli
+
+main_cli()

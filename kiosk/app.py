@@ -1,0 +1,234 @@
+"""Entry point: parse arguments, build the QApplication and the qasync loop, wire services to the window.
+
+`main(argv)` returns the exit code and reuses a QApplication that already exists, so the whole app can run
+inside a test process. The API key is never a command-line argument (it would show in the process list):
+it comes from the OS keyring or the KIOSK_STRIPE_API_KEY / KIOSK_MP_ACCESS_TOKEN environment variables.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+from kiosk import __version__
+from kiosk.domain.errors import ConfigurationError, KioskError
+from kiosk.services import settings as settings_store
+from kiosk.services.settings import PROVIDERS, Settings
+
+log = logging.getLogger("kiosk")
+STARTED_AT: float | None = None  # monotonic time main() was entered: the self-test's first-paint baseline
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="kiosk", description="Card-present payments at the counter (Stripe Terminal, "
+                                 "Mercado Pago Point). Runs in demo mode with a built-in emulator when no key is set.")
+    ap.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    ap.add_argument("--provider", choices=PROVIDERS, help="override the provider from Settings for this run")
+    ap.add_argument("--demo", action="store_true", help="force demo mode (built-in emulator, no account needed)")
+    ap.add_argument("--api-base", metavar="URL",
+                    help="send the provider's API calls to this server (a running `python -m kiosk.sim`, stripe-mock, …); "
+                         "the key comes from the keyring or KIOSK_STRIPE_API_KEY / KIOSK_MP_ACCESS_TOKEN")
+    ap.add_argument("--self-test", action="store_true",
+                    help="drive the real window headless through charge→cancel and charge→tap→capture; exit 0 if OK")
+    ap.add_argument("--kiosk", action="store_true", help="full-screen kiosk shell")
+    ap.add_argument("--log-level", default=os.environ.get("KIOSK_LOG_LEVEL", "WARNING"))
+    return ap.parse_args(argv)
+
+
+def resolve_settings(args: argparse.Namespace) -> tuple[Settings, list[str]]:
+    """Settings for this run plus notices for the cashier (e.g. why we fell back to demo mode)."""
+    return effective_settings(settings_store.load(), args)
+
+
+def effective_settings(s: Settings, args: argparse.Namespace) -> tuple[Settings, list[str]]:
+    """Apply command-line overrides; fall back to demo mode when the chosen provider has no key.
+
+    Reads the keyring (may block on D-Bus): call it off the Qt thread once the loop runs."""
+    notices: list[str] = []
+    if args.provider:
+        s = replace(s, provider=args.provider)
+    if args.demo or args.self_test and not args.api_base:
+        s = replace(s, provider="demo_" + s.provider_family if not s.is_demo else s.provider)
+    if args.api_base:
+        s = replace(s, provider=s.provider.replace("demo_", ""))
+    if args.kiosk:
+        s = replace(s, kiosk_mode=True)
+    if not s.is_demo:
+        from kiosk.services.secrets import ENV_VARS, get_secret, keyring_status
+
+        if not get_secret(s.provider_family):
+            problem = keyring_status()
+            notices.append(
+                f"No {s.provider_family} key configured — running in demo mode. "
+                + (f"{problem}" if problem else f"Add the key in Settings or set {ENV_VARS[s.provider_family]}.")
+            )
+            s = replace(s, provider="demo_" + s.provider_family)
+    return s, notices
+
+
+def configure_logging(level: str) -> None:
+    from kiosk.services.logs import setup_logging
+
+    setup_logging(level)
+
+
+def main(argv: list[str] | None = None) -> int:
+    global STARTED_AT
+    STARTED_AT = time.monotonic()
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    configure_logging(args.log_level)
+    if args.self_test and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.ui.qt_messages import install_qt_message_filter
+
+    install_qt_message_filter()
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "kiosk"])
+    app.setApplicationName("kiosk")
+    app.setOrganizationName("kiosk")
+    try:
+        settings, notices = resolve_settings(args)
+    except KioskError as e:
+        print(f"kiosk: {e.cashier_message}", file=sys.stderr)
+        return 2
+
+    loop = qasync.QEventLoop(app)
+    previous = None
+    try:
+        previous = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        pass
+    asyncio.set_event_loop(loop)
+    shell = AppShell(app, args, settings, notices)
+    try:
+        return loop.run_until_complete(shell.run())
+    except KioskError as e:
+        print(f"kiosk: {e.cashier_message}", file=sys.stderr)
+        log.error("start-up failed: %s", e.detail)
+        return 2
+    finally:
+        loop.run_until_complete(shell.close())
+        loop.close()
+        asyncio.set_event_loop(previous if previous is not None and not previous.is_closed() else None)
+
+
+class AppShell:
+    """Owns the running services and the window; rebuilds both when Settings change the provider."""
+
+    def __init__(self, app, args, settings: Settings, notices: list[str]):
+        self.app = app
+        self.args = args
+        self.settings = settings
+        self.notices = notices
+        self.services = None
+        self.window = None
+        self._quit: asyncio.Future | None = None
+        self._dialog = None
+
+    async def _build_services(self, settings: Settings):
+        from kiosk.services.context import build_services
+
+        # Start-up I/O (journal file, emulator socket) happens off the Qt thread too.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-start") as pool:
+            return await asyncio.get_running_loop().run_in_executor(
+                pool, lambda: build_services(settings, api_base=self.args.api_base))
+
+    async def _show(self, settings: Settings) -> None:
+        from kiosk.ui.main_window import MainWindow
+        from kiosk.ui.theme import apply_theme
+
+        self.services = await self._build_services(settings)
+        apply_theme(self.app)
+        self.window = MainWindow(self.services)
+        self.window.settings_requested.connect(self.open_settings)
+        self.window.destroyed.connect(lambda *_: None)
+        for notice in self.notices + self.services.notices:
+            self.window.log_message("warning", notice)
+        if settings.kiosk_mode:
+            from kiosk.ui.kiosk_mode import enter_kiosk_mode
+
+            enter_kiosk_mode(self.window, self.app)
+        else:
+            self.window.show()
+        self.services.controller.start()
+        self.window.run(self.services.controller.refresh_readers(), "Load readers")
+
+    async def run(self) -> int:
+        self._quit = asyncio.get_running_loop().create_future()
+        self.app.aboutToQuit.connect(self._on_quit)
+        self.app.lastWindowClosed.connect(self._on_quit)
+        try:
+            await self._show(self.settings)
+        except ConfigurationError as e:
+            # A real provider without a usable key: say so and run the demo instead of refusing to start.
+            self.notices.append(e.cashier_message + " Running in demo mode.")
+            await self._show(replace(self.settings, provider="demo_" + self.settings.provider_family))
+        if self.args.self_test:
+            from kiosk.selftest import run_window_self_test
+
+            code = await run_window_self_test(self.window, self.services)
+            self.window.close()
+            return code
+        return await self._quit
+
+    def _on_quit(self) -> None:
+        if self._quit is not None and not self._quit.done():
+            self._quit.set_result(0)
+
+    async def close(self) -> None:
+        if self.services is not None:
+            await self.services.aclose()
+            self.services = None
+
+    # --- settings --------------------------------------------------------------------------------
+    def open_settings(self) -> None:
+        from kiosk.services.secrets import get_secret, keyring_status, mask
+        from kiosk.ui.settings_dialog import SettingsDialog
+
+        fam = self.settings.provider_family
+        dialog = SettingsDialog(self.settings, mask(get_secret(fam)), keyring_status(), self.window)
+        dialog.saved.connect(lambda s, secret: self.window.run(self.apply_settings(s, secret), "Save settings"))
+        self._dialog = dialog
+        dialog.open()  # never exec(): the loop keeps running
+
+    async def apply_settings(self, new: Settings, secret: str | None) -> None:
+        from kiosk.services.secrets import set_secret
+
+        runner = self.services.runner
+        if secret:
+            try:
+                await runner.run(set_secret, new.provider_family, secret)
+            except KioskError as e:
+                self.window.log_message("error", e.cashier_message)
+                return
+        await runner.run(settings_store.save, new)
+        self.settings = new
+        self.window.log_message("info", "Settings saved.")
+        if self.services.controller.attempt is not None and not self.services.controller.attempt.state.is_final:
+            self.window.log_message("warning", "Provider changes apply after the current payment.")
+            return
+        old_window, old_services = self.window, self.services
+        plain_args = argparse.Namespace(**{**vars(self.args), "provider": None, "demo": False})
+        resolved, notices = await runner.run(effective_settings, new, plain_args)
+        self.notices = notices
+        await old_services.aclose()
+        self.services = None
+        await self._show(resolved)
+        old_window.hide()
+        old_window.deleteLater()
+
+
+def main_cli() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    main_cli()

@@ -1,0 +1,119 @@
+"""Builds the running services from settings: provider (real or demo emulator), runner, journal, controller.
+
+No Qt here: the same wiring serves the window, the headless self-test, the chaos harness and tests.
+"""
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.domain.errors import ConfigurationError
+from kiosk.providers.base import Provider, SimulatedReaderControl
+from kiosk.services.controller import PaymentController
+from kiosk.services.runner import BlockingRunner
+from kiosk.services.secrets import get_secret
+from kiosk.services.settings import PROVIDER_LABELS, Settings
+
+log = logging.getLogger(__name__)
+
+# Fake credentials accepted only by the embedded emulator (demo mode). Not secrets.
+DEMO_STRIPE_KEY = "sk_test_kiosk_demo"
+DEMO_MP_TOKEN = "TEST-kiosk-demo-token"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    provider: Provider
+    runner: BlockingRunner
+    controller: PaymentController
+    journal: Any = None
+    emulator: Any = None  # kiosk.sim.Emulator in demo mode
+    sim: SimulatedReaderControl | None = None
+    mode_label: str = ""
+    notices: list[str] = field(default_factory=list)
+    _scratch: Any = None
+
+    @property
+    def is_demo(self) -> bool:
+        return self.emulator is not None
+
+    async def aclose(self) -> None:
+        await self.controller.aclose()
+        self.runner.close()
+        self.provider.close()
+        if self.journal is not None:
+            self.journal.close()
+        if self.emulator is not None:
+            self.emulator.stop()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+
+
+def make_provider(settings: Settings, *, api_base: str | None = None, emulator=None) -> Provider:
+    family = settings.provider_family
+    if family == "stripe":
+        from kiosk.providers.stripe_terminal import StripeTerminalProvider
+
+        if emulator is not None:
+            return StripeTerminalProvider(DEMO_STRIPE_KEY, api_base=emulator.url, currency_hint=settings.currency)
+        key = get_secret("stripe")
+        if not key:
+            raise ConfigurationError("No Stripe API key is set. Add it in Settings, or use demo mode.",
+                                     detail="stripe key missing (keyring and KIOSK_STRIPE_API_KEY)")
+        return StripeTerminalProvider(key, api_base=api_base or settings.api_base or None,
+                                      currency_hint=settings.currency)
+    from kiosk.providers.mercadopago_point import MercadoPagoPointProvider
+
+    if emulator is not None:
+        return MercadoPagoPointProvider(DEMO_MP_TOKEN, base_url=emulator.url)
+    token = get_secret("mercadopago")
+    if not token:
+        raise ConfigurationError("No Mercado Pago access token is set. Add it in Settings, or use demo mode.",
+                                 detail="mp token missing (keyring and KIOSK_MP_ACCESS_TOKEN)")
+    return MercadoPagoPointProvider(token, base_url=api_base or settings.mp_api_base or None)
+
+
+def build_services(settings: Settings, *, api_base: str | None = None, journal_path=None, use_journal: bool = True,
+                   emulator_options: dict | None = None) -> Services:
+    """Start everything the app needs. Demo mode (no key configured) starts the embedded emulator."""
+    emulator = None
+    notices: list[str] = []
+    if settings.is_demo and not api_base:
+        from kiosk.sim import Emulator
+
+        emulator = Emulator(**(emulator_options or {})).start()
+        label = PROVIDER_LABELS[settings.provider]
+    else:
+        label = PROVIDER_LABELS[settings.provider] + (f" at {api_base}" if api_base else "")
+    journal = None
+    scratch = None
+    try:
+        provider = make_provider(settings, api_base=api_base, emulator=emulator)
+        if use_journal:
+            from kiosk.journal.writer import JournalWriter
+
+            if emulator is not None and journal_path is None:
+                # Demo payments live in a throw-away emulator, so they get a throw-away journal: recovering
+                # them against the next run's fresh emulator would only produce false alarms.
+                scratch = tempfile.TemporaryDirectory(prefix="kiosk-demo-")
+                journal_path = Path(scratch.name) / "journal.sqlite3"
+            journal = JournalWriter.open(journal_path)
+    except Exception:
+        if emulator is not None:
+            emulator.stop()
+        if scratch is not None:
+            scratch.cleanup()
+        raise
+    runner = BlockingRunner()
+    controller = PaymentController(
+        provider, runner, journal, currency=settings.currency, capture_manual=settings.capture_manual,
+        poll_interval=settings.poll_interval_ms / 1000.0, card_wait_timeout=float(settings.card_wait_timeout_s),
+    )
+    sim = provider if (emulator is not None and isinstance(provider, SimulatedReaderControl)) else None
+    services = Services(settings, provider, runner, controller, journal, emulator, sim, label, notices)
+    services._scratch = scratch
+    return services

@@ -1,0 +1,251 @@
+"""The cashier window: cart on the left; reader, payment state, Charge/Cancel and (demo) the simulated reader
+on the right; the last provider messages at the bottom.
+
+The window only observes the PaymentController's events and starts its coroutines; it never calls a
+provider and never blocks: every wait shows the busy indicator while the loop keeps running.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout, QLabel, QListWidget, QMainWindow, QPushButton, QSizePolicy, QStatusBar, QVBoxLayout, QWidget,
+)
+
+from kiosk.domain.errors import KioskError
+from kiosk.domain.payment import PaymentAttempt
+from kiosk.services.catalog import demo_products
+from kiosk.services.context import Services
+
+from .cart_panel import CartPanel
+from .payment_panel import PaymentPanel
+from .reader_panel import ReaderPanel
+from .sim_panel import SimulatedReaderPanel
+
+log = logging.getLogger(__name__)
+MAX_LOG_LINES = 200
+
+
+class MainWindow(QMainWindow):
+    settings_requested = Signal()
+    first_painted = Signal(float)  # monotonic time of the first paint
+
+    def __init__(self, services: Services, parent=None):
+        super().__init__(parent)
+        self.services = services
+        self.controller = services.controller
+        self._first_paint: float | None = None
+        self._unsubscribe: list[Callable] = []
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("kiosk — " + services.mode_label)
+        self.setAccessibleName("kiosk cashier window")
+        self.resize(1280, 800)
+
+        central = QWidget()
+        central.setObjectName("centralWidget")
+        self.setCentralWidget(central)
+        root = QVBoxLayout(central)
+
+        header = QHBoxLayout()
+        title = QLabel("kiosk")
+        title.setStyleSheet("font-size: 22px; font-weight: 800;")
+        header.addWidget(title)
+        self.mode_label = QLabel(services.mode_label)
+        self.mode_label.setObjectName("providerLabel")
+        header.addWidget(self.mode_label)
+        self.demo_banner = QLabel("DEMO MODE — no card is really charged. Payments go to the built-in emulator. "
+                                  "Add an API key in Settings to take real payments.")
+        self.demo_banner.setObjectName("demoBanner")
+        self.demo_banner.setAccessibleName("Demo mode notice")
+        self.demo_banner.setWordWrap(True)
+        self.demo_banner.setVisible(services.is_demo)
+        self.demo_banner.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        header.addWidget(self.demo_banner, 1)
+        if not services.is_demo:
+            header.addStretch(1)
+        self.settings_button = QPushButton("Settings")
+        self.settings_button.setObjectName("settingsButton")
+        self.settings_button.setAccessibleName("Settings")
+        self.settings_button.setAccessibleDescription("Provider, API key, reader, currency and capture mode")
+        self.settings_button.clicked.connect(self.settings_requested.emit)
+        header.addWidget(self.settings_button)
+        root.addLayout(header)
+
+        body = QHBoxLayout()
+        root.addLayout(body, 1)
+        self.cart_panel = CartPanel(demo_products(self.controller.cart.currency), self._add, self._set_qty)
+        body.addWidget(self.cart_panel, 11)
+
+        right = QVBoxLayout()
+        body.addLayout(right, 10)
+        self.reader_panel = ReaderPanel(self._select_reader, self._switch_mode if hasattr(services.provider, "set_operating_mode") else None)
+        right.addWidget(self.reader_panel)
+        self.payment_panel = PaymentPanel()
+        right.addWidget(self.payment_panel)
+        self.sim_panel = None
+        if services.sim is not None:
+            self.sim_panel = SimulatedReaderPanel(self._sim_tap, self._sim_online)
+            right.addWidget(self.sim_panel)
+        right.addStretch(1)
+
+        self.log_view = QListWidget()
+        self.log_view.setObjectName("messageLog")
+        self.log_view.setAccessibleName("Provider messages")
+        self.log_view.setMaximumHeight(110)
+        root.addWidget(self.log_view)
+        self.setStatusBar(QStatusBar())
+
+        p = self.payment_panel
+        p.charge.clicked.connect(lambda: self.run(self.controller.charge(), "Charge"))
+        p.cancel.clicked.connect(self._cancel_clicked)
+        p.new_sale.clicked.connect(self._new_sale)
+
+        c = self.controller
+        self._unsubscribe += [
+            c.state_changed.subscribe(self._on_state),
+            c.reader_changed.subscribe(self._on_reader),
+            c.readers_changed.subscribe(self._on_readers),
+            c.cart_changed.subscribe(self._on_cart),
+            c.message.subscribe(self.log_message),
+            c.busy_changed.subscribe(self._on_busy),
+        ]
+        self._on_cart(c.cart)
+        self._on_state(c.attempt)
+        self._on_reader(c.reader)
+
+    # ------------------------------------------------------------------------------------------
+    def run(self, coro, what: str):
+        """Start a controller coroutine in the background; errors become a readable message, not a crash."""
+
+        async def guarded():
+            try:
+                return await coro
+            except KioskError as e:
+                log.warning("%s failed: %s", what, e.detail or e.code)
+                self.log_message("error", e.cashier_message)
+            finally:
+                self._refresh_buttons()
+
+        return self.controller.spawn(guarded(), name=f"kiosk-ui-{what}")
+
+    def log_message(self, level: str, text: str) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        self.log_view.insertItem(0, f"{stamp}  {text}")
+        while self.log_view.count() > MAX_LOG_LINES:
+            self.log_view.takeItem(self.log_view.count() - 1)
+        self.statusBar().showMessage(text, 8000)
+
+    # --- controller events ---------------------------------------------------------------------
+    def _on_state(self, attempt: PaymentAttempt | None) -> None:
+        self.payment_panel.show_attempt(attempt)
+        if attempt is not None:
+            self.log_message("info", f"{attempt.state.value.replace('_', ' ')}: {attempt.message}" if attempt.message
+                             else attempt.state.value)
+        self._refresh_buttons()
+
+    def _on_reader(self, reader) -> None:
+        self.reader_panel.update_reader(reader)
+        if self.sim_panel is not None and reader is not None:
+            self.sim_panel.set_reader_online(reader.online)
+        self._refresh_buttons()
+
+    def _on_readers(self, readers) -> None:
+        self.reader_panel.set_readers(readers, self.controller.reader_id)
+
+    def _on_cart(self, cart) -> None:
+        self.cart_panel.update_cart(cart)
+        self._refresh_buttons()
+
+    def _on_busy(self, busy: bool, text: str) -> None:
+        self.payment_panel.set_busy(busy)
+        if busy and text:
+            self.statusBar().showMessage(text)
+
+    def _refresh_buttons(self) -> None:
+        c = self.controller
+        p = self.payment_panel
+        p.charge.setEnabled(c.can_charge and not c.is_busy)
+        p.cancel.setEnabled(c.can_cancel)
+        final = c.attempt is not None and c.attempt.state.is_final
+        p.new_sale.setEnabled(final or (c.attempt is None and not c.cart.is_empty))
+        in_flight = c.attempt is not None and not c.attempt.state.is_final
+        self.reader_panel.set_locked(in_flight)
+        self.settings_button.setEnabled(not in_flight)
+        if self.sim_panel is not None:
+            self.sim_panel.tap.setEnabled(c.reader is not None and c.reader.online)
+
+    # --- user actions ---------------------------------------------------------------------------
+    def _add(self, product) -> None:
+        try:
+            self.controller.add_to_cart(product)
+        except KioskError as e:
+            self.log_message("warning", e.cashier_message)
+
+    def _set_qty(self, sku: str, qty: int) -> None:
+        try:
+            self.controller.set_quantity(sku, qty)
+        except KioskError as e:
+            self.log_message("warning", e.cashier_message)
+
+    def _cancel_clicked(self) -> None:
+        self.payment_panel.cancel.setEnabled(False)  # a double click must not send two cancels
+        self.run(self.controller.cancel(), "Cancel")
+
+    def _new_sale(self) -> None:
+        self.controller.new_sale()
+        self._on_state(self.controller.attempt)
+
+    def _select_reader(self, reader_id: str) -> None:
+        self.run(self.controller.select_reader(reader_id), "Select reader")
+
+    def _switch_mode(self, reader_id: str) -> None:
+        provider = self.services.provider
+
+        async def switch():
+            await self.controller.runner.run(provider.set_operating_mode, reader_id, "PDV")
+            self.log_message("info", "Terminal switched to PDV mode. Restart the terminal to apply it.")
+            await self.controller.refresh_readers()
+
+        self.run(switch(), "Switch mode")
+
+    def _sim_tap(self, card_number: str) -> None:
+        sim = self.services.sim
+        reader_id = self.controller.reader_id
+        if sim is None or reader_id is None:
+            return
+
+        async def tap():
+            reader = await self.controller.runner.run(sim.present_card, reader_id, card_number)
+            self.log_message("info", f"Simulated customer tapped card …{card_number[-4:]}")
+            self.controller.show_reader(reader)
+
+        self.run(tap(), "Tap card")
+
+    def _sim_online(self, online: bool) -> None:
+        sim = self.services.sim
+        reader_id = self.controller.reader_id
+        if sim is None or reader_id is None:
+            return
+
+        async def toggle():
+            reader = await self.controller.runner.run(sim.set_reader_online, reader_id, online)
+            self.log_message("info", "Simulated reader is back online." if online else "Simulated reader went offline.")
+            self.controller.show_reader(reader)
+
+        self.run(toggle(), "Reader online")
+
+    # --- Qt events -----------------------------------------------------------------------------
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self._first_paint is None:
+            self._first_paint = time.monotonic()
+            self.first_painted.emit(self._first_paint)
+
+    def closeEvent(self, event) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+        super().closeEvent(event)
