@@ -798,7 +798,7 @@ class StripeBackend:
                   "payment_method": charge["payment_method"],
                   "destination_details": {"type": "card", "card": {"type": "reversal"}}}
         if fails:
-            refund.update(failure_reason="expired_or_canceled_card", failure_balance_transaction=None)
+            refund["failure_reason"] = "expired_or_canceled_card"
         else:
             charge["amount_refunded"] += amount
             charge["refunded"] = charge["amount_refunded"] >= charge["amount_captured"]
