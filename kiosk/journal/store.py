@@ -227,10 +227,14 @@ class Journal:
 
     @_translated
     def update_attempt(self, attempt: PaymentAttempt) -> None:
-        """Store the attempt's current state, payment id, message, decline code and cancel outcome."""
+        """Store the attempt's current state, payment id, message, decline code and cancel outcome.
+
+        A payment id already known (e.g. learned by `finish_call`) is never erased by an attempt object that
+        has none yet: losing it would lose the handle on money that may have been taken.
+        """
         with self._transaction() as conn:
             cur = conn.execute(
-                "UPDATE attempts SET state = ?, payment_id = ?, message = ?, cancel_outcome = ?, decline_code = ?,"
+                "UPDATE attempts SET state = ?, payment_id = COALESCE(?, payment_id), message = ?, cancel_outcome = ?, decline_code = ?,"
                 " updated_at = ? WHERE id = ?",
                 (
                     attempt.state.value, attempt.payment_id, attempt.message,
