@@ -155,6 +155,9 @@ def map_stripe_error(exc: BaseException, *, subject: Subject = None, api_key: st
         return card_declined(decline_code_of(exc), code, message)
     if isinstance(exc, stripe.InvalidRequestError):
         if code == "resource_missing":
+            param = getattr(exc, "param", None) or ""
+            if param == "payment_intent":  # e.g. process_payment_intent naming an unknown PI
+                return E.PaymentNotFound(detail=detail)
             if subject == "reader":
                 return E.ReaderNotFound(detail=detail)
             return E.PaymentNotFound(detail=detail)

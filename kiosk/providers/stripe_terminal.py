@@ -50,6 +50,26 @@ MAX_REFUND_PAGES = 10
 _AMBIGUOUS = (E.ReaderTimeout, E.ProviderUnavailable, E.MalformedResponse)
 
 
+def close_session(session: requests.Session) -> None:
+    """Close a requests Session *and its pooled sockets now*.
+
+    urllib3 2.8's PoolManager.clear() only forgets its pools; their sockets close when the pools are
+    garbage-collected, which a reference cycle (e.g. a kept traceback) can delay indefinitely. Close each
+    pool explicitly first so the server side sees the connection end at once.
+    """
+    for adapter in list(session.adapters.values()):
+        managers = [getattr(adapter, "poolmanager", None), *getattr(adapter, "proxy_manager", {}).values()]
+        for manager in managers:
+            pools = getattr(manager, "pools", None)
+            if pools is None:
+                continue
+            for pool_key in list(pools.keys()):
+                pool = pools.get(pool_key)
+                if pool is not None:
+                    pool.close()
+    session.close()
+
+
 class StripeTerminalProvider:
     """Provider + SimulatedReaderControl for Stripe Terminal server-driven readers. Blocking; thread-safe."""
 
@@ -359,7 +379,7 @@ class StripeTerminalProvider:
                 return
             self._closed = True
         try:
-            self._session.close()
+            close_session(self._session)
         except Exception as exc:  # closing must never raise into shutdown paths
             log.debug("stripe: closing the HTTP session failed: %s", scrub(str(exc), self.__key))
 
