@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
-from .faults import FaultPlan
+from .faults import FaultPlan, FaultSpecError
 from .forms import FormError, parse_nested
 
 log = logging.getLogger("kiosk.sim")
@@ -163,7 +163,14 @@ class Emulator:
 
         @self.route("POST", r"/_sim/faults", admin)
         def set_faults(req):
-            spec = (req.json or {}).get("spec", "")
+            body = req.json if req.json is not None else {}
+            spec = body.get("spec", "") if isinstance(body, dict) else None
+            if not isinstance(spec, str):
+                return Response(400, {"error": {"code": "bad_spec", "message": 'send {"spec": "<fault spec>"}'}})
+            try:
+                FaultPlan.parse(spec)  # validate first: a bad spec must not leave the old faults cleared
+            except FaultSpecError as e:
+                return Response(400, {"error": {"code": "bad_spec", "message": str(e)}})
             with self.lock:
                 self.faults.clear()
                 self.faults.update(spec)
@@ -171,7 +178,15 @@ class Emulator:
 
         @self.route("POST", r"/_sim/clock/advance", admin)
         def advance(req):
-            self.advance(float((req.json or {}).get("seconds", 0)))
+            body = req.json if req.json is not None else {}
+            try:
+                seconds = float(body.get("seconds", 0)) if isinstance(body, dict) else None
+            except (TypeError, ValueError):
+                seconds = None
+            if seconds is None or not 0 <= seconds < 10**9:
+                return Response(400, {"error": {"code": "bad_seconds",
+                                                "message": 'send {"seconds": <non-negative number>}'}})
+            self.advance(seconds)
             return Response(200, {"now": self.now()})
 
     # --- request handling ----------------------------------------------------------------------

@@ -156,6 +156,20 @@ def test_admin_endpoints_set_faults_and_report_them(emulator, session, sdk):
     assert health["ok"] is True and health["faults"]["error500"] == 1
 
 
+def test_admin_endpoints_reject_bad_input_without_side_effects(emulator, session, sdk):
+    session.post(emulator.url + "/_sim/faults", json={"spec": "error429=1"})
+    r = session.post(emulator.url + "/_sim/faults", json={"spec": "bogus=1"})
+    assert r.status_code == 400 and "bogus" in r.json()["error"]["message"]
+    with pytest.raises(stripe.RateLimitError):  # the previous spec is still in force
+        sdk.v1.terminal.readers.list()
+    assert session.post(emulator.url + "/_sim/faults", json=["x"]).status_code == 400
+    before = emulator.now()
+    for bad in ({"seconds": "soon"}, {"seconds": -5}, [1]):
+        assert session.post(emulator.url + "/_sim/clock/advance", json=bad).status_code == 400
+    r = session.post(emulator.url + "/_sim/clock/advance", json={"seconds": 3600})
+    assert r.status_code == 200 and r.json()["now"] >= before + 3600
+
+
 # --- domain faults ---------------------------------------------------------------------------------------------------
 
 
