@@ -8,7 +8,7 @@ that matters.
 
 Three ways in, all ending on that thread:
 - `submit(fn, *args)` → `concurrent.futures.Future`; `fn(journal, *args)` runs on the writer thread.
-- `await writer.run(fn, *args)` from asyncio (qasync included), via `asyncio.wrap_future`;
+- `await writer.run(fn, *args)` from asyncio (qasync included), via `asyncio.wrap_future`; queued at call time;
   plus awaitable shortcuts mirroring `Journal`: `await writer.begin_call(...)`, `await writer.update_attempt(a)` …
 - `writer.call(fn, *args)` blocks for the result: for recovery/chaos code that runs without an event loop.
 
@@ -114,48 +114,57 @@ class JournalWriter:
             return fn(self._journal, *args, **kwargs)
         return self.submit(fn, *args, **kwargs).result()
 
-    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run on the writer thread and await the result from the running asyncio loop."""
-        return await asyncio.wrap_future(self.submit(fn, *args, **kwargs))
+    def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> "asyncio.Future[T]":
+        """Queue `fn(journal, *args)` now and return an asyncio future of its result: `await writer.run(...)`.
+
+        Queued at call time, not at the first await, so journal order is the order of the calls.
+        Must be called with an asyncio loop running (the qasync loop in the app).
+        """
+        loop = asyncio.get_running_loop()  # first: without a loop, raise before anything is queued
+        return asyncio.wrap_future(self.submit(fn, *args, **kwargs), loop=loop)
 
     # --- awaitable shortcuts (what PaymentController calls) ---------------------------------
-    async def record_attempt(
+    # Plain methods returning asyncio futures: each is queued, with a snapshot of its arguments, the moment
+    # it is called — the live PaymentAttempt may change before the writer gets to the job.
+    def record_attempt(
         self, attempt: PaymentAttempt, cart_snapshot: dict | None = None, *, capture_manual: bool = True
-    ) -> None:
-        await self.run(
+    ) -> "asyncio.Future[None]":
+        return self.run(
             Journal.record_attempt, _snapshot(attempt), copy.deepcopy(cart_snapshot), capture_manual=capture_manual
         )
 
-    async def update_attempt(self, attempt: PaymentAttempt) -> None:
-        await self.run(Journal.update_attempt, _snapshot(attempt))
+    def update_attempt(self, attempt: PaymentAttempt) -> "asyncio.Future[None]":
+        return self.run(Journal.update_attempt, _snapshot(attempt))
 
-    async def begin_call(
+    def begin_call(
         self, attempt_id: str | None, operation: str, idempotency_key: str | None, summary: dict | None = None
-    ) -> int:
-        return await self.run(Journal.begin_call, attempt_id, operation, idempotency_key, copy.deepcopy(summary))
+    ) -> "asyncio.Future[int]":
+        return self.run(Journal.begin_call, attempt_id, operation, idempotency_key, copy.deepcopy(summary))
 
-    async def finish_call(
+    def finish_call(
         self, call_id: int, ok: bool, outcome: dict | None = None, error_code: str | None = None
-    ) -> None:
-        await self.run(Journal.finish_call, call_id, ok, copy.deepcopy(outcome), error_code)
+    ) -> "asyncio.Future[None]":
+        return self.run(Journal.finish_call, call_id, ok, copy.deepcopy(outcome), error_code)
 
-    async def log_event(self, kind: str, message: str = "", attempt_id: str | None = None, data: Any = None) -> int:
-        return await self.run(Journal.log_event, kind, message, attempt_id, data)
+    def log_event(
+        self, kind: str, message: str = "", attempt_id: str | None = None, data: Any = None
+    ) -> "asyncio.Future[int]":
+        return self.run(Journal.log_event, kind, message, attempt_id, copy.deepcopy(data))
 
-    async def unfinished_attempts(self) -> list[JournalAttempt]:
-        return await self.run(Journal.unfinished_attempts)
+    def unfinished_attempts(self) -> "asyncio.Future[list[JournalAttempt]]":
+        return self.run(Journal.unfinished_attempts)
 
-    async def recent_attempts(self, limit: int = 50) -> list[JournalAttempt]:
-        return await self.run(Journal.recent_attempts, limit)
+    def recent_attempts(self, limit: int = 50) -> "asyncio.Future[list[JournalAttempt]]":
+        return self.run(Journal.recent_attempts, limit)
 
-    async def attempt(self, attempt_id: str) -> JournalAttempt | None:
-        return await self.run(Journal.attempt, attempt_id)
+    def attempt(self, attempt_id: str) -> "asyncio.Future[JournalAttempt | None]":
+        return self.run(Journal.attempt, attempt_id)
 
-    async def pending_calls(self, attempt_id: str | None = None) -> list[JournalCall]:
-        return await self.run(Journal.pending_calls, attempt_id)
+    def pending_calls(self, attempt_id: str | None = None) -> "asyncio.Future[list[JournalCall]]":
+        return self.run(Journal.pending_calls, attempt_id)
 
-    async def events(self, attempt_id: str | None = None, limit: int = 100) -> list[JournalEvent]:
-        return await self.run(Journal.events, attempt_id, limit)
+    def events(self, attempt_id: str | None = None, limit: int = 100) -> "asyncio.Future[list[JournalEvent]]":
+        return self.run(Journal.events, attempt_id, limit)
 
     # --- shutdown --------------------------------------------------------------------------
     def close(self, timeout: float | None = None) -> None:
