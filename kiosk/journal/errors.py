@@ -10,16 +10,16 @@ import sqlite3
 from kiosk.domain.errors import JournalError
 
 __all__ = [
-    "JournalError",
-    "JournalCorrupt",
-    "JournalLocked",
-    "JournalFromNewerVersion",
-    "JournalDiskFull",
-    "JournalUnwritable",
-    "JournalClosed",
-    "UnknownJournalRecord",
-    "JournalConflict",
     "AlreadyRunning",
+    "JournalClosed",
+    "JournalConflict",
+    "JournalCorrupt",
+    "JournalDiskFull",
+    "JournalError",
+    "JournalFromNewerVersion",
+    "JournalLocked",
+    "JournalUnwritable",
+    "UnknownJournalRecord",
     "translate_sqlite_error",
 ]
 

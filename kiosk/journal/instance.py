@@ -63,7 +63,7 @@ class InstanceLock:
             finally:
                 os.close(fd)
 
-    def __enter__(self) -> "InstanceLock":
+    def __enter__(self) -> InstanceLock:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any
 
 from kiosk.domain.errors import InvalidInput
 from kiosk.domain.money import Money
@@ -20,9 +21,9 @@ CALL_PENDING, CALL_OK, CALL_ERROR = "pending", "ok", "error"
 _OPERATION = re.compile(r"[a-z][a-z0-9_]{0,39}")
 # Keys whose values are never stored, and value shapes that look like credentials (Stripe/MP keys, bearer tokens).
 _SECRET_KEY = re.compile(
-    r"api_?key|secret|token|passw(or)?d|authori[sz]ation|card_?number|(^|_)(pan|cvc|cvv|pin)($|_)", re.I
+    r"api_?key|secret|token|passw(or)?d|authori[sz]ation|card_?number|(^|_)(pan|cvc|cvv|pin)($|_)", re.IGNORECASE
 )
-_SECRET_VALUE = re.compile(r"^(sk|rk|pk)_(test|live)_|^(APP_USR|TEST)-\d|^Bearer\s", re.I)
+_SECRET_VALUE = re.compile(r"^(sk|rk|pk)_(test|live)_|^(APP_USR|TEST)-\d|^Bearer\s", re.IGNORECASE)
 REDACTED = "[redacted]"
 
 
@@ -79,7 +80,7 @@ class JournalCall:
         return self.status == CALL_PENDING
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> "JournalCall":
+    def from_row(cls, row: Mapping[str, Any]) -> JournalCall:
         return cls(
             id=row["id"],
             attempt_id=row["attempt_id"],
@@ -127,7 +128,7 @@ class JournalAttempt:
         return load_attempt(self)
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any], pending_calls: tuple[JournalCall, ...] = ()) -> "JournalAttempt":
+    def from_row(cls, row: Mapping[str, Any], pending_calls: tuple[JournalCall, ...] = ()) -> JournalAttempt:
         return cls(
             id=row["id"],
             provider=row["provider"],
@@ -179,5 +180,5 @@ class JournalEvent:
     data: Any
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> "JournalEvent":
+    def from_row(cls, row: Mapping[str, Any]) -> JournalEvent:
         return cls(row["id"], row["at"], row["kind"], row["attempt_id"], row["message"], from_json(row["data_json"]))

@@ -17,9 +17,10 @@ import functools
 import os
 import sqlite3
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 from kiosk.domain.errors import InvalidInput
 from kiosk.domain.payment import FINAL_STATES, PaymentAttempt
@@ -55,7 +56,7 @@ def _translated(method: F) -> F:
     """Let no sqlite3 exception out: callers see only typed JournalError subclasses."""
 
     @functools.wraps(method)
-    def wrapper(self: "Journal", *args: Any, **kwargs: Any) -> Any:
+    def wrapper(self: Journal, *args: Any, **kwargs: Any) -> Any:
         if self._conn is None:
             raise JournalClosed(detail=f"{method.__name__} on a closed journal ({self.path})")
         try:
@@ -112,7 +113,7 @@ class Journal:
         check: bool = True,
         max_page_count: int | None = None,
         clock: Callable[[], float] = time.time,
-    ) -> "Journal":
+    ) -> Journal:
         """Open (creating folders and file if needed) and migrate the journal.
 
         path: the file (or a folder to hold journal.sqlite3); default $KIOSK_DATA_DIR or the platform data folder.
@@ -175,7 +176,7 @@ class Journal:
     def closed(self) -> bool:
         return self._conn is None
 
-    def __enter__(self) -> "Journal":
+    def __enter__(self) -> Journal:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -24,8 +24,9 @@ import os
 import queue
 import sqlite3
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from kiosk.domain.payment import PaymentAttempt
 
@@ -59,7 +60,7 @@ class JournalWriter:
             raise
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None, **options: Any) -> "JournalWriter":
+    def open(cls, path: str | os.PathLike[str] | None = None, **options: Any) -> JournalWriter:
         """Start the thread and open the journal on it (same arguments as `Journal.open`)."""
         return cls(lambda: Journal.open(path, **options))
 
@@ -73,7 +74,7 @@ class JournalWriter:
         return self._thread.name
 
     # --- the thread ------------------------------------------------------------------------
-    def _main(self, factory: Callable[[], Journal], opened: "Future[Journal]") -> None:
+    def _main(self, factory: Callable[[], Journal], opened: Future[Journal]) -> None:
         try:
             journal = factory()
         except BaseException as exc:  # report and end the thread; the constructor re-raises
@@ -98,7 +99,7 @@ class JournalWriter:
             journal.close()
 
     # --- submitting ------------------------------------------------------------------------
-    def submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> "Future[T]":
+    def submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
         """Queue `fn(journal, *args, **kwargs)` for the writer thread; returns its Future."""
         future: Future[T] = Future()
         with self._lock:
@@ -114,7 +115,7 @@ class JournalWriter:
             return fn(self._journal, *args, **kwargs)
         return self.submit(fn, *args, **kwargs).result()
 
-    def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> "asyncio.Future[T]":
+    def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> asyncio.Future[T]:
         """Queue `fn(journal, *args)` now and return an asyncio future of its result: `await writer.run(...)`.
 
         Queued at call time, not at the first await, so journal order is the order of the calls.
@@ -128,42 +129,42 @@ class JournalWriter:
     # it is called — the live PaymentAttempt may change before the writer gets to the job.
     def record_attempt(
         self, attempt: PaymentAttempt, cart_snapshot: dict | None = None, *, capture_manual: bool = True
-    ) -> "asyncio.Future[None]":
+    ) -> asyncio.Future[None]:
         return self.run(
             Journal.record_attempt, _snapshot(attempt), copy.deepcopy(cart_snapshot), capture_manual=capture_manual
         )
 
-    def update_attempt(self, attempt: PaymentAttempt) -> "asyncio.Future[None]":
+    def update_attempt(self, attempt: PaymentAttempt) -> asyncio.Future[None]:
         return self.run(Journal.update_attempt, _snapshot(attempt))
 
     def begin_call(
         self, attempt_id: str | None, operation: str, idempotency_key: str | None, summary: dict | None = None
-    ) -> "asyncio.Future[int]":
+    ) -> asyncio.Future[int]:
         return self.run(Journal.begin_call, attempt_id, operation, idempotency_key, copy.deepcopy(summary))
 
     def finish_call(
         self, call_id: int, ok: bool, outcome: dict | None = None, error_code: str | None = None
-    ) -> "asyncio.Future[None]":
+    ) -> asyncio.Future[None]:
         return self.run(Journal.finish_call, call_id, ok, copy.deepcopy(outcome), error_code)
 
     def log_event(
         self, kind: str, message: str = "", attempt_id: str | None = None, data: Any = None
-    ) -> "asyncio.Future[int]":
+    ) -> asyncio.Future[int]:
         return self.run(Journal.log_event, kind, message, attempt_id, copy.deepcopy(data))
 
-    def unfinished_attempts(self) -> "asyncio.Future[list[JournalAttempt]]":
+    def unfinished_attempts(self) -> asyncio.Future[list[JournalAttempt]]:
         return self.run(Journal.unfinished_attempts)
 
-    def recent_attempts(self, limit: int = 50) -> "asyncio.Future[list[JournalAttempt]]":
+    def recent_attempts(self, limit: int = 50) -> asyncio.Future[list[JournalAttempt]]:
         return self.run(Journal.recent_attempts, limit)
 
-    def attempt(self, attempt_id: str) -> "asyncio.Future[JournalAttempt | None]":
+    def attempt(self, attempt_id: str) -> asyncio.Future[JournalAttempt | None]:
         return self.run(Journal.attempt, attempt_id)
 
-    def pending_calls(self, attempt_id: str | None = None) -> "asyncio.Future[list[JournalCall]]":
+    def pending_calls(self, attempt_id: str | None = None) -> asyncio.Future[list[JournalCall]]:
         return self.run(Journal.pending_calls, attempt_id)
 
-    def events(self, attempt_id: str | None = None, limit: int = 100) -> "asyncio.Future[list[JournalEvent]]":
+    def events(self, attempt_id: str | None = None, limit: int = 100) -> asyncio.Future[list[JournalEvent]]:
         return self.run(Journal.events, attempt_id, limit)
 
     # --- shutdown --------------------------------------------------------------------------
@@ -180,7 +181,7 @@ class JournalWriter:
     def closed(self) -> bool:
         return self._closing
 
-    def __enter__(self) -> "JournalWriter":
+    def __enter__(self) -> JournalWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:

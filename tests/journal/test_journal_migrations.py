@@ -8,8 +8,13 @@ import pytest
 
 from kiosk.domain.money import Money
 from kiosk.domain.payment import PaymentState
-from kiosk.journal import SCHEMA_VERSION, Journal, JournalError, JournalFromNewerVersion
-from kiosk.journal import schema
+from kiosk.journal import (
+    SCHEMA_VERSION,
+    Journal,
+    JournalError,
+    JournalFromNewerVersion,
+    schema,
+)
 
 # Frozen copy of the v1 schema as shipped: independent of kiosk/journal/schema.py, so editing the released step
 # there (which would break files in the field) makes this test fail.

@@ -211,3 +211,14 @@ def test_events_log_for_recovery_summaries():
         assert [(e.kind, e.data) for e in j.events()] == [("recovery", {"count": 1}), ("reconciled", {"payment_id": "pi_9"})]
         assert [e.kind for e in j.events(a.id)] == ["reconciled"]
         assert [e.kind for e in j.events(limit=1)] == ["reconciled"]
+
+
+def test_without_override_the_platform_user_data_folder_is_used(tmp_path, monkeypatch):
+    import platformdirs
+
+    monkeypatch.delenv("KIOSK_DATA_DIR")
+    expected = Path(platformdirs.user_data_dir("kiosk", "kiosk")) / "journal.sqlite3"
+    assert journal_path() == expected
+    if expected.is_relative_to(tmp_path):  # Linux: conftest points XDG_DATA_HOME into tmp_path
+        with Journal.open() as j:
+            assert j.path == expected and expected.is_file()
