@@ -440,3 +440,19 @@ def test_used_after_close_is_a_clear_error(emu):
     p.close()  # idempotent
     with pytest.raises(E.ConfigurationError):
         p.list_readers()
+
+
+def test_key_never_reaches_the_logs(emu, reader_id, caplog):
+    import logging
+
+    secret = "sk_test_LOGcheckSECRETkey0123456789"
+    caplog.set_level(logging.DEBUG)
+    with StripeTerminalProvider(secret, api_base=emu.url, sleep=lambda s: None, base_delay=0.001) as p:
+        emu.faults.force("error500", path_contains="/v1/payment_intents", count=1)
+        started = start(p, reader_id)
+        p.present_card(reader_id, "4000000000009995")
+        p.cancel(reader_id, started.payment.id, idempotency_key=key())
+        with pytest.raises(E.ReaderNotFound):
+            p.get_reader("tmr_nope")
+    assert caplog.records  # the SDK and the retry loop did log
+    assert secret not in caplog.text and secret[-12:] not in caplog.text
