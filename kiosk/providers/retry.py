@@ -14,9 +14,11 @@ The policy is deliberately small:
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 log = logging.getLogger("kiosk.providers.retry")
 
@@ -57,7 +59,7 @@ def retry_call(
     while True:
         try:
             return fn(attempt) if pass_attempt else fn()
-        except Exception as exc:  # noqa: BLE001 - the predicate decides; everything else re-raises as is
+        except Exception as exc:  # the predicate decides; everything else re-raises as is
             if attempt >= max_attempts or not is_retryable(exc):
                 raise
             delay = backoff_delay(attempt, base_delay, max_delay, rng)
@@ -84,6 +86,6 @@ def parse_retry_after(value: object) -> float | None:
         seconds = float(str(value).strip())
     except ValueError:
         return None
-    if seconds != seconds or seconds < 0 or seconds == float("inf"):  # NaN, negative, inf
+    if not math.isfinite(seconds) or seconds < 0:
         return None
     return seconds

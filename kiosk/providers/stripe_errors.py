@@ -14,7 +14,7 @@ from kiosk.domain import errors as E
 from kiosk.providers.retry import parse_retry_after
 
 # What the request was about, so `resource_missing` can say "reader" or "payment".
-Subject = Literal["reader", "payment", "refund", None]
+Subject = Literal["reader", "payment", "refund"] | None
 
 # Decline / failure code → what the cashier should do. Unknown codes fall back to a generic line.
 DECLINE_REASONS: dict[str, str] = {

@@ -5,7 +5,8 @@ Anything that does not have the expected shape raises MalformedResponse — neve
 """
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from kiosk.domain.errors import InvalidInput, MalformedResponse
 from kiosk.domain.money import Money

@@ -21,7 +21,8 @@ import re
 import secrets
 import threading
 import time
-from typing import Any, Callable, Sequence, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, Self, TypeVar
 
 import requests
 import stripe
@@ -31,11 +32,29 @@ from kiosk.domain.cart import Cart
 from kiosk.domain.identifiers import validate_id
 from kiosk.domain.money import Money
 from kiosk.domain.reader import Reader
-from kiosk.providers.base import CancelResult, PaymentInfo, PaymentStatus, RefundInfo, StartedPayment
+from kiosk.providers.base import (
+    CancelResult,
+    PaymentInfo,
+    PaymentStatus,
+    RefundInfo,
+    StartedPayment,
+)
 from kiosk.providers.retry import retry_call
-from kiosk.providers.stripe_errors import Subject, is_retryable, map_stripe_error, retry_after_of, scrub
-from kiosk.providers.stripe_mapping import (REFERENCE_KEY, as_dict, payment_from, reader_from, refund_from,
-                                            refund_totals)
+from kiosk.providers.stripe_errors import (
+    Subject,
+    is_retryable,
+    map_stripe_error,
+    retry_after_of,
+    scrub,
+)
+from kiosk.providers.stripe_mapping import (
+    REFERENCE_KEY,
+    as_dict,
+    payment_from,
+    reader_from,
+    refund_from,
+    refund_totals,
+)
 
 log = logging.getLogger("kiosk.providers.stripe")
 
@@ -148,7 +167,7 @@ class StripeTerminalProvider:
             params: dict[str, Any] = {"limit": 100}
             if after:
                 params["starting_after"] = after
-            page = as_dict(self._call("list readers", lambda: self._readers.list(params), subject="reader"))
+            page = as_dict(self._call("list readers", lambda params=params: self._readers.list(params), subject="reader"))
             data = page.get("data")
             if not isinstance(data, list):
                 raise E.MalformedResponse(detail="reader list without data")
@@ -264,7 +283,7 @@ class StripeTerminalProvider:
             params: dict[str, Any] = {"payment_intent": payment_id, "limit": 100}
             if after:
                 params["starting_after"] = after
-            page = as_dict(self._call("list refunds", lambda: self._client.v1.refunds.list(params), subject="payment"))
+            page = as_dict(self._call("list refunds", lambda params=params: self._client.v1.refunds.list(params), subject="payment"))
             data = page.get("data")
             if not isinstance(data, list):
                 raise E.MalformedResponse(detail="refund list without data")
@@ -380,10 +399,10 @@ class StripeTerminalProvider:
             self._closed = True
         try:
             close_session(self._session)
-        except Exception as exc:  # closing must never raise into shutdown paths
+        except Exception as exc:  # noqa: BLE001 - closing must never raise into shutdown paths
             log.debug("stripe: closing the HTTP session failed: %s", scrub(str(exc), self.__key))
 
-    def __enter__(self) -> "StripeTerminalProvider":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -11,13 +11,18 @@ from kiosk.domain import errors as E
 from kiosk.domain.cart import Cart, Product
 from kiosk.domain.money import Money
 from kiosk.domain.reader import ActionStatus
-from kiosk.providers.base import DEMO_CARDS, PaymentStatus, Provider, SimulatedReaderControl
+from kiosk.providers.base import (
+    DEMO_CARDS,
+    PaymentStatus,
+    Provider,
+    SimulatedReaderControl,
+)
 from kiosk.providers.stripe_errors import DECLINE_REASONS, card_declined
 from kiosk.providers.stripe_terminal import StripeTerminalProvider, close_session
 from kiosk.sim import Emulator
 
 FAKE_STRIPE_KEY = "sk_test_kioskFAKEkey"  # same as conftest
-USD = lambda minor: Money(minor, "USD")  # noqa: E731
+USD = lambda minor: Money(minor, "USD")
 
 
 @pytest.fixture(scope="module")
@@ -423,15 +428,14 @@ def test_empty_or_garbled_key_is_refused_locally():
 def test_provider_cannot_be_pickled():
     import pickle
 
-    with StripeTerminalProvider(FAKE_STRIPE_KEY, api_base="http://127.0.0.1:9") as p:
-        with pytest.raises(TypeError):
-            pickle.dumps(p)
+    with StripeTerminalProvider(FAKE_STRIPE_KEY, api_base="http://127.0.0.1:9") as p, pytest.raises(TypeError):
+        pickle.dumps(p)
 
 
 def test_set_reader_online_needs_the_emulator():
-    with StripeTerminalProvider(FAKE_STRIPE_KEY) as p:  # real Stripe base: refused without a request
-        with pytest.raises(E.ConfigurationError):
-            p.set_reader_online("tmr_abc", False)
+    # Real Stripe base: refused locally, without a request.
+    with StripeTerminalProvider(FAKE_STRIPE_KEY) as p, pytest.raises(E.ConfigurationError):
+        p.set_reader_online("tmr_abc", False)
 
 
 def test_used_after_close_is_a_clear_error(emu):
@@ -456,3 +460,11 @@ def test_key_never_reaches_the_logs(emu, reader_id, caplog):
             p.get_reader("tmr_nope")
     assert caplog.records  # the SDK and the retry loop did log
     assert secret not in caplog.text and secret[-12:] not in caplog.text
+
+
+def test_hand_off_that_never_reaches_the_reader_leaves_no_payable_pi(provider, emu, reader_id):
+    emu.faults.force("error500", path_contains="/process_payment_intent", count=10)
+    with pytest.raises(E.ProviderUnavailable) as info:
+        start(provider, reader_id, reference="lost-handoff")
+    assert info.value.payment_discarded and provider.get_reader(reader_id).action is None
+    assert [pi["status"] for pi in pis_with_reference(emu, "lost-handoff")] == ["canceled"]
