@@ -257,9 +257,17 @@ class StripeTerminalProvider:
             validate_id("stripe_payment", payment_id)
         key = self._check_key(idempotency_key)
         nonce = secrets.token_hex(4)  # fresh key per call *and* per attempt: see the module docstring
-        raw = self._call("reset reader", lambda n: self._readers.cancel_action(
-            reader_id, None, {"idempotency_key": f"{key}-{nonce}-{n}"}), subject="reader", pass_attempt=True)
-        reader = reader_from(raw)
+        try:
+            reader = reader_from(self._call("reset reader", lambda n: self._readers.cancel_action(
+                reader_id, None, {"idempotency_key": f"{key}-{nonce}-{n}"}), subject="reader", pass_attempt=True))
+        except E.ProviderError as err:
+            # Stripe does not document cancel_action on an idle reader; if it is refused with a generic
+            # error, the reader itself tells us whether there is anything left to cancel.
+            if type(err) is not E.ProviderError:
+                raise
+            reader = self.get_reader(reader_id)
+            if reader.action is not None:
+                raise
         payment = None
         if payment_id is not None:
             try:

@@ -144,6 +144,14 @@ def test_cancel_without_payment_id_and_on_idle_reader(provider, reader_id):
     assert result.reader_idle and result.payment is None
 
 
+def test_cancel_on_idle_reader_refused_by_the_server_still_reports_idle(provider, emu, reader_id):
+    emu.stripe.cancel_idle_behaviour = "error"
+    try:
+        assert provider.cancel(reader_id, None, idempotency_key=key()).reader_idle
+    finally:
+        emu.stripe.cancel_idle_behaviour = "ok"
+
+
 def test_success_card_authorises_then_capture(provider, reader_id):
     started = start(provider, reader_id, 2500)
     reader = provider.present_card(reader_id, "4242424242424242")
