@@ -213,10 +213,10 @@ class PaymentController:
 
     # ------------------------------------------------------------------------------------------
     # journaled provider calls
-    async def _journal(self, method: str, *args) -> Any:
+    async def _journal(self, method: str, *args, **kwargs) -> Any:
         if self.journal is None:
             return None
-        return await getattr(self.journal, method)(*args)
+        return await getattr(self.journal, method)(*args, **kwargs)
 
     async def _call(self, operation: str, fn: Callable, *args, key: str | None = None, **kwargs) -> Any:
         """Run one provider mutation: journal it first (write-ahead), run it off-thread, journal the outcome."""
@@ -263,7 +263,7 @@ class PaymentController:
         self._cancel_requested = False
         self.cart.locked = True
         self.cart_changed.emit(self.cart)
-        await self._journal("record_attempt", attempt, _cart_snapshot(self.cart))
+        await self._journal("record_attempt", attempt, _cart_snapshot(self.cart), capture_manual=self.capture_manual)
         await self._to(S.SENDING, "Sending the amount to the reader…")
         self._set_busy(+1, "Sending to the reader…")
         try:
@@ -273,9 +273,24 @@ class PaymentController:
                 capture_manual=self.capture_manual,
             )
         except AMBIGUOUS as e:
+            if getattr(e, "payment_discarded", False):
+                # The provider checked: the payment never reached the reader and was cancelled. Nothing charged.
+                attempt.payment_id = getattr(e, "payment_id", None)
+                if self._cancel_requested:
+                    attempt.cancel_outcome = CancelOutcome.NOT_CHARGED
+                    await self._to(S.CANCELLED, "Payment cancelled — it never reached the reader.")
+                else:
+                    await self._to(S.FAILED, f"{e.cashier_message} Nothing was charged; press Charge to try again.")
+                return attempt
+            if getattr(e, "payment_id", None):
+                attempt.payment_id = e.payment_id  # known payment, unknown reader state: cancel can resolve it
+                await self._journal("update_attempt", attempt)
             if self._cancel_requested:
                 async with self._money_lock:
-                    await self._recover_unknown_start_locked(attempt)
+                    if attempt.payment_id:
+                        await self._cancel_locked(attempt)
+                    else:
+                        await self._recover_unknown_start_locked(attempt)
                 return attempt
             await self._to(S.NEEDS_ATTENTION, f"{e.cashier_message} The payment may or may not be on the reader — "
                                               "press Cancel to make sure it is stopped.")
@@ -617,10 +632,11 @@ class PaymentController:
             waiting = self.attempt is not None and self.attempt.state is S.WAITING_FOR_CARD
             interval = self.poll_interval if waiting else self.idle_poll_interval
             self._wake.clear()
+            waiter = asyncio.ensure_future(self._wake.wait())
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=interval)
-            except asyncio.TimeoutError:
-                pass
+                await asyncio.wait({waiter}, timeout=interval)
+            finally:
+                waiter.cancel()
             tick += 1
             try:
                 await self._monitor_tick(tick)

@@ -7,6 +7,7 @@ no latency of its own (see DESIGN.md: 44 ms → 1.6 ms per call).
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 import json
 import logging
 import random
@@ -115,6 +116,7 @@ class Emulator:
         self.routes: list[Route] = []
         self._idem: dict[tuple[str, str, str], tuple[str, Response]] = {}
         self.request_count = 0
+        self.calls: Counter[str] = Counter()  # "POST /v1/terminal/readers/{id}/cancel_action" → count, for tests
         self.rng = random.Random(seed)  # ids and card outcomes: same seed, same run
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -214,6 +216,7 @@ class Emulator:
         if not is_admin:
             with self.lock:
                 self.request_count += 1
+                self.calls[f"{method} {path}"] += 1
             delay = self.faults.latency_seconds()
             if delay:
                 time.sleep(delay)
