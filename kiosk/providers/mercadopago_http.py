@@ -15,7 +15,8 @@ import json
 import logging
 import re
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import requests
 
@@ -155,4 +156,4 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, seconds)
 
 
-__all__ = ["MercadoPagoHttp", "DEFAULT_BASE_URL", "TIMEOUT", "check_idempotency_key"]
+__all__ = ["DEFAULT_BASE_URL", "TIMEOUT", "MercadoPagoHttp", "check_idempotency_key"]

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from kiosk.domain.cart import Cart
 from kiosk.domain.errors import (
@@ -44,9 +45,21 @@ from kiosk.domain.identifiers import validate_id
 from kiosk.domain.money import Money
 from kiosk.domain.reader import ActionStatus, Reader, ReaderAction
 
-from .base import DEMO_CARDS, CancelResult, PaymentInfo, PaymentStatus, RefundInfo, StartedPayment
+from .base import (
+    DEMO_CARDS,
+    CancelResult,
+    PaymentInfo,
+    PaymentStatus,
+    RefundInfo,
+    StartedPayment,
+)
 from .mercadopago_errors import NOT_PDV_MESSAGE
-from .mercadopago_http import DEFAULT_BASE_URL, TIMEOUT, MercadoPagoHttp, check_idempotency_key
+from .mercadopago_http import (
+    DEFAULT_BASE_URL,
+    TIMEOUT,
+    MercadoPagoHttp,
+    check_idempotency_key,
+)
 
 STATUS = {
     "created": PaymentStatus.WAITING,
@@ -117,15 +130,15 @@ class MercadoPagoPointProvider:
 
     name = "mercadopago"
 
-    def __init__(self, access_token: str, *, base_url: str = DEFAULT_BASE_URL, currency: str | None = None,
+    def __init__(self, access_token: str, *, base_url: str | None = DEFAULT_BASE_URL, currency: str | None = None,
                  expiration_time: str = "PT15M", print_on_terminal: str = "no_ticket",
                  timeout: tuple[float, float] = TIMEOUT, max_attempts: int = 3, backoff: float = 0.25,
                  max_retry_after: float = 5.0):
         self.currency_hint = Money.zero(currency).currency if currency else None
         self.expiration_time = expiration_time
         self.print_on_terminal = print_on_terminal
-        self.http = MercadoPagoHttp(access_token, base_url, timeout=timeout, max_attempts=max_attempts,
-                                    backoff=backoff, max_retry_after=max_retry_after)
+        self.http = MercadoPagoHttp(access_token, base_url or DEFAULT_BASE_URL, timeout=timeout,
+                                    max_attempts=max_attempts, backoff=backoff, max_retry_after=max_retry_after)
         self._lock = threading.Lock()
         self._terminals: dict[str, dict] = {}  # last listing, by id
         self._orders: dict[str, _OrderNote] = {}

@@ -19,9 +19,10 @@ import binascii
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from .server import ApiFamily, HttpError, Request, Response, _parse_json_body
 
@@ -75,8 +76,8 @@ def _conflict(req: Request) -> HttpError:
 
 
 def _iso(ts: float) -> str:
-    dt = datetime.fromtimestamp(ts, tz=timezone.utc)
-    nanos = int(round((ts - int(ts)) * 1e9)) % 1_000_000_000
+    dt = datetime.fromtimestamp(ts, tz=UTC)
+    nanos = round((ts - int(ts)) * 1e9) % 1_000_000_000
     return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{nanos:09d}Z"
 
 
@@ -198,7 +199,7 @@ def _hundredths_to_str(value: int, like: str) -> str:
 class MercadoPagoBackend:
     """State and routes for the Mercado Pago side of the emulator."""
 
-    def __init__(self, emu: "Emulator"):
+    def __init__(self, emu: Emulator):
         self.emu = emu
         self.api = ApiFamily("mercadopago", _authenticate, mp_error, "X-Idempotency-Key", _conflict,
                              _parse_json_body)

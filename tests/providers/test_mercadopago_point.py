@@ -492,3 +492,15 @@ def test_token_never_logged_or_in_errors(emulator, caplog):
         p.close()
     assert caplog.text  # the scan is real: requests were logged
     assert not any("secretsecret" in t for t in texts)
+
+
+def test_default_base_url_and_bad_configuration():
+    p = MercadoPagoPointProvider(TOKEN, base_url=None)
+    try:
+        assert p.http.base_url == "https://api.mercadopago.com" and p.currency_hint is None
+    finally:
+        p.close()
+    with pytest.raises(E.ConfigurationError):
+        MercadoPagoPointProvider(TOKEN, base_url="ftp://example.com")
+    with pytest.raises(E.AuthenticationFailed, match="No Mercado Pago access token"):
+        MercadoPagoPointProvider("   ")

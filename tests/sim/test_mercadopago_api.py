@@ -8,7 +8,6 @@ import requests
 
 from kiosk.sim import Emulator
 
-
 PDV = "NEWLAND_N950__N950NCB801293324"
 STANDALONE = "PAX_A910__SMARTPOS1234345545"
 FAKE_MP_TOKEN = "TEST-0000000000000000-000000-kioskFAKEtoken"  # same as conftest
