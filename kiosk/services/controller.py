@@ -147,7 +147,7 @@ class PaymentController:
         return (
             reader_ok
             and not self.cart.is_empty
-            and (self.attempt is None or self.attempt.state.is_final)
+            and (self.attempt is None or (self.attempt.state.is_final and self.attempt.state is not S.PAID))
         )
 
     @property
@@ -242,7 +242,8 @@ class PaymentController:
         await self._journal("update_attempt", attempt)
         log.info("payment %s → %s %s", attempt.id[:8], target.value, note)
         if target.is_final:
-            self.cart.locked = False
+            # A paid cart stays locked until "New sale": charging the same cart twice must take a deliberate step.
+            self.cart.locked = target is S.PAID
             self.cart_changed.emit(self.cart)
         self.state_changed.emit(attempt)
         self._wake.set()
@@ -495,7 +496,7 @@ class PaymentController:
         if attempt.state is not S.CANCELLING:
             await self._to(S.CANCELLING, "Cancelling…")
         await self._to(S.CANCELLED, note)
-        await self._refresh_reader_quietly()
+        self.poke()  # the monitor refreshes the reader panel; the cashier is not kept waiting for it
 
     async def _recover_unknown_start_locked(self, attempt: PaymentAttempt) -> None:
         """The hand-off's answer was lost: ask again with the same key (replays, never duplicates), then cancel."""

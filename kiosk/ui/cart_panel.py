@@ -32,7 +32,7 @@ class CartPanel(QWidget):
             b.setAccessibleName(f"Add {product.name}")
             b.setAccessibleDescription(f"Adds one {product.name} at {product.unit_price.format()} to the cart")
             b.clicked.connect(lambda _=False, p=product: self._on_add(p))
-            grid.addWidget(b, i // 3, i % 3)
+            grid.addWidget(b, i // 5, i % 5)
             self._tiles.append(b)
         layout.addWidget(grid_box)
 

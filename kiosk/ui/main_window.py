@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         self.log_view = QListWidget()
         self.log_view.setObjectName("messageLog")
         self.log_view.setAccessibleName("Provider messages")
-        self.log_view.setMaximumHeight(110)
+        self.log_view.setMaximumHeight(72)
         root.addWidget(self.log_view)
         self.setStatusBar(QStatusBar())
 

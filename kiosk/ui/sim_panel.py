@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QPushButton, QVBoxLayout
 
 from kiosk.providers.base import DEMO_CARDS
 
@@ -15,9 +15,7 @@ class SimulatedReaderPanel(QGroupBox):
         self.setAccessibleName("Simulated reader")
         self.setAccessibleDescription("Demo controls that act as the customer at the card reader")
         layout = QVBoxLayout(self)
-        hint = QLabel("No hardware needed: tap a test card on the emulated reader, or unplug it.")
-        hint.setWordWrap(True)
-        layout.addWidget(hint)
+        self.setToolTip("No hardware needed: tap a test card on the emulated reader, or unplug it.")
         row = QHBoxLayout()
         self.card = QComboBox()
         self.card.setObjectName("simulateCardPicker")
@@ -31,21 +29,21 @@ class SimulatedReaderPanel(QGroupBox):
         self.tap.clicked.connect(lambda: on_tap(self.card.currentData()))
         row.addWidget(self.card, 2)
         row.addWidget(self.tap, 1)
-        layout.addLayout(row)
         self.offline = QPushButton("Take reader offline")
         self.offline.setObjectName("simulateOfflineButton")
         self.offline.setAccessibleName("Take the simulated reader offline or online")
         self.offline.setCheckable(True)
         self.offline.toggled.connect(self._toggled)
         self._on_online = on_online
-        layout.addWidget(self.offline)
+        row.addWidget(self.offline, 2)
+        layout.addLayout(row)
 
     def _toggled(self, checked: bool) -> None:
-        self.offline.setText("Bring reader back online" if checked else "Take reader offline")
+        self.offline.setText("Reader back online" if checked else "Take reader offline")
         self._on_online(not checked)
 
     def set_reader_online(self, online: bool) -> None:
         self.offline.blockSignals(True)
         self.offline.setChecked(not online)
-        self.offline.setText("Bring reader back online" if not online else "Take reader offline")
+        self.offline.setText("Reader back online" if not online else "Take reader offline")
         self.offline.blockSignals(False)

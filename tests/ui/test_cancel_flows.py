@@ -171,6 +171,15 @@ def test_tap_approved_card_captures_and_shows_paid(env):
     pi = env.payment()
     assert pi["status"] == "succeeded" and pi["amount_received"] == env.controller.attempt.amount.minor
     assert not env.widget("cancelButton").isEnabled()
+    assert not env.widget("chargeButton").isEnabled(), "a paid cart must not be charged again by accident"
+    assert not env.widget("product:coffee").isEnabled()
+
+    async def next_sale():
+        await env.click("newSaleButton")
+        await env.until(lambda: env.widget("cartView").rowCount() == 0, "empty cart")
+
+    env.run(next_sale())
+    assert env.state("paymentStatus") == "idle"
 
 
 def test_declined_card_shows_the_reason_and_unlocks_the_cart(env):

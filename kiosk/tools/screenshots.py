@@ -1,0 +1,136 @@
+"""Render the cashier window in each main state to PNG: `python -m kiosk.tools.screenshots docs/screenshots`.
+
+Runs the real window against the embedded emulator (offscreen when there is no display) and drives it the
+way a cashier and a customer would, grabbing the window at each state.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+STATES = ("idle", "waiting_for_card", "cancelling", "cancelled", "paid", "declined", "reader_offline")
+
+
+async def _capture(window, services, out: Path) -> list[Path]:
+    from PySide6.QtWidgets import QPushButton, QWidget
+
+    c = services.controller
+    emu = services.emulator
+    saved: list[Path] = []
+
+    def prop(name):
+        return window.findChild(QWidget, name).property("state")
+
+    async def until(pred, what, timeout=15.0):
+        start = time.monotonic()
+        while not pred():
+            if time.monotonic() - start > timeout:
+                raise RuntimeError(f"timed out waiting for {what}")
+            await asyncio.sleep(0.02)
+
+    async def click(name):
+        b = window.findChild(QPushButton, name)
+        await until(b.isEnabled, f"{name} enabled")
+        b.click()
+
+    async def shot(name):
+        await asyncio.sleep(0.15)  # let the style and the busy bar settle
+        path = out / f"{name}.png"
+        window.grab().save(str(path))
+        saved.append(path)
+
+    await until(lambda: prop("readerStatus") == "idle", "reader idle")
+    for sku in ("coffee", "croissant", "juice"):
+        await click(f"product:{sku}")
+    await click("product:coffee")
+    await shot("idle")
+
+    await click("chargeButton")
+    await until(lambda: prop("paymentStatus") == "waiting_for_card", "waiting")
+    await until(lambda: prop("readerStatus") == "busy", "reader busy")
+    await shot("waiting_for_card")
+
+    emu.faults.latency_ms = (1500, 1500)  # hold the cancel in flight long enough to see "Cancelling…"
+    await click("cancelButton")
+    await until(lambda: prop("paymentStatus") == "cancelling", "cancelling")
+    await shot("cancelling")
+    await until(lambda: prop("paymentStatus") == "cancelled", "cancelled", timeout=30)
+    emu.faults.latency_ms = (0, 0)
+    await until(lambda: prop("readerStatus") == "idle", "reader idle again")
+    await shot("cancelled")
+
+    await click("newSaleButton")
+    await click("product:sandwich")
+    await click("product:water")
+    await click("chargeButton")
+    await until(lambda: prop("paymentStatus") == "waiting_for_card", "waiting (2)")
+    await click("simulateTapButton")
+    await until(lambda: prop("paymentStatus") == "paid", "paid")
+    await shot("paid")
+
+    await click("newSaleButton")
+    await click("product:muffin")
+    await click("chargeButton")
+    await until(lambda: prop("paymentStatus") == "waiting_for_card", "waiting (3)")
+    picker = window.findChild(QWidget, "simulateCardPicker")
+    picker.setCurrentIndex(picker.findData("4000000000009995"))
+    await click("simulateTapButton")
+    await until(lambda: prop("paymentStatus") == "declined", "declined")
+    await shot("declined")
+
+    await click("simulateOfflineButton")
+    await until(lambda: prop("readerStatus") == "offline", "reader offline")
+    await shot("reader_offline")
+    return saved
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("out", nargs="?", default="docs/screenshots", help="folder for the PNG files")
+    args = ap.parse_args(argv)
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.services.context import build_services
+    from kiosk.services.settings import Settings
+    from kiosk.ui.main_window import MainWindow
+    from kiosk.ui.qt_messages import install_qt_message_filter
+    from kiosk.ui.theme import apply_theme
+
+    install_qt_message_filter()
+    app = QApplication.instance() or QApplication(["kiosk-screenshots"])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with tempfile.TemporaryDirectory() as tmp:
+        services = build_services(Settings(poll_interval_ms=100), journal_path=Path(tmp) / "j.sqlite3",
+                                  emulator_options={"seed": 1})
+        apply_theme(app)
+        window = MainWindow(services)
+        window.resize(1280, 800)
+        window.show()
+        services.controller.start()
+        try:
+            loop.run_until_complete(services.controller.refresh_readers())
+            saved = loop.run_until_complete(asyncio.wait_for(_capture(window, services, out), 120))
+        finally:
+            window.close()
+            loop.run_until_complete(services.aclose())
+            loop.close()
+            asyncio.set_event_loop(None)
+    for p in saved:
+        print(p)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
