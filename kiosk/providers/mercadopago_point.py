@@ -14,8 +14,9 @@ Mapping onto the provider protocol (see docs/mercadopago.md for the full story):
 - **Reader action.** MP has no API for "what is queued on this terminal", so this instance remembers the last
   order it created or read per terminal and reports it as `ReaderAction(type="point_order")` (in_progress while
   `created`/`at_terminal`). Orders created elsewhere (another POS, another app instance) are not visible.
-- **Online.** MP reports no terminal connectivity: `Reader.online` is always True. `set_reader_online` (demo
-  panel) uses the emulator-only `/_sim/mp/terminals/{id}/online`; against real MP it raises a clear error.
+- **Online.** MP reports no terminal connectivity, so `Reader.online` is True — except for a terminal this
+  instance unplugged itself with `set_reader_online(id, False)` (demo panel), which uses the emulator-only
+  `/_sim/mp/terminals/{id}/online`; against real MP that call raises a clear error.
 - Every id is validated before it is put in a URL; every mutation carries the caller's idempotency key, reused
   on the client's internal retries (see mercadopago_http).
 """
@@ -143,6 +144,7 @@ class MercadoPagoPointProvider:
         self._terminals: dict[str, dict] = {}  # last listing, by id
         self._orders: dict[str, _OrderNote] = {}
         self._by_terminal: dict[str, str] = {}  # terminal id → last order id seen for it
+        self._unplugged: set[str] = set()  # emulator terminals switched off through set_reader_online
 
     def __repr__(self) -> str:
         return f"MercadoPagoPointProvider({self.http.base_url!r})"
@@ -370,8 +372,8 @@ class MercadoPagoPointProvider:
     def set_reader_online(self, reader_id: str, online: bool) -> Reader:
         """Emulator only: plug the terminal in/out (an offline terminal stops picking up orders).
 
-        Mercado Pago reports no connectivity, so the returned Reader stays `online=True`; the effect shows as
-        orders that stay `created` (and can still be cancelled through the API) until they expire.
+        Mercado Pago reports no connectivity; this instance remembers what it set, so the terminal is reported
+        `online=False` until plugged back in. Its orders stay `created` (still cancellable) until they expire.
         """
         validate_id("mp_terminal", reader_id)
         if not isinstance(online, bool):
@@ -380,8 +382,12 @@ class MercadoPagoPointProvider:
             self.http.request("POST", f"/_sim/mp/terminals/{reader_id}/online", json_body={"online": online},
                               auth=False, not_found=ReaderNotFound)
         except (ReaderNotFound, MalformedResponse) as err:
+            if getattr(err, "mp_code", "") == "sim_terminal_not_found":
+                raise
             raise ProviderError("Switching a terminal off and on is only possible on the emulator.",
                                 detail=f"set_reader_online: {err.detail}") from None
+        with self._lock:
+            (self._unplugged.discard if online else self._unplugged.add)(reader_id)
         return self.get_reader(reader_id)
 
     # --- mapping ---------------------------------------------------------------------------------------
@@ -483,14 +489,15 @@ class MercadoPagoPointProvider:
             term = self._terminals.get(reader_id) or {"id": reader_id}
         return self._reader(term, _action(info.id, info.raw_status, info.failure_code))
 
-    @staticmethod
-    def _reader(term: dict, action: ReaderAction | None) -> Reader:
+    def _reader(self, term: dict, action: ReaderAction | None) -> Reader:
         terminal_id = term["id"]
+        with self._lock:
+            unplugged = terminal_id in self._unplugged
         model, _, serial = terminal_id.partition("__")
         return Reader(
             id=terminal_id,
             label=f"{model.replace('_', ' ')} …{serial[-6:]}" if serial else terminal_id,
-            online=True,  # MP exposes no connectivity (see module docstring)
+            online=not unplugged,  # MP exposes no connectivity (see module docstring)
             device_type=model,
             action=action,
             location=term.get("external_pos_id") or term.get("store_id"),

@@ -448,8 +448,8 @@ class MercadoPagoBackend:
         def set_online(req: Request) -> Response:
             self.tick()  # orders due before the change are picked up with the old connectivity
             term = self.terminals.get(req.params["terminal_id"])
-            if term is None:
-                raise fail(404, "not_found", "Terminal not found.")
+            if term is None:  # a code of its own, so a client can tell it from "no such endpoint"
+                raise fail(404, "sim_terminal_not_found", "Terminal not found.")
             online = (req.json or {}).get("online") if isinstance(req.json, dict) else None
             if not isinstance(online, bool):
                 raise fail(400, "property_type", "online must be true or false.")

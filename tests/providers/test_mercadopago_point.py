@@ -442,12 +442,24 @@ def test_standalone_terminal_refused_then_switched_to_pdv(mp, emulator):
 
 
 def test_offline_terminal_keeps_order_cancellable(mp, emulator):
-    assert mp.set_reader_online(PDV, False).online  # MP reports no connectivity
+    assert mp.set_reader_online(PDV, False).online is False  # remembered: MP itself reports no connectivity
+    assert {r.id: r.online for r in mp.list_readers()} == {PDV: False, STANDALONE: True}
     pid = start(mp).payment.id
     emulator.advance(10)
     assert mp.get_payment(pid).raw_status == "created"  # never picked up
     assert mp.cancel(PDV, pid, idempotency_key=key()).reader_idle
-    mp.set_reader_online(PDV, True)
+    assert mp.set_reader_online(PDV, True).online
+
+
+def test_set_reader_online_outside_the_emulator(mp, emulator):
+    with pytest.raises(E.ReaderNotFound):
+        mp.set_reader_online("NEWLAND_N950__UNKNOWN1", False)
+    elsewhere = MercadoPagoPointProvider(TOKEN, base_url=emulator.url + "/not-mercadopago", currency="MXN")
+    try:
+        with pytest.raises(E.ProviderError, match="only possible on the emulator"):
+            elsewhere.set_reader_online(PDV, False)
+    finally:
+        elsewhere.close()
 
 
 def test_present_card_without_order(mp):
