@@ -75,21 +75,28 @@ STATUS = {
 }
 OPEN = ("created", "at_terminal")
 
-# Payment status_detail → what the cashier reads (reference §3.3).
+# Payment status_detail → the reason as a bare phrase (the controller words it: "Declined: <reason>. …").
 DETAIL_MESSAGES = {
-    "failed": "The card was declined.",
-    "insufficient_amount": "Declined: insufficient funds.",
-    "card_disabled": "Declined: the card is disabled.",
-    "high_risk": "Declined for security reasons. Ask for another card.",
-    "bad_filled_card_data": "The card data could not be read. Try again or use another card.",
-    "required_call_for_authorize": "Declined: the customer must call the card issuer.",
-    "amount_limit_exceeded": "Declined: the amount is above the card's limit.",
-    "max_attempts_exceeded": "Declined: too many attempts with this card.",
-    "processing_error": "The card could not be processed. Try again.",
-    "invalid_installments": "The card does not allow these installments.",
-    "in_review": "The payment is under review by Mercado Pago.",
-    "check_on_terminal": "The outcome is unknown — check the terminal's screen or activity.",
-    "action_required": "The outcome is unknown — check the terminal's screen or activity.",
+    "failed": "declined by the bank",
+    "insufficient_amount": "insufficient funds",
+    "card_disabled": "the card is disabled",
+    "high_risk": "refused for security reasons",
+    "bad_filled_card_data": "the card could not be read",
+    "required_call_for_authorize": "the customer must call their bank",
+    "amount_limit_exceeded": "the amount is above the card's limit",
+    "max_attempts_exceeded": "too many attempts with this card",
+    "processing_error": "the card could not be processed",
+    "invalid_installments": "the card does not allow these installments",
+    "in_review": "the payment is under review by Mercado Pago",
+    "check_on_terminal": "the outcome is unknown — check the terminal's screen or activity",
+    "action_required": "the outcome is unknown — check the terminal's screen or activity",
+}
+# MP decline reason → the provider-neutral decline code the app already has words for (ReaderAction.decline_code)
+DECLINE_CODES = {
+    "failed": "generic_decline",
+    "insufficient_amount": "insufficient_funds",
+    "required_call_for_authorize": "call_issuer",
+    "processing_error": "processing_error",
 }
 # DEMO_CARDS result → MP payment status_detail for the `/events` simulation
 DEMO_DETAIL = {
@@ -265,7 +272,8 @@ class MercadoPagoPointProvider:
             raise InvalidProviderState("This payment was already taken on the terminal — refund it instead.",
                                        detail=f"void of processed order {payment_id}")
         if info.status is PaymentStatus.ACTION_REQUIRED:
-            raise InvalidProviderState(DETAIL_MESSAGES["check_on_terminal"], detail=f"void of {payment_id}")
+            raise InvalidProviderState("The outcome is unknown — check the terminal's screen or activity.",
+                                       detail=f"void of {payment_id}")
         if info.status is not PaymentStatus.WAITING:
             return info  # canceled / expired / failed / refunded: nothing is held
         _, order = self.http.request("POST", f"/v1/orders/{payment_id}/cancel", idempotency_key=idempotency_key)
@@ -427,7 +435,7 @@ class MercadoPagoPointProvider:
             amount_received=received.minor,
             amount_refunded=refunded.minor,
             failure_code=failure_code,
-            failure_message=DETAIL_MESSAGES.get(failure_code or "", "The card was declined.") if failing else None,
+            failure_message=DETAIL_MESSAGES.get(failure_code or "", "declined by the bank") if failing else None,
             raw_status=raw,
             reference=order.get("external_reference"),
             extra={"status_detail": order.get("status_detail"), "payment_status_detail": pay.get("status_detail"),
@@ -515,8 +523,8 @@ def _action(order_id: str, status: str, failure: str | None) -> ReaderAction | N
     if status in ("failed", "action_required"):
         code = failure or status
         return ReaderAction("point_order", ActionStatus.FAILED, payment_id=order_id, failure_code=code,
-                            failure_message=DETAIL_MESSAGES.get(code, "The card was declined."),
-                            decline_code=code if status == "failed" else None)
+                            failure_message=DETAIL_MESSAGES.get(code, "declined by the bank"),
+                            decline_code=DECLINE_CODES.get(code, code) if status == "failed" else None)
     return None
 
 

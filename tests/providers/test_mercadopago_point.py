@@ -104,9 +104,10 @@ def test_card_declined_gives_reason(mp):
     pid = start(mp).payment.id
     reader = mp.present_card(PDV, "4000000000009995")
     assert reader.action.status is ActionStatus.FAILED and reader.action.failure_code == "insufficient_amount"
+    assert reader.action.decline_code == "insufficient_funds"  # the app's own wording applies
     info = mp.get_payment(pid)
     assert info.status is PaymentStatus.FAILED and info.failure_code == "insufficient_amount"
-    assert info.failure_message == "Declined: insufficient funds."
+    assert info.failure_message == "insufficient funds"
 
 
 def test_cancel_while_created(mp, emulator):
