@@ -377,6 +377,18 @@ class MercadoPagoPointProvider:
         self.get_payment(order_id)  # refresh what we know about the order before describing the reader
         return self.get_reader(reader_id)
 
+    def cancel_on_device(self, reader_id: str) -> Reader:
+        """Play the customer/cashier pressing cancel on the terminal: the order ends `canceled` (test credentials)."""
+        validate_id("mp_terminal", reader_id)
+        with self._lock:
+            order_id = self._by_terminal.get(reader_id)
+            note = self._orders.get(order_id) if order_id else None
+        if order_id is None or note is None or note.status not in OPEN:
+            raise InvalidProviderState("No payment is waiting on this terminal.", detail=f"cancel_on_device {reader_id}")
+        self.http.request("POST", f"/v1/orders/{order_id}/events", json_body={"status": "canceled"}, retry=False)
+        self.get_payment(order_id)
+        return self.get_reader(reader_id)
+
     def set_reader_online(self, reader_id: str, online: bool) -> Reader:
         """Emulator only: plug the terminal in/out (an offline terminal stops picking up orders).
 

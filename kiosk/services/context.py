@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 # Fake credentials accepted only by the embedded emulator (demo mode). Not secrets.
 DEMO_STRIPE_KEY = "sk_test_kiosk_demo"
 DEMO_MP_TOKEN = "TEST-kiosk-demo-token"
+# Currencies Mercado Pago Point settles in (AR, BR, MX, CL, CO, PE, UY).
+MP_CURRENCIES = ("ARS", "BRL", "MXN", "CLP", "COP", "PEN", "UYU")
 
 
 @dataclass
@@ -69,12 +71,14 @@ def make_provider(settings: Settings, *, api_base: str | None = None, emulator=N
     from kiosk.providers.mercadopago_point import MercadoPagoPointProvider
 
     if emulator is not None:
-        return MercadoPagoPointProvider(DEMO_MP_TOKEN, base_url=emulator.url)
+        return MercadoPagoPointProvider(DEMO_MP_TOKEN, base_url=emulator.url,
+                                        currency=settings.currency if settings.currency in MP_CURRENCIES else None)
     token = get_secret("mercadopago")
     if not token:
         raise ConfigurationError("No Mercado Pago access token is set. Add it in Settings, or use demo mode.",
                                  detail="mp token missing (keyring and KIOSK_MP_ACCESS_TOKEN)")
-    return MercadoPagoPointProvider(token, base_url=api_base or settings.mp_api_base or None)
+    return MercadoPagoPointProvider(token, base_url=api_base or settings.mp_api_base or None,
+                                    currency=settings.currency if settings.currency in MP_CURRENCIES else None)
 
 
 def build_services(settings: Settings, *, api_base: str | None = None, journal_path=None, use_journal: bool = True,
@@ -108,9 +112,15 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
         if scratch is not None:
             scratch.cleanup()
         raise
+    currency = settings.currency
+    if settings.provider_family == "mercadopago" and currency not in MP_CURRENCIES:
+        currency = "ARS"
+        notices.append(f"Mercado Pago doesn't take {settings.currency}; using ARS. Change the currency in Settings.")
+    if hasattr(provider, "currency_hint") and provider.currency_hint is None and settings.provider_family == "mercadopago":
+        provider.currency_hint = currency
     runner = BlockingRunner()
     controller = PaymentController(
-        provider, runner, journal, currency=settings.currency, capture_manual=settings.capture_manual,
+        provider, runner, journal, currency=currency, capture_manual=settings.capture_manual,
         poll_interval=settings.poll_interval_ms / 1000.0, card_wait_timeout=float(settings.card_wait_timeout_s),
     )
     sim = provider if (emulator is not None and isinstance(provider, SimulatedReaderControl)) else None

@@ -87,7 +87,8 @@ class MainWindow(QMainWindow):
         right.addWidget(self.payment_panel)
         self.sim_panel = None
         if services.sim is not None:
-            self.sim_panel = SimulatedReaderPanel(self._sim_tap, self._sim_online)
+            device_cancel = self._sim_device_cancel if hasattr(services.sim, "cancel_on_device") else None
+            self.sim_panel = SimulatedReaderPanel(self._sim_tap, self._sim_online, device_cancel)
             right.addWidget(self.sim_panel)
         right.addStretch(1)
 
@@ -176,6 +177,8 @@ class MainWindow(QMainWindow):
         self.settings_button.setEnabled(not in_flight)
         if self.sim_panel is not None:
             self.sim_panel.tap.setEnabled(c.reader is not None and c.reader.online)
+            if self.sim_panel.device_cancel is not None:
+                self.sim_panel.device_cancel.setEnabled(in_flight)
 
     # --- user actions ---------------------------------------------------------------------------
     def _add(self, product) -> None:
@@ -223,6 +226,19 @@ class MainWindow(QMainWindow):
             self.controller.show_reader(reader)
 
         self.run(tap(), "Tap card")
+
+    def _sim_device_cancel(self) -> None:
+        sim = self.services.sim
+        reader_id = self.controller.reader_id
+        if sim is None or reader_id is None:
+            return
+
+        async def device_cancel():
+            reader = await self.controller.runner.run(sim.cancel_on_device, reader_id)
+            self.log_message("info", "Simulated terminal: cancel pressed on the device.")
+            self.controller.show_reader(reader)
+
+        self.run(device_cancel(), "Cancel on terminal")
 
     def _sim_online(self, online: bool) -> None:
         sim = self.services.sim

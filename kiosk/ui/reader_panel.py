@@ -72,13 +72,15 @@ class ReaderPanel(QGroupBox):
         self.mode_button = QPushButton("Switch terminal to PDV mode")
         self.mode_button.setObjectName("switchModeButton")
         self.mode_button.setAccessibleName("Switch terminal to PDV mode")
-        self.mode_button.clicked.connect(lambda: self._on_switch_mode and self._current_id() and self._on_switch_mode(self._current_id()))
+        self.mode_button.clicked.connect(self._switch_clicked)
+        self._shown_id: str | None = None
         for w in (self.picker, self.status, self.details, self.action, self.mode_hint, self.mode_button):
             layout.addWidget(w)
         self.update_reader(None)
 
-    def _current_id(self) -> str | None:
-        return self.picker.currentData()
+    def _switch_clicked(self) -> None:
+        if self._on_switch_mode is not None and self._shown_id:
+            self._on_switch_mode(self._shown_id)
 
     def _picked(self, index: int) -> None:
         if not self._updating and index >= 0:
@@ -99,6 +101,13 @@ class ReaderPanel(QGroupBox):
             self._updating = False
 
     def update_reader(self, reader: Reader | None) -> None:
+        self._shown_id = reader.id if reader else None
+        if reader is not None and self.picker.currentData() != reader.id:
+            i = self.picker.findData(reader.id)
+            if i >= 0:  # keep the picker on the reader actually in use, without re-selecting it
+                self._updating = True
+                self.picker.setCurrentIndex(i)
+                self._updating = False
         state, headline = describe_reader(reader)
         self.status.setText(headline)
         self.status.setProperty("state", state)

@@ -9,7 +9,8 @@ from kiosk.providers.base import DEMO_CARDS
 
 
 class SimulatedReaderPanel(QGroupBox):
-    def __init__(self, on_tap: Callable[[str], None], on_online: Callable[[bool], None], parent=None):
+    def __init__(self, on_tap: Callable[[str], None], on_online: Callable[[bool], None],
+                 on_device_cancel: Callable[[], None] | None = None, parent=None):
         super().__init__("Simulated reader — plays the customer (demo only)", parent)
         self.setObjectName("simulatedReaderPanel")
         self.setAccessibleName("Simulated reader")
@@ -37,6 +38,13 @@ class SimulatedReaderPanel(QGroupBox):
         self._on_online = on_online
         row.addWidget(self.offline, 2)
         layout.addLayout(row)
+        self.device_cancel = None
+        if on_device_cancel is not None:  # Mercado Pago: the terminal has its own cancel button
+            self.device_cancel = QPushButton("Cancel on the terminal")
+            self.device_cancel.setObjectName("simulateDeviceCancelButton")
+            self.device_cancel.setAccessibleName("Press cancel on the simulated terminal")
+            self.device_cancel.clicked.connect(on_device_cancel)
+            layout.addWidget(self.device_cancel)
 
     def _toggled(self, checked: bool) -> None:
         self.offline.setText("Reader back online" if checked else "Take reader offline")
