@@ -113,6 +113,12 @@ def main(argv: list[str] | None = None) -> int:
     except KioskError as e:
         print(f"kiosk: {e.cashier_message}", file=sys.stderr)
         log.error("start-up failed: %s", e.detail)
+        if not args.self_test and os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+            from PySide6.QtWidgets import QMessageBox
+
+            # The loop has stopped: a modal box is safe here, and a cashier who started the app from an icon
+            # never sees stderr.
+            QMessageBox.critical(None, "kiosk can't start", e.cashier_message)
         return 2
     finally:
         loop.run_until_complete(shell.close())

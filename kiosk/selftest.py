@@ -17,6 +17,7 @@ import time
 
 from PySide6.QtWidgets import QPushButton, QWidget
 
+from kiosk.domain.errors import KioskError
 from kiosk.providers.base import PaymentStatus
 
 
@@ -75,6 +76,12 @@ async def _flows(window, services) -> dict:
     if window._first_paint is None:
         await until(lambda: window._first_paint is not None, "the first paint")
     t["first_paint_ms"] = round((window._first_paint - start) * 1000, 1)  # from main() entry
+    try:
+        readers = await c.refresh_readers()
+    except KioskError as e:  # bad key, server down: say so at once instead of waiting for a reader
+        raise SelfTestFailure(e.cashier_message) from None
+    if not readers:
+        raise SelfTestFailure("the provider lists no reader")
     await until(lambda: prop(window, "readerStatus") == "idle", "an idle reader")
 
     # --- flow 1: charge, then cancel while the reader waits for the card -------------------------

@@ -38,6 +38,7 @@ class Services:
     mode_label: str = ""
     notices: list[str] = field(default_factory=list)
     _scratch: Any = None
+    _instance_lock: Any = None
 
     @property
     def is_demo(self) -> bool:
@@ -53,6 +54,14 @@ class Services:
             self.emulator.stop()
         if self._scratch is not None:
             self._scratch.cleanup()
+        if self._instance_lock is not None:
+            self._instance_lock.release()
+
+
+def is_loopback(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
 
 def make_provider(settings: Settings, *, api_base: str | None = None, emulator=None) -> Provider:
@@ -95,6 +104,7 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
         label = PROVIDER_LABELS[settings.provider] + (f" at {api_base}" if api_base else "")
     journal = None
     scratch = None
+    instance_lock = None
     try:
         provider = make_provider(settings, api_base=api_base, emulator=emulator)
         if use_journal:
@@ -105,12 +115,19 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
                 # them against the next run's fresh emulator would only produce false alarms.
                 scratch = tempfile.TemporaryDirectory(prefix="kiosk-demo-")
                 journal_path = Path(scratch.name) / "journal.sqlite3"
+            if journal_path is None:
+                # Two tills on one journal would race each other's recovery: one app per data folder.
+                from kiosk.journal.instance import acquire_instance_lock
+
+                instance_lock = acquire_instance_lock()
             journal = JournalWriter.open(journal_path)
     except Exception:
         if emulator is not None:
             emulator.stop()
         if scratch is not None:
             scratch.cleanup()
+        if instance_lock is not None:
+            instance_lock.release()
         raise
     currency = settings.currency
     if settings.provider_family == "mercadopago" and currency not in MP_CURRENCIES:
@@ -123,7 +140,11 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
         provider, runner, journal, currency=currency, capture_manual=settings.capture_manual,
         poll_interval=settings.poll_interval_ms / 1000.0, card_wait_timeout=float(settings.card_wait_timeout_s),
     )
-    sim = provider if (emulator is not None and isinstance(provider, SimulatedReaderControl)) else None
+    # The simulated customer is offered against the embedded emulator, or a test server on this machine
+    # (`--api-base http://127.0.0.1:…` running `python -m kiosk.sim`); never against a real provider.
+    simulated = emulator is not None or (api_base is not None and is_loopback(api_base))
+    sim = provider if (simulated and isinstance(provider, SimulatedReaderControl)) else None
     services = Services(settings, provider, runner, controller, journal, emulator, sim, label, notices)
     services._scratch = scratch
+    services._instance_lock = instance_lock
     return services

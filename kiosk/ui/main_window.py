@@ -61,10 +61,12 @@ class MainWindow(QMainWindow):
         self.demo_banner.setObjectName("demoBanner")
         self.demo_banner.setAccessibleName("Demo mode notice")
         self.demo_banner.setWordWrap(True)
-        self.demo_banner.setVisible(services.is_demo)
+        if not services.is_demo and services.sim is not None:
+            self.demo_banner.setText("TEST SERVER — payments go to the emulator at this address; no card is charged.")
+        self.demo_banner.setVisible(services.sim is not None)
         self.demo_banner.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
         header.addWidget(self.demo_banner, 1)
-        if not services.is_demo:
+        if services.sim is None:
             header.addStretch(1)
         self.settings_button = QPushButton("Settings")
         self.settings_button.setObjectName("settingsButton")

@@ -1,0 +1,66 @@
+"""The command-line entry points as a user runs them: separate processes, real sockets, real exit codes."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def _env(tmp_path, **extra):
+    env = dict(os.environ)
+    env.update(QT_QPA_PLATFORM="offscreen", KIOSK_DATA_DIR=str(tmp_path / "data"),
+               KIOSK_CONFIG_DIR=str(tmp_path / "config"), KIOSK_LOG_DIR=str(tmp_path / "logs"), **extra)
+    env.pop("KIOSK_STRIPE_API_KEY", None)
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def standalone_emulator(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk.sim", "--port", "0", "--seed", "3"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline().strip()
+        assert line.startswith("kiosk-sim listening on http://127.0.0.1:"), line
+        yield line.rsplit(" ", 1)[1]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stdout.close()
+
+
+def test_self_test_in_demo_mode(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "kiosk", "--self-test"], env=_env(tmp_path),
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.strip().splitlines()
+    assert lines[-2] == "self-test ok"
+    assert json.loads(lines[-1])["click_to_idle_ms"] > 0
+
+
+def test_self_test_against_a_standalone_emulator_with_the_key_from_the_environment(tmp_path, standalone_emulator):
+    key = "sk_test_" + "cli" * 4
+    r = subprocess.run([sys.executable, "-m", "kiosk", "--self-test", "--api-base", standalone_emulator],
+                       env=_env(tmp_path, KIOSK_STRIPE_API_KEY=key), capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "self-test ok" in r.stdout
+    assert key not in r.stdout + r.stderr, "the key must never be printed"
+    logs = "".join(p.read_text() for p in (tmp_path / "logs").glob("*.log*"))
+    assert key not in logs
+
+
+def test_wrong_key_against_a_server_is_a_clear_error(tmp_path, standalone_emulator):
+    r = subprocess.run([sys.executable, "-m", "kiosk", "--self-test", "--api-base", standalone_emulator],
+                       env=_env(tmp_path, KIOSK_STRIPE_API_KEY="sk_live_notreallyakeybutlooksok"),
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0
+    assert "rejected the API key" in r.stderr + r.stdout
+
+
+def test_version(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "kiosk", "--version"], env=_env(tmp_path), capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.startswith("kiosk ")
