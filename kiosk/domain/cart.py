@@ -44,9 +44,15 @@ class Cart:
     def _line(self, sku: str) -> LineItem | None:
         return next((l for l in self.lines if l.product.sku == sku), None)
 
+    def __post_init__(self) -> None:
+        self.currency = Money.zero(self.currency).currency  # InvalidCurrency now, not at the first add
+
     def add(self, product: Product, quantity: int = 1) -> None:
         self._check_unlocked()
-        if product.unit_price.currency != Money.zero(self.currency).currency:
+        # add() only ever adds: a bool, a string or a negative count is a bug in the caller, not "remove".
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+            raise InvalidAmount(detail=f"quantity to add must be a positive integer, got {quantity!r}")
+        if product.unit_price.currency != self.currency:
             raise InvalidCurrency(detail=f"{product.sku} is priced in {product.unit_price.currency}")
         line = self._line(product.sku)
         self.set_quantity(product.sku, (line.quantity if line else 0) + quantity, product=product)
