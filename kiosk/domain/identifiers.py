@@ -22,11 +22,13 @@ _PATTERNS = {
 }
 
 KINDS = tuple(_PATTERNS)
+# No documented id is anywhere near this long; the bound also caps mp_terminal's open-ended model part.
+MAX_LENGTH = 100
 
 
 def validate_id(kind: str, value: object) -> str:
     """Return `value` if it has the documented shape for `kind`, else raise InvalidIdentifier."""
     pattern = _PATTERNS[kind]
-    if not isinstance(value, str) or not pattern.fullmatch(value):
-        raise InvalidIdentifier(detail=f"rejected {kind} id {value!r}")
+    if not isinstance(value, str) or len(value) > MAX_LENGTH or not pattern.fullmatch(value):
+        raise InvalidIdentifier(detail=f"rejected {kind} id {repr(value)[:80]}")
     return value
