@@ -1,0 +1,83 @@
+"""Settings dialog and applying settings: keys go to the keyring, are never shown in full, never logged."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+
+import keyring
+import pytest
+import qasync
+from keyring.backends import fail
+
+from kiosk.app import AppShell
+from kiosk.services import secrets
+from kiosk.services.settings import Settings, load
+from kiosk.ui.settings_dialog import SettingsDialog
+
+KEY = "sk_test_" + "settingsdialog" * 2
+
+
+def test_dialog_never_shows_the_saved_key_and_checks_its_shape(qtbot):
+    d = SettingsDialog(Settings(), secrets.mask(KEY), None)
+    qtbot.addWidget(d)
+    assert KEY not in d.key.placeholderText() and KEY[-4:] in d.key.placeholderText()
+    assert d.key.echoMode() == d.key.EchoMode.Password
+    got = []
+    d.saved.connect(lambda s, k: got.append((s, k)))
+    d.provider.setCurrentIndex(d.provider.findData("stripe"))
+    d.key.setText("pk_test_publishable_is_not_a_secret_key")
+    d._save()
+    assert not got and "doesn't look like" in d.error.text()
+    d.key.setText(KEY)
+    d.currency.setCurrentIndex(d.currency.findData("EUR"))
+    d._save()
+    (saved, secret), = got
+    assert secret == KEY and saved.provider == "stripe" and saved.currency == "EUR"
+    assert d.key.text() == "", "the dialog must not keep the secret after saving"
+
+
+@pytest.fixture
+def shell(qapp, emulator):
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    args = argparse.Namespace(provider=None, demo=False, api_base=None, self_test=False, kiosk=False)
+    s = AppShell(qapp, args, Settings(), [])
+    loop.run_until_complete(s._show(Settings()))
+    yield s, loop
+    loop.run_until_complete(s.close())
+    s.window.close()
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+def _messages(window):
+    return [window.log_view.item(i).text() for i in range(window.log_view.count())]
+
+
+def test_headless_box_without_keyring_says_so_and_offers_the_environment_variable(shell, emulator):
+    s, loop = shell
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        new = Settings(provider="stripe", api_base=emulator.url)
+        loop.run_until_complete(s.apply_settings(new, KEY))
+    finally:
+        keyring.set_keyring(previous)
+    text = " ".join(_messages(s.window))
+    assert "KIOSK_STRIPE_API_KEY" in text and "keyring" in text.lower()
+    assert s.services.is_demo, "nothing changed: still demo mode"
+
+
+def test_saving_a_key_switches_to_the_provider_and_never_logs_it(shell, emulator, caplog):
+    s, loop = shell
+    caplog.set_level(logging.DEBUG)
+    new = Settings(provider="stripe", api_base=emulator.url)
+    loop.run_until_complete(s.apply_settings(new, KEY))
+    loop.run_until_complete(asyncio.sleep(0.2))
+    assert secrets.get_secret("stripe") == KEY
+    assert not s.services.is_demo and s.services.provider.name == "stripe"
+    assert load().provider == "stripe", "settings were saved"
+    assert KEY not in caplog.text
+    assert all(KEY not in m for m in _messages(s.window))
+    secrets.set_secret("stripe", None)
