@@ -1,0 +1,83 @@
+"""Cancel latency through the whole app stack vs the bare SDK, on the same embedded emulator, in one run.
+
+    python benchmarks/cancel_latency.py [--rounds 50]
+
+Prints JSON: the controller's cancel() (cancel_action + read PI + void + journal writes, the path behind the
+Cancel button) and, as the baseline measured in the same run, the raw SDK cancel_action round trip; plus
+their ratio. No Qt: the controller runs on a plain asyncio loop, as in the chaos worker.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+
+def _summary(samples: list[float]) -> dict:
+    s = sorted(samples)
+    return {"median_ms": round(statistics.median(s), 2), "mean_ms": round(statistics.fmean(s), 2),
+            "p95_ms": round(s[int(len(s) * 0.95) - 1], 2), "n": len(s)}
+
+
+async def controller_cancels(rounds: int, journal: Path) -> tuple[list[float], str]:
+    from kiosk.services.catalog import demo_products
+    from kiosk.services.context import build_services
+    from kiosk.services.settings import Settings
+
+    services = build_services(Settings(poll_interval_ms=1000), journal_path=journal, emulator_options={"seed": 5})
+    c = services.controller
+    samples = []
+    try:
+        await c.refresh_readers()
+        coffee = demo_products("USD")[0]
+        for _ in range(rounds):
+            c.new_sale()
+            c.add_to_cart(coffee)
+            await c.charge()
+            t0 = time.perf_counter()
+            await c.cancel()
+            samples.append((time.perf_counter() - t0) * 1000)
+            assert c.attempt.state.value == "cancelled", c.attempt.state
+        return samples, services.emulator.url
+    finally:
+        await services.aclose()
+
+
+def raw_sdk_cancels(rounds: int) -> list[float]:
+    import stripe
+
+    from kiosk.sim import Emulator
+
+    with Emulator(seed=5).start() as emu:
+        client = stripe.StripeClient("sk_test_bench", base_addresses={"api": emu.url}, max_network_retries=0)
+        reader = emu.stripe.default_reader_id
+        samples = []
+        for _ in range(rounds):
+            pi = client.v1.payment_intents.create({"amount": 350, "currency": "usd",
+                                                   "payment_method_types": ["card_present"],
+                                                   "capture_method": "manual"})
+            client.v1.terminal.readers.process_payment_intent(reader, {"payment_intent": pi.id})
+            t0 = time.perf_counter()
+            client.v1.terminal.readers.cancel_action(reader)
+            samples.append((time.perf_counter() - t0) * 1000)
+        return samples
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=50)
+    args = ap.parse_args()
+    baseline = raw_sdk_cancels(args.rounds)
+    with tempfile.TemporaryDirectory() as tmp:
+        app, _ = asyncio.run(controller_cancels(args.rounds, Path(tmp) / "j.sqlite3"))
+    b, a = _summary(baseline), _summary(app)
+    print(json.dumps({"baseline_raw_sdk_cancel_action": b, "app_cancel_to_confirmed_cancelled": a,
+                      "ratio_median": round(a["median_ms"] / b["median_ms"], 2)}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
