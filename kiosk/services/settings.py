@@ -10,6 +10,9 @@ import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from kiosk.domain.errors import KioskError
+from kiosk.domain.money import currency_info
+
 log = logging.getLogger(__name__)
 
 VERSION = 1
@@ -68,20 +71,53 @@ def load(path: Path | None = None) -> Settings:
         raw = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(raw, dict):
             raise ValueError("settings root is not an object")
+        version = raw.get("version", 1)
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise ValueError(f"settings version {version!r} is not valid")
+        while version < VERSION:
+            raw = UPGRADES[version](raw)
+            version += 1
     except FileNotFoundError:
         return Settings()
-    except (OSError, ValueError) as e:
-        log.warning("settings file unreadable (%s); using defaults", e)
+    except (OSError, ValueError, RecursionError) as e:
+        log.warning("settings file unreadable (%s); using defaults", type(e).__name__)
+        _keep_aside(path)
         return Settings()
-    version = int(raw.get("version", 1))
-    while version < VERSION:
-        raw = UPGRADES[version](raw)
-        version += 1
-    known = {f.name for f in fields(Settings)}
-    s = Settings(**{k: v for k, v in raw.items() if k in known})
+    return _from_dict(raw)
+
+
+def _from_dict(raw: dict) -> Settings:
+    """Known keys whose value has the default's type; anything else falls back to the default."""
+    defaults = Settings()
+    values = {}
+    for f in fields(Settings):
+        if f.name not in raw or f.name == "version":
+            continue
+        value, default = raw[f.name], getattr(defaults, f.name)
+        if isinstance(value, bool) != isinstance(default, bool) or not isinstance(value, type(default)):
+            log.warning("settings: ignoring %s of type %s", f.name, type(value).__name__)
+            continue
+        values[f.name] = value
+    s = Settings(**values)
     if s.provider not in PROVIDERS:
-        s.provider = "demo_stripe"
+        s.provider = defaults.provider
+    try:
+        s.currency = currency_info(s.currency).code
+    except KioskError:
+        s.currency = defaults.currency
+    if s.card_wait_timeout_s <= 0:
+        s.card_wait_timeout_s = defaults.card_wait_timeout_s
+    if s.poll_interval_ms <= 0:
+        s.poll_interval_ms = defaults.poll_interval_ms
     return s
+
+
+def _keep_aside(path: Path) -> None:
+    """Move a damaged file out of the way so the next save does not destroy what support may need to read."""
+    try:
+        os.replace(path, path.with_name(path.name + ".damaged"))
+    except OSError:
+        pass
 
 
 def save(settings: Settings, path: Path | None = None) -> None:
