@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 
 from kiosk.domain.errors import KeyringUnavailable
 
@@ -33,9 +34,9 @@ def keyring_status() -> str | None:
 
 def get_secret(provider: str) -> str | None:
     """The key for `provider` from the environment variable, else the keyring; None if not set."""
-    env = os.environ.get(ENV_VARS[provider])
-    if env:
-        return env.strip()
+    env = (os.environ.get(ENV_VARS[provider]) or "").strip()
+    if env:  # a blank variable is "not set", not an empty key
+        return env
     try:
         return _keyring().get_password(SERVICE, provider)
     except KeyringUnavailable:
@@ -48,12 +49,16 @@ def get_secret(provider: str) -> str | None:
 def set_secret(provider: str, value: str | None) -> None:
     """Store (or with None/"" delete) the key in the OS keyring. Raises KeyringUnavailable on headless boxes."""
     kr = _keyring()
+    value = (value or "").strip()
     if value:
-        kr.set_password(SERVICE, provider, value.strip())
+        try:
+            kr.set_password(SERVICE, provider, value)
+        except Exception as e:  # locked / refused keyring: a typed error the dialog can show, not a crash
+            raise KeyringUnavailable(detail=f"keyring write failed: {type(e).__name__}") from None
     else:
         try:
             kr.delete_password(SERVICE, provider)
-        except Exception:
+        except Exception:  # nothing stored is fine: the goal (no key) is reached
             pass
 
 
@@ -61,6 +66,10 @@ def mask(secret: str | None) -> str:
     """What the UI may show of a key: its prefix kind and the last 4 characters."""
     if not secret:
         return ""
-    prefix = secret.split("_", 2)[:2] if "_" in secret else [secret.split("-", 1)[0]]
-    head = "_".join(prefix) + "_" if "_" in secret else prefix[0] + "-"
+    # Only a known, non-secret prefix is shown; anything else (e.g. the digits after APP_USR-) stays hidden.
+    known = _KEY_PREFIX.match(secret)
+    head = known.group(0) if known else ""
     return f"{head}…{secret[-4:]}" if len(secret) > 12 else "…"
+
+
+_KEY_PREFIX = re.compile(r"(?:sk|rk|pk)_(?:test|live)_|APP_USR-|TEST-")
