@@ -8,17 +8,34 @@ import re
 from pathlib import Path
 
 # Anything shaped like a Stripe secret/restricted key or a Mercado Pago token never reaches a log line.
-_SECRET = re.compile(r"\b(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9_]+|(?:APP_USR|TEST)-[0-9A-Za-z-]{8,})")
+# Only the non-secret prefix ("sk_test_", "APP_USR-") is kept.
+# The look-behind (not \b) also catches a key glued to an underscore: "api_key_sk_test_…".
+_SECRET = re.compile(
+    r"(?<![A-Za-z0-9])(?:(?P<stripe>(?:sk|rk)_(?:live|test)_)[A-Za-z0-9_]+"
+    r"|(?P<mp>(?:APP_USR|TEST)-)[0-9A-Za-z-]{8,})"
+)
 
 
 def scrub(text: str) -> str:
-    return _SECRET.sub(lambda m: m.group(0)[:8] + "…[redacted]", text)
+    return _SECRET.sub(lambda m: (m.group("stripe") or m.group("mp")) + "…[redacted]", text)
 
 
 class ScrubFilter(logging.Filter):
+    """Scrubs the formatted message, the traceback text and the stack text of every record it sees."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = scrub(record.getMessage())
+        try:
+            message = record.getMessage()
+        except Exception:  # bad %-args must not raise out of log.info() into the payment flow
+            message = f"{record.msg} {record.args!r}"
+        record.msg = scrub(str(message))
         record.args = ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = scrub(record.stack_info)
         return True
 
 
