@@ -103,6 +103,18 @@ class Provider(Protocol):
 
 
 @runtime_checkable
+class PaymentFinder(Protocol):
+    """Optional: look payments up by our attempt id (`reference`), for crash recovery.
+
+    Needed when the app died during `start_payment`: the journal knows the attempt but not the provider's
+    payment id. Must be strongly consistent (a payment created a second ago must be found). Returns every match,
+    newest first; `created_after` (Unix seconds) bounds how far back to look.
+    """
+
+    def find_payments(self, reference: str, *, created_after: float | None = None) -> Sequence[PaymentInfo]: ...
+
+
+@runtime_checkable
 class SimulatedReaderControl(Protocol):
     """Demo/test-only controls that play the customer, through the emulator's public test-helper endpoints."""
 

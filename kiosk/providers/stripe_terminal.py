@@ -64,6 +64,7 @@ _KEY_CHARS = re.compile(r"[\x21-\x7e]{1,200}")  # printable ASCII, no spaces: sa
 _CARD_NUMBER = re.compile(r"\d{12,19}")
 MAX_READER_PAGES = 50  # 5000 readers: far beyond a shop; stops a server that always says has_more
 MAX_REFUND_PAGES = 10
+MAX_FIND_PAGES = 20  # 2000 PaymentIntents back: recovery looks for a payment made minutes ago
 
 # Errors after which a hand-off to the reader *may* have happened: look at the reader before giving up.
 _AMBIGUOUS = (E.ReaderTimeout, E.ProviderUnavailable, E.MalformedResponse)
@@ -283,6 +284,43 @@ class StripeTerminalProvider:
             done, pending = self._refund_totals(payment_id)
             return payment_from(raw, refunded=done, refund_pending=pending)
         return payment_from(raw)
+
+    def find_payments(self, reference: str, *, created_after: float | None = None) -> list[PaymentInfo]:
+        """PaymentFinder: PaymentIntents whose metadata `kiosk_attempt` is `reference`, newest first.
+
+        Walks the PaymentIntent list (strongly consistent) rather than the Search API, which can lag by a minute —
+        useless right after a crash. `created_after` (Unix seconds) is sent as `created[gte]` and also stops the
+        walk once older PIs appear (the list is newest first); without it at most MAX_FIND_PAGES pages are read.
+        """
+        if not isinstance(reference, str) or not 0 < len(reference) <= 500:
+            raise E.InvalidInput(detail="reference must be 1-500 characters")
+        since = int(created_after) if created_after is not None else None
+        found: list[PaymentInfo] = []
+        after: str | None = None
+        for _ in range(MAX_FIND_PAGES):
+            params: dict[str, Any] = {"limit": 100}
+            if since is not None:
+                params["created"] = {"gte": since}
+            if after:
+                params["starting_after"] = after
+            page = as_dict(self._call("list payments", lambda params=params: self._intents.list(params),
+                                      subject="payment"))
+            data = page.get("data")
+            if not isinstance(data, list):
+                raise E.MalformedResponse(detail="payment list without data")
+            older = False
+            for raw in (as_dict(item) for item in data):
+                created = raw.get("created")
+                if since is not None and isinstance(created, (int, float)) and created < since:
+                    older = True
+                    continue
+                metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+                if metadata.get(REFERENCE_KEY) == reference:
+                    found.append(self.get_payment(str(raw.get("id"))))  # re-read: adds the refund totals
+            if older or not page.get("has_more") or not data:
+                break
+            after = str(as_dict(data[-1]).get("id"))
+        return found
 
     def _refund_totals(self, payment_id: str) -> tuple[int, int]:
         refunds: list[Any] = []
