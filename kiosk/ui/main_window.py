@@ -6,6 +6,7 @@ provider and never blocks: every wait shows the busy indicator while the loop ke
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Callable
@@ -16,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.domain.errors import KioskError
-from kiosk.domain.payment import PaymentAttempt
+from kiosk.domain.payment import PaymentAttempt, PaymentState
 from kiosk.services.catalog import demo_products
 from kiosk.services.context import Services
 
@@ -101,6 +102,15 @@ class MainWindow(QMainWindow):
         root.addWidget(self.log_view)
         self.setStatusBar(QStatusBar())
 
+        self._print_job = None
+        self.receipt_button = None
+        if hasattr(services.provider, "print_receipt"):
+            self.receipt_button = QPushButton("Print receipt on the terminal")
+            self.receipt_button.setObjectName("receiptButton")
+            self.receipt_button.setAccessibleName("Print receipt on the terminal")
+            self.receipt_button.clicked.connect(self._receipt_clicked)
+            self.payment_panel.layout().addWidget(self.receipt_button)
+
         p = self.payment_panel
         p.charge.clicked.connect(lambda: self.run(self.controller.charge(), "Charge"))
         p.cancel.clicked.connect(self._cancel_clicked)
@@ -177,6 +187,14 @@ class MainWindow(QMainWindow):
         in_flight = c.attempt is not None and not c.attempt.state.is_final
         self.reader_panel.set_locked(in_flight)
         self.settings_button.setEnabled(not in_flight)
+        if self.receipt_button is not None:
+            paid = c.attempt is not None and c.attempt.state is PaymentState.PAID
+            job = self._print_job
+            self.receipt_button.setVisible(paid)
+            self.receipt_button.setEnabled(job is None or job.status == "created")
+            self.receipt_button.setText("Print receipt on the terminal" if job is None else
+                                        "Cancel print (queued)" if job.status == "created" else
+                                        f"Receipt: {job.status.replace('_', ' ')}")
         if self.sim_panel is not None:
             self.sim_panel.tap.setEnabled(c.reader is not None and c.reader.online)
             if self.sim_panel.device_cancel is not None:
@@ -201,7 +219,41 @@ class MainWindow(QMainWindow):
 
     def _new_sale(self) -> None:
         self.controller.new_sale()
+        self._print_job = None
         self._on_state(self.controller.attempt)
+
+    # --- receipts (Mercado Pago Point Smart print actions; cancellable while still queued) --------
+    def _receipt_clicked(self) -> None:
+        provider = self.services.provider
+        attempt = self.controller.attempt
+        if attempt is None:
+            return
+        job = self._print_job
+        if job is not None and job.status == "created":
+            async def cancel_print():
+                self._print_job = await self.controller.runner.run(
+                    provider.cancel_print, job.id, idempotency_key=attempt.idempotency_key("print_cancel"))
+                self.log_message("info", "Receipt print cancelled (it had not reached the terminal).")
+
+            self.run(cancel_print(), "Cancel print")
+            return
+        from kiosk.services.receipt import format_receipt
+
+        text = format_receipt(self.controller.cart, attempt)
+
+        async def print_receipt():
+            self._print_job = await self.controller.runner.run(
+                provider.print_receipt, attempt.reader_id, text, idempotency_key=attempt.idempotency_key("print"))
+            self.log_message("info", "Receipt queued for the terminal's printer.")
+            self._refresh_buttons()
+            for _ in range(30):  # follow the job until the terminal takes it (then it can't be cancelled)
+                await asyncio.sleep(1.0)
+                if self._print_job is None or self._print_job.status != "created":
+                    break
+                self._print_job = await self.controller.runner.run(provider.get_print, self._print_job.id)
+                self._refresh_buttons()
+
+        self.run(print_receipt(), "Print receipt")
 
     def _select_reader(self, reader_id: str) -> None:
         self.run(self.controller.select_reader(reader_id), "Select reader")

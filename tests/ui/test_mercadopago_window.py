@@ -125,3 +125,19 @@ def test_wrong_access_token_is_reported_plainly(qapp, tmp_path, monkeypatch, emu
         assert not env.widget("chargeButton").isEnabled()
     finally:
         close_env(env)
+
+
+def test_receipt_print_can_be_cancelled_while_queued(mp):
+    async def scenario():
+        await mp.add_and_charge("coffee")
+        await mp.click("simulateTapButton")
+        await mp.until(lambda: mp.state("paymentStatus") == "paid", "paid")
+        await mp.click("receiptButton")
+        await mp.until(lambda: mp.widget("receiptButton").text().startswith("Cancel print"), "print queued")
+        await mp.click("receiptButton")
+        await mp.until(lambda: "canceled" in mp.widget("receiptButton").text(), "print cancelled")
+
+    mp.run(scenario())
+    (action,) = mp.emu.mp.actions.values()
+    assert action.status == "canceled"
+    assert "TOTAL" in action.content
