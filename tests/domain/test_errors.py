@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-import kiosk.domain.errors as errors
+from kiosk.domain import errors
 from kiosk.domain.errors import KioskError
 
 
