@@ -165,6 +165,8 @@ class AppShell:
         else:
             self.window.show()
         self.services.controller.start()
+        # Recovery first: it blocks Charge until every unfinished payment of the last run is settled.
+        self.window.run(self.services.controller.recover(), "Recovery")
         self.window.run(self.services.controller.refresh_readers(), "Load readers")
 
     async def run(self) -> int:

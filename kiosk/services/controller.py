@@ -85,6 +85,9 @@ class PaymentController:
         self.cart_changed = Event("cart_changed")  # (Cart)
         self.message = Event("message")  # (level: "info"|"warning"|"error", text)
         self.busy_changed = Event("busy_changed")  # (bool, text)
+        self.recovered = Event("recovered")  # (RecoveryReport) after start-up reconciliation
+        self.recovering = False
+        self.last_recovery = None
 
         self._tasks: set[asyncio.Task] = set()
         self._cancel_requested = False
@@ -146,6 +149,7 @@ class PaymentController:
         reader_ok = self.reader is not None and self.reader.online
         return (
             reader_ok
+            and not self.recovering
             and not self.cart.is_empty
             and (self.attempt is None or (self.attempt.state.is_final and self.attempt.state is not S.PAID))
         )
@@ -176,6 +180,31 @@ class PaymentController:
         self.cart.locked = False
         self.cart.clear()
         self.cart_changed.emit(self.cart)
+
+    # ------------------------------------------------------------------------------------------
+    # crash recovery
+    async def recover(self):
+        """Reconcile every unfinished journal attempt with the provider before the next charge.
+
+        Charge stays disabled while this runs. Returns the RecoveryReport (also emitted as `recovered`).
+        """
+        if self.journal is None or self.recovering:
+            return None
+        from .recovery import reconcile
+
+        self.recovering = True
+        self._set_busy(+1, "Checking unfinished payments…")
+        try:
+            report = await self.runner.run(reconcile, self.provider, self.journal)
+        finally:
+            self.recovering = False
+            self._set_busy(-1)
+        self.last_recovery = report
+        if not report.is_empty:
+            log.info("recovery: %s", report.summary())
+        self.recovered.emit(report)
+        self._wake.set()
+        return report
 
     # ------------------------------------------------------------------------------------------
     # readers
@@ -260,11 +289,12 @@ class PaymentController:
         amount = self.cart.total.require_chargeable()
         assert self.reader_id is not None
         attempt = PaymentAttempt(amount=amount, reader_id=self.reader_id, provider=self.provider.name)
+        # Journal first: if the journal can't be written, nothing has changed and nothing is sent.
+        await self._journal("record_attempt", attempt, _cart_snapshot(self.cart), capture_manual=self.capture_manual)
         self.attempt = attempt
         self._cancel_requested = False
         self.cart.locked = True
         self.cart_changed.emit(self.cart)
-        await self._journal("record_attempt", attempt, _cart_snapshot(self.cart), capture_manual=self.capture_manual)
         await self._to(S.SENDING, "Sending the amount to the reader…")
         self._set_busy(+1, "Sending to the reader…")
         try:

@@ -24,6 +24,7 @@ from kiosk.services.context import Services
 from .cart_panel import CartPanel
 from .payment_panel import PaymentPanel
 from .reader_panel import ReaderPanel
+from .recovery_banner import RecoveryBanner
 from .sim_panel import SimulatedReaderPanel
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,9 @@ class MainWindow(QMainWindow):
         header.addWidget(self.settings_button)
         root.addLayout(header)
 
+        self.recovery_banner = RecoveryBanner(lambda: self.run(self.controller.recover(), "Recovery"))
+        root.addWidget(self.recovery_banner)
+
         body = QHBoxLayout()
         root.addLayout(body, 1)
         self.cart_panel = CartPanel(demo_products(self.controller.cart.currency), self._add, self._set_qty)
@@ -124,6 +128,7 @@ class MainWindow(QMainWindow):
             c.cart_changed.subscribe(self._on_cart),
             c.message.subscribe(self.log_message),
             c.busy_changed.subscribe(self._on_busy),
+            c.recovered.subscribe(self._on_recovered),
         ]
         self._on_cart(c.cart)
         self._on_state(c.attempt)
@@ -170,6 +175,12 @@ class MainWindow(QMainWindow):
 
     def _on_cart(self, cart) -> None:
         self.cart_panel.update_cart(cart)
+        self._refresh_buttons()
+
+    def _on_recovered(self, report) -> None:
+        self.recovery_banner.show_report(report)
+        if not report.is_empty:
+            self.log_message("warning" if report.needs_attention else "info", report.summary())
         self._refresh_buttons()
 
     def _on_busy(self, busy: bool, text: str) -> None:
