@@ -5,6 +5,7 @@ import logging
 import logging.handlers
 import os
 import re
+import sys
 from pathlib import Path
 
 # Anything shaped like a Stripe secret/restricted key or a Mercado Pago token never reaches a log line.
@@ -39,6 +40,19 @@ class ScrubFilter(logging.Filter):
         return True
 
 
+class _CurrentStderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is *now*: an app embedded in a test process (or a frozen app whose stderr
+    is swapped) must not keep writing to a stream that was closed since start-up."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def log_dir() -> Path:
     override = os.environ.get("KIOSK_LOG_DIR")
     if override:
@@ -54,7 +68,7 @@ def setup_logging(level: str = "WARNING") -> None:
         return
     root.setLevel(logging.DEBUG)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    console = logging.StreamHandler()
+    console = _CurrentStderrHandler()
     console.setLevel(getattr(logging, str(level).upper(), logging.WARNING))
     console.setFormatter(fmt)
     console.addFilter(ScrubFilter())
