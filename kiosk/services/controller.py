@@ -611,7 +611,8 @@ class PaymentController:
     async def _observe_payment(self, payment: PaymentInfo, *, reader_reset: bool = False,
                                failure: tuple | None = None) -> None:
         attempt = self.attempt
-        if attempt is None or attempt.state is not S.WAITING_FOR_CARD:
+        # A slow read may answer for the *previous* sale: acting on it would settle this one blindly.
+        if attempt is None or attempt.state is not S.WAITING_FOR_CARD or payment.id != attempt.payment_id:
             return
         async with self._money_lock:
             # Re-check: a cancel may have taken over while we were reading.
