@@ -57,7 +57,7 @@ def _die_with_parent() -> None:
         import ctypes
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except Exception:
+    except Exception:  # noqa: BLE001, S110 - best effort: kill_all() on the way out still applies
         pass
 
 
@@ -70,7 +70,8 @@ class Children:
 
     def start(self, argv: list[str], **kw) -> subprocess.Popen:
         preexec = _die_with_parent if sys.platform.startswith("linux") else None
-        proc = subprocess.Popen(argv, preexec_fn=preexec, start_new_session=True, **kw)
+        # The harness runs no threads of its own, so preexec_fn is safe here.
+        proc = subprocess.Popen(argv, preexec_fn=preexec, start_new_session=True, **kw)  # noqa: PLW1509
         self.procs.append(proc)
         if self.pid_log is not None:
             with open(self.pid_log, "a") as f:
@@ -96,12 +97,9 @@ class Children:
 
 
 def start_emulator(children: Children, seed: int, faults: str, workdir: Path) -> tuple[subprocess.Popen, str]:
-    log = open(workdir / "emulator.log", "ab")
-    try:
+    with open(workdir / "emulator.log", "ab") as log:  # the child keeps its own copy of the descriptor
         proc = children.start([sys.executable, "-m", "kiosk.sim", "--port", "0", "--seed", str(seed),
                                "--faults", faults], stdout=subprocess.PIPE, stderr=log)
-    finally:
-        log.close()
     ready, _, _ = select.select([proc.stdout], [], [], 30)
     line = proc.stdout.readline().decode().strip() if ready else ""
     prefix = "kiosk-sim listening on "
@@ -146,11 +144,8 @@ class Harness:
         """One app run. Returns its exit status, or None if we killed it."""
         env = {**os.environ, "KIOSK_STRIPE_API_KEY": API_KEY, "KIOSK_DATA_DIR": str(self.workdir / "data"),
                "KIOSK_CONFIG_DIR": str(self.workdir / "config"), "QT_QPA_PLATFORM": "offscreen"}
-        err = open(self.workdir / "worker.stderr", "ab")
-        try:
+        with open(self.workdir / "worker.stderr", "ab") as err:
             proc = self.children.start(self.worker_argv(first, count), env=env, stdout=subprocess.DEVNULL, stderr=err)
-        finally:
-            err.close()
         self.tally.worker_runs += 1
         kill_at: float | None = None
         last_news = time.monotonic()

@@ -164,10 +164,10 @@ class Cashier:
             return
         await asyncio.sleep(rng.uniform(0, 0.3))
         await self.tap(rng.choice(DECLINES))
-        if await self.wait(lambda: self.c.state.is_final, 5) and self.c.state is S.DECLINED:
-            if await self.charge():  # "try another card"
-                await asyncio.sleep(rng.uniform(0, 0.3))
-                await self.tap(APPROVED)
+        declined = await self.wait(lambda: self.c.state.is_final, 5) and self.c.state is S.DECLINED
+        if declined and await self.charge():  # "try another card"
+            await asyncio.sleep(rng.uniform(0, 0.3))
+            await self.tap(APPROVED)
 
     async def cancel_waiting(self, rng):
         if await self.charge():
@@ -262,7 +262,7 @@ async def run(args: argparse.Namespace, progress: ProgressWriter) -> int:
             progress.write("start", session=number, scenario=name)
             try:
                 await asyncio.wait_for(cashier.play(name, rng), timeout=60)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 log.error("session %d (%s) did not finish its script", number, name)
             settled = await cashier.settle()
             attempt = services.controller.attempt

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -45,7 +45,9 @@ from kiosk.journal.records import JournalAttempt, JournalCall, load_attempt
 from kiosk.journal.store import Journal
 from kiosk.providers.base import PaymentFinder, PaymentInfo, PaymentStatus, Provider
 
-from .controller import _outcome as call_outcome  # the same secret-free call summary the controller journals
+from .controller import (
+    _outcome as call_outcome,  # the same secret-free call summary the controller journals
+)
 from .controller import describe_decline
 
 log = logging.getLogger(__name__)
@@ -136,16 +138,18 @@ class RecoveryReport:
         return f"{head} {n} unfinished payment{'s' if n != 1 else ''}: {', '.join(parts)}."
 
 
-def reconcile(provider: Provider, journal_writer: Any, *, now: Callable[[], float] = time.monotonic,
-              sleep: Callable[[float], None] = time.sleep, settle_timeout: float = 10.0,
-              poll_interval: float = 0.5) -> RecoveryReport:
+def reconcile(provider: Provider, journal_writer: Any, *, skip: Collection[str] = (),
+              now: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+              settle_timeout: float = 10.0, poll_interval: float = 0.5) -> RecoveryReport:
     """Settle every unfinished attempt of the journal against `provider`. Blocking; never raises for a payment
     it cannot settle (that one stays NEEDS_ATTENTION); raises JournalError if the journal itself fails.
 
     journal_writer: a `JournalWriter` (uses `.call(...)`) or a `Journal` opened on this thread.
+    skip: attempt ids to leave alone — the live sale when reconcile is retried while the app is running
+      (reconciling it would reset the reader under the customer's card).
     now/sleep: clock and sleep for settle waits (a card being read); settle_timeout bounds each wait.
     """
-    return _Reconciler(provider, journal_writer, now, sleep, settle_timeout, poll_interval).run()
+    return _Reconciler(provider, journal_writer, now, sleep, settle_timeout, poll_interval).run(frozenset(skip))
 
 
 class _Unresolved(Exception):
@@ -192,10 +196,10 @@ class _Reconciler:
         return result
 
     # --- the run -------------------------------------------------------------------------------
-    def run(self) -> RecoveryReport:
+    def run(self, skip: frozenset[str]) -> RecoveryReport:
         report = RecoveryReport(started_at=time.time())
         unfinished: list[JournalAttempt] = self.j(Journal.unfinished_attempts)
-        for record in unfinished:
+        for record in (r for r in unfinished if r.id not in skip):
             result = self.one(record)
             report.results.append(result)
             log.info("recovery %s: %s → %s (%s) %s", record.id[:8], result.previous_state.value,
@@ -203,7 +207,7 @@ class _Reconciler:
             self.j(Journal.log_event, "recovery", result.message, record.id,
                    {"action": result.action.value, "from": result.previous_state.value,
                     "to": result.final_state.value, "payment": result.payment_id, "detail": result.detail})
-        self.stray_calls(report)
+        self.stray_calls(report, skip)
         report.finished_at = time.time()
         if report.results:
             self.j(Journal.log_event, "recovery_summary", report.summary(), None,
@@ -221,8 +225,8 @@ class _Reconciler:
             action, target, note, detail = RecoveryAction.UNRESOLVED, S.NEEDS_ATTENTION, u.message, u.detail
         except KioskError as e:
             action, target, note, detail = (RecoveryAction.UNRESOLVED, S.NEEDS_ATTENTION,
-                                            f"Could not check this payment: {e.cashier_message} "
-                                            "It will be checked again at the next start.", f"{e.code}: {e.detail}")
+                                            (f"Could not check this payment: {e.cashier_message} "
+                                             "It will be checked again at the next start."), f"{e.code}: {e.detail}")
         self.move(attempt, target, note)
         if target.is_final:
             self.close_calls(attempt.id, action)
@@ -357,8 +361,8 @@ class _Reconciler:
                     info = self.mutate(attempt, "void", self.provider.void, payment.id, key_op="void")
                     if info.status is PaymentStatus.CANCELED:
                         attempt.cancel_outcome = CancelOutcome.VOIDED
-                        return (RecoveryAction.VOIDED, S.CANCELLED, "The card had been approved but the sale was not "
-                                "completed — the payment was voided. The customer is not charged.", detail + "; voided")
+                        return (RecoveryAction.VOIDED, S.CANCELLED, ("The card had been approved but the sale was not "
+                                "completed — the payment was voided. The customer is not charged."), detail + "; voided")
                     payment = info
                     continue
                 if st is PaymentStatus.SUCCEEDED:
@@ -429,7 +433,7 @@ class _Reconciler:
             self.j(Journal.finish_call, call.id, False, {"recovered": action.value}, "interrupted")
         return len(pending)
 
-    def stray_calls(self, report: RecoveryReport) -> None:
+    def stray_calls(self, report: RecoveryReport, skip: frozenset[str]) -> None:
         """Pending calls whose attempt is settled, or that belong to no attempt at all.
 
         Settled attempt: nothing left to do. No attempt (the controller never makes such calls; a journal written
@@ -437,6 +441,8 @@ class _Reconciler:
         can have been completed for it — and one that took money is reported for a person to check.
         """
         for call in self.j(Journal.pending_calls, None):
+            if call.attempt_id in skip:
+                continue
             record = self.j(Journal.attempt, call.attempt_id) if call.attempt_id else None
             if record is not None and not record.is_final:
                 continue  # still unresolved: keep the evidence for the next reconcile

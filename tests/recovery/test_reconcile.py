@@ -6,7 +6,12 @@ from kiosk.domain.payment import CancelOutcome, PaymentState
 from kiosk.journal import Journal
 from kiosk.providers.base import PaymentFinder
 from kiosk.providers.stripe_terminal import StripeTerminalProvider
-from kiosk.services.recovery import RecoveredAttempt, RecoveryAction, RecoveryReport, reconcile
+from kiosk.services.recovery import (
+    RecoveredAttempt,
+    RecoveryAction,
+    RecoveryReport,
+    reconcile,
+)
 
 S = PaymentState
 FAKE_STRIPE_KEY = "sk_test_kioskFAKEkey"
@@ -39,7 +44,7 @@ def test_nothing_sent_yet_is_failed_without_asking_the_provider(crash, fresh_pro
     attempt = crash.attempt(S.SENDING)  # saved SENDING, no call row: the request never left
     before = crash.emu.request_count
     report = reconcile(fresh_provider, crash.journal)
-    result, record = assert_settled(crash, attempt, S.FAILED, RecoveryAction.NOT_CHARGED, report)
+    result, _record = assert_settled(crash, attempt, S.FAILED, RecoveryAction.NOT_CHARGED, report)
     assert crash.emu.request_count - before == 0
     assert "Nothing was charged" in result.message
 
@@ -59,7 +64,7 @@ def test_start_sent_but_never_arrived_is_failed(crash, fresh_provider):
 def test_cancel_pressed_while_sending_and_nothing_arrived_is_cancelled(crash, fresh_provider):
     attempt = crash.attempt(S.CANCELLING)
     crash.pending(attempt, "start_payment", "start")
-    result, record = assert_settled(crash, attempt, S.CANCELLED, RecoveryAction.NOT_CHARGED,
+    _result, record = assert_settled(crash, attempt, S.CANCELLED, RecoveryAction.NOT_CHARGED,
                                     reconcile(fresh_provider, crash.journal))
     assert record.cancel_outcome is CancelOutcome.NOT_CHARGED
 
@@ -124,7 +129,7 @@ def test_without_a_finder_the_start_is_replayed_with_the_same_key_never_duplicat
 def test_waiting_for_card_resets_the_reader_and_voids(crash, fresh_provider):
     attempt = crash.started(S.WAITING_FOR_CARD)
     resets = crash.posts("/cancel_action")
-    result, record = assert_settled(crash, attempt, S.CANCELLED, RecoveryAction.NOT_CHARGED,
+    _result, record = assert_settled(crash, attempt, S.CANCELLED, RecoveryAction.NOT_CHARGED,
                                     reconcile(fresh_provider, crash.journal))
     assert crash.posts("/cancel_action") - resets == 1
     assert crash.reader()["action"] is None and crash.pi(attempt)["status"] == "canceled"
@@ -169,7 +174,7 @@ def test_killed_between_capture_request_and_response_ends_paid_captured_once(cra
     crash.pending(attempt, "capture", "capture")
     crash.provider.capture(attempt.payment_id, idempotency_key=attempt.idempotency_key("capture"))  # it landed
     report = reconcile(fresh_provider, crash.journal)
-    result, record = assert_settled(crash, attempt, S.PAID, RecoveryAction.CAPTURED, report)
+    _result, _record = assert_settled(crash, attempt, S.PAID, RecoveryAction.CAPTURED, report)
     pi = crash.pi(attempt)
     assert pi["status"] == "succeeded" and pi["amount_received"] == attempt.amount.minor
     charges = [c for c in crash.emu.stripe.charges.values() if c["payment_intent"] == attempt.payment_id]
@@ -256,7 +261,7 @@ def test_already_refunded_at_the_provider(crash, fresh_provider):
     attempt = crash.started(S.CANCELLING, capture_manual=False)
     crash.tap(APPROVED)
     crash.provider.refund(attempt.payment_id, idempotency_key="other-refund")
-    _, record = assert_settled(crash, attempt, S.CANCELLED, RecoveryAction.REFUNDED,
+    _, _record = assert_settled(crash, attempt, S.CANCELLED, RecoveryAction.REFUNDED,
                                reconcile(fresh_provider, crash.journal))
     assert crash.emu.stripe.refunded_total(attempt.payment_id) == attempt.amount.minor
 
@@ -324,3 +329,15 @@ def test_report_summary_counts_each_kind(crash, fresh_provider):
     events = crash.journal.call(Journal.events, None)
     assert [e.kind for e in events][-3:] == ["recovery", "recovery", "recovery_summary"]
     assert Money(1234, "USD") == report.results[0].amount
+
+
+def test_a_live_sale_can_be_skipped_when_reconcile_is_retried_while_the_app_runs(crash, fresh_provider):
+    old = crash.started(S.WAITING_FOR_CARD)  # left by the crash: the reader was reset since, e.g. by hand
+    crash.provider.cancel(crash.reader_id, old.payment_id, idempotency_key=f"manual-{old.id}")
+    live = crash.started(S.WAITING_FOR_CARD)  # the sale on the reader right now
+    crash.pending(live, "cancel", "cancel")
+    report = reconcile(fresh_provider, crash.journal, skip={live.id})
+    assert [r.attempt_id for r in report.results] == [old.id]
+    assert crash.record(live).state is S.WAITING_FOR_CARD and len(crash.record(live).pending_calls) == 1
+    assert crash.reader()["action"]["status"] == "in_progress", "the customer's payment is untouched"
+    assert crash.pi(live)["status"] == "requires_payment_method"
