@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         loop.run_until_complete(shell.close())
+        shell.dispose_window()
         loop.close()
         asyncio.set_event_loop(previous if previous is not None and not previous.is_closed() else None)
 
@@ -195,6 +196,16 @@ class AppShell:
         if self.services is not None:
             await self.services.aclose()
             self.services = None
+
+    def dispose_window(self) -> None:
+        """Destroy the window now (main() may be embedded in a longer-lived process, e.g. a test run)."""
+        from PySide6.QtCore import QCoreApplication
+
+        if self.window is not None:
+            self.window.close()
+            self.window.deleteLater()
+            self.window = None
+            QCoreApplication.sendPostedEvents(None, 0)
 
     # --- settings --------------------------------------------------------------------------------
     def open_settings(self) -> None:

@@ -433,7 +433,7 @@ class PaymentController:
                 await self._to(S.CANCELLING, "The customer paid on the terminal — refunding…")
         except AMBIGUOUS as e:
             self.message.emit("warning", f"{e.cashier_message} Checking the reader…")
-            if not await self._reader_released(attempt):
+            if await self._reader_busy_with(attempt) is not False:  # reset not confirmed
                 await self._to(S.NEEDS_ATTENTION, "The cancel could not be confirmed. Press Cancel again.")
                 return
         except KioskError as e:
@@ -445,15 +445,15 @@ class PaymentController:
                 return
         await self._undo(attempt, payment)
 
-    async def _reader_released(self, attempt: PaymentAttempt) -> bool:
-        """After an ambiguous cancel: did the reader actually reset (or finish)? Reads the truth."""
+    async def _reader_busy_with(self, attempt: PaymentAttempt) -> bool | None:
+        """Read the reader: True if it is still working on our payment, False if not, None if unreadable."""
         try:
             reader = await self.runner.run(self.provider.get_reader, attempt.reader_id)
         except KioskError:
-            return False
+            return None
         self._set_reader(reader)
-        action = reader.action
-        return action is None or action.payment_id != attempt.payment_id or action.status is not ActionStatus.IN_PROGRESS
+        a = reader.action
+        return a is not None and a.payment_id == attempt.payment_id and a.status is ActionStatus.IN_PROGRESS
 
     async def _wait_settled(self, attempt: PaymentAttempt, timeout: float | None) -> PaymentInfo | None:
         """Poll until the payment has an outcome we can act on; None (and NEEDS_ATTENTION) on timeout.
@@ -468,7 +468,7 @@ class PaymentController:
                 if payment.status is not PaymentStatus.PROCESSING:
                     if payment.status is not PaymentStatus.WAITING:
                         return payment
-                    if attempt.state is not S.CANCEL_ON_TERMINAL and not await self._reader_busy_with(attempt):
+                    if attempt.state is not S.CANCEL_ON_TERMINAL and await self._reader_busy_with(attempt) is not True:
                         return payment
             except KioskError as e:
                 self.message.emit("warning", e.cashier_message)
@@ -476,15 +476,6 @@ class PaymentController:
                 await self._to(S.NEEDS_ATTENTION, "The payment's outcome is not known yet. Press Cancel to retry.")
                 return None
             await asyncio.sleep(self.poll_interval)
-
-    async def _reader_busy_with(self, attempt: PaymentAttempt) -> bool:
-        try:
-            reader = await self.runner.run(self.provider.get_reader, attempt.reader_id)
-        except KioskError:
-            return False
-        self._set_reader(reader)
-        a = reader.action
-        return a is not None and a.payment_id == attempt.payment_id and a.status is ActionStatus.IN_PROGRESS
 
     async def _undo(self, attempt: PaymentAttempt, payment: PaymentInfo) -> None:
         """Make sure nothing stays charged for a cancelled sale, and say exactly what happened."""

@@ -279,44 +279,31 @@ class MainWindow(QMainWindow):
 
         self.run(switch(), "Switch mode")
 
-    def _sim_tap(self, card_number: str) -> None:
+    def _sim(self, what: str, call: Callable, *args, done: str) -> None:
+        """Play the customer through the emulator's test helpers, then show the reader it returns."""
         sim = self.services.sim
         reader_id = self.controller.reader_id
         if sim is None or reader_id is None:
             return
 
-        async def tap():
-            reader = await self.controller.runner.run(sim.present_card, reader_id, card_number)
-            self.log_message("info", f"Simulated customer tapped card …{card_number[-4:]}")
+        async def act():
+            reader = await self.controller.runner.run(call, reader_id, *args)
+            self.log_message("info", done)
             self.controller.show_reader(reader)
 
-        self.run(tap(), "Tap card")
+        self.run(act(), what)
+
+    def _sim_tap(self, card_number: str) -> None:
+        self._sim("Tap card", self.services.sim.present_card, card_number,
+                  done=f"Simulated customer tapped card …{card_number[-4:]}")
 
     def _sim_device_cancel(self) -> None:
-        sim = self.services.sim
-        reader_id = self.controller.reader_id
-        if sim is None or reader_id is None:
-            return
-
-        async def device_cancel():
-            reader = await self.controller.runner.run(sim.cancel_on_device, reader_id)
-            self.log_message("info", "Simulated terminal: cancel pressed on the device.")
-            self.controller.show_reader(reader)
-
-        self.run(device_cancel(), "Cancel on terminal")
+        self._sim("Cancel on terminal", self.services.sim.cancel_on_device,
+                  done="Simulated terminal: cancel pressed on the device.")
 
     def _sim_online(self, online: bool) -> None:
-        sim = self.services.sim
-        reader_id = self.controller.reader_id
-        if sim is None or reader_id is None:
-            return
-
-        async def toggle():
-            reader = await self.controller.runner.run(sim.set_reader_online, reader_id, online)
-            self.log_message("info", "Simulated reader is back online." if online else "Simulated reader went offline.")
-            self.controller.show_reader(reader)
-
-        self.run(toggle(), "Reader online")
+        self._sim("Reader online", self.services.sim.set_reader_online, online,
+                  done="Simulated reader is back online." if online else "Simulated reader went offline.")
 
     # --- Qt events -----------------------------------------------------------------------------
     def paintEvent(self, event) -> None:

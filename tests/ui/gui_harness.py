@@ -1,4 +1,11 @@
-"""GUI test harness: the real window, the real services and the embedded emulator, on one qasync loop."""
+"""GUI test harness: the real window, the real services and the embedded emulator, on one qasync loop.
+
+The loop is created "already running" and stays so for the whole test, exactly as in the app, where Qt's
+exec() drives it. Here Qt's event processing drives it too — ours (`LiveLoop.run_until_complete`) and
+pytest-qt's own processEvents() between setup, call and teardown. A loop that was only running inside
+run_until_complete() would have its pending timers fired by pytest-qt with no running loop: tasks then died
+with "no running event loop" (seen), and callbacks ran against half-torn-down objects.
+"""
 from __future__ import annotations
 
 import asyncio
@@ -6,6 +13,7 @@ import time
 from dataclasses import dataclass
 
 import qasync
+from PySide6.QtCore import QCoreApplication, QEventLoop
 from PySide6.QtWidgets import QPushButton, QWidget
 
 from kiosk.services.context import Services, build_services
@@ -14,9 +22,41 @@ from kiosk.ui.main_window import MainWindow
 from kiosk.ui.theme import apply_theme
 
 
+class LiveLoop:
+    """A qasync loop marked running from creation to close(), driven by Qt event processing."""
+
+    def __init__(self, qapp):
+        self.qapp = qapp
+        self.loop = qasync.QEventLoop(qapp, already_running=True)
+        asyncio.set_event_loop(self.loop)
+
+    def _drive_until(self, done) -> None:
+        while not done():
+            # Blocks until a timer, a posted call_soon_threadsafe or any Qt event arrives: no busy loop.
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+
+    def run_until_complete(self, coro, timeout: float = 30.0):
+        task = self.loop.create_task(asyncio.wait_for(coro, timeout))  # the timeout also guarantees a wake-up
+        self._drive_until(task.done)
+        return task.result()
+
+    def close(self) -> list:
+        """Cancel what is left, stop and close. Returns the tasks that were still pending (a leak)."""
+        leftover = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
+        for t in leftover:
+            t.cancel()
+        self._drive_until(lambda: all(t.done() for t in leftover))
+        self.loop.stop()
+        asyncio.events._set_running_loop(None)
+        self.qapp.aboutToQuit.disconnect(self.loop._after_run_forever)
+        self.loop.close()
+        asyncio.set_event_loop(None)
+        return leftover
+
+
 @dataclass
 class Env:
-    loop: qasync.QEventLoop
+    loop: LiveLoop
     services: Services
     window: MainWindow
 
@@ -29,7 +69,7 @@ class Env:
         return self.services.controller
 
     def run(self, coro, timeout: float = 30.0):
-        return self.loop.run_until_complete(asyncio.wait_for(coro, timeout))
+        return self.loop.run_until_complete(coro, timeout)
 
     def widget(self, name: str, cls=QWidget):
         w = self.window.findChild(cls, name)
@@ -63,8 +103,7 @@ class Env:
 
 
 def make_env(qapp, tmp_path, **settings_overrides) -> Env:
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
+    loop = LiveLoop(qapp)
     settings = Settings(provider=settings_overrides.pop("provider", "demo_stripe"), poll_interval_ms=50,
                         **settings_overrides)
     services = build_services(settings, journal_path=tmp_path / "journal.sqlite3",
@@ -82,9 +121,17 @@ def make_env(qapp, tmp_path, **settings_overrides) -> Env:
 def close_env(env: Env) -> None:
     env.window.close()
     env.run(env.services.aclose())
-    leftover = [t for t in asyncio.all_tasks(env.loop) if not t.done()]
-    env.loop.close()
-    asyncio.set_event_loop(None)
+    leftover = env.loop.close()
+    dispose(env.window)
     assert not leftover, f"tasks leaked: {leftover}"
 
 
+def dispose(*widgets) -> None:
+    """Destroy Qt objects now, while everything they point at is alive, rather than in some later GC pass."""
+    import gc
+
+    for w in widgets:
+        w.deleteLater()
+    QCoreApplication.sendPostedEvents(None, 0)  # 0: every posted event, DeferredDelete included
+    gc.collect()
+    QCoreApplication.processEvents()

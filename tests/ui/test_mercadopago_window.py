@@ -8,7 +8,7 @@ from kiosk.services.context import build_services
 from kiosk.services.settings import Settings
 from kiosk.ui.main_window import MainWindow
 
-from gui_harness import Env, close_env, make_env
+from gui_harness import Env, LiveLoop, close_env, make_env
 
 STANDALONE = "PAX_A910__SMARTPOS1234345545"
 
@@ -109,11 +109,8 @@ def test_terminal_not_in_pdv_mode_is_explained_with_a_switch_button(mp):
 def test_wrong_access_token_is_reported_plainly(qapp, tmp_path, monkeypatch, emulator):
     import asyncio
 
-    import qasync
-
     monkeypatch.setenv("KIOSK_MP_ACCESS_TOKEN", "not-a-mercado-pago-token")
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
+    loop = LiveLoop(qapp)
     services = build_services(Settings(provider="mercadopago", currency="ARS"), api_base=emulator.url,
                               journal_path=tmp_path / "j.sqlite3")
     window = MainWindow(services)

@@ -1,12 +1,9 @@
 """After a crash: the window reconciles the journal with the provider before Charge, and says what it did."""
 from __future__ import annotations
 
-import asyncio
-
-import qasync
 import stripe
 
-from gui_harness import Env, close_env
+from gui_harness import Env, LiveLoop, close_env
 from kiosk.domain.money import Money
 from kiosk.domain.payment import PaymentAttempt, PaymentState
 from kiosk.journal.store import Journal
@@ -47,8 +44,7 @@ def _crashed_journal(path, emulator, pi_id: str, last_state: PaymentState) -> st
 
 def _start(qapp, tmp_path, emulator, monkeypatch) -> Env:
     monkeypatch.setenv("KIOSK_STRIPE_API_KEY", KEY)
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
+    loop = LiveLoop(qapp)
     services = build_services(Settings(provider="stripe", poll_interval_ms=50), api_base=emulator.url,
                               journal_path=tmp_path / "journal.sqlite3")
     window = MainWindow(services)

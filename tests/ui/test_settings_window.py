@@ -7,7 +7,7 @@ import logging
 
 import keyring
 import pytest
-import qasync
+from gui_harness import LiveLoop, dispose
 from keyring.backends import fail
 
 from kiosk.app import AppShell
@@ -39,16 +39,15 @@ def test_dialog_never_shows_the_saved_key_and_checks_its_shape(qtbot):
 
 @pytest.fixture
 def shell(qapp, emulator):
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
+    loop = LiveLoop(qapp)
     args = argparse.Namespace(provider=None, demo=False, api_base=None, self_test=False, kiosk=False)
     s = AppShell(qapp, args, Settings(), [])
     loop.run_until_complete(s._show(Settings()))
     yield s, loop
     loop.run_until_complete(s.close())
     s.window.close()
-    loop.close()
-    asyncio.set_event_loop(None)
+    assert not loop.close(), "tasks leaked"
+    dispose(s.window)
 
 
 def _messages(window):
