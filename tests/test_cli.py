@@ -64,3 +64,31 @@ def test_version(tmp_path):
     r = subprocess.run([sys.executable, "-m", "kiosk", "--version"], env=_env(tmp_path), capture_output=True,
                        text=True, timeout=60)
     assert r.returncode == 0 and r.stdout.startswith("kiosk ")
+
+
+def test_corrupted_journal_stops_the_app_with_a_clear_message_and_is_left_untouched(tmp_path, standalone_emulator):
+    data = tmp_path / "data"
+    data.mkdir()
+    journal = data / "journal.sqlite3"
+    garbage = b"this is not a database, but it may be the only copy of someone's sales" * 50
+    journal.write_bytes(garbage)
+    r = subprocess.run([sys.executable, "-m", "kiosk", "--self-test", "--api-base", standalone_emulator],
+                       env=_env(tmp_path, KIOSK_STRIPE_API_KEY="sk_test_" + "journal" * 3),
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert "journal" in r.stderr.lower()
+    assert journal.read_bytes() == garbage, "a journal we can't read is never overwritten"
+
+
+def test_second_instance_on_the_same_data_folder_is_refused(tmp_path, standalone_emulator):
+    from kiosk.journal.instance import acquire_instance_lock
+
+    lock = acquire_instance_lock(tmp_path / "data")
+    try:
+        r = subprocess.run([sys.executable, "-m", "kiosk", "--self-test", "--api-base", standalone_emulator],
+                           env=_env(tmp_path, KIOSK_STRIPE_API_KEY="sk_test_" + "second" * 4),
+                           capture_output=True, text=True, timeout=120)
+    finally:
+        lock.release()
+    assert r.returncode == 2
+    assert "already running" in r.stderr.lower()

@@ -139,6 +139,7 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
     controller = PaymentController(
         provider, runner, journal, currency=currency, capture_manual=settings.capture_manual,
         poll_interval=settings.poll_interval_ms / 1000.0, card_wait_timeout=float(settings.card_wait_timeout_s),
+        default_reader_id=settings.default_reader or None,
     )
     # The simulated customer is offered against the embedded emulator, or a test server on this machine
     # (`--api-base http://127.0.0.1:…` running `python -m kiosk.sim`); never against a real provider.

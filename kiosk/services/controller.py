@@ -63,6 +63,7 @@ class PaymentController:
         idle_poll_interval: float = 3.0,
         card_wait_timeout: float = 120.0,
         settle_timeout: float = 30.0,
+        default_reader_id: str | None = None,
     ):
         self.provider = provider
         self.runner = runner
@@ -72,6 +73,7 @@ class PaymentController:
         self.idle_poll_interval = idle_poll_interval
         self.card_wait_timeout = card_wait_timeout
         self.settle_timeout = settle_timeout
+        self.default_reader_id = default_reader_id  # from Settings; else the first online reader
 
         self.cart = Cart(currency)
         self.attempt: PaymentAttempt | None = None
@@ -213,8 +215,9 @@ class PaymentController:
         self.readers = list(readers)
         self.readers_changed.emit(self.readers)
         if self.reader_id is None and self.readers:
+            preferred = next((r for r in self.readers if r.id == self.default_reader_id), None)
             online = [r for r in self.readers if r.online]
-            await self.select_reader((online or self.readers)[0].id)
+            await self.select_reader((preferred or (online or self.readers)[0]).id)
         elif self.reader_id:
             match = next((r for r in self.readers if r.id == self.reader_id), None)
             if match:

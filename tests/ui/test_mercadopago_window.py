@@ -138,3 +138,25 @@ def test_receipt_print_can_be_cancelled_while_queued(mp):
     (action,) = mp.emu.mp.actions.values()
     assert action.status == "canceled"
     assert "TOTAL" in action.content
+
+
+def test_default_reader_from_settings_is_selected(qapp, tmp_path):
+    env = make_env(qapp, tmp_path, provider="demo_mercadopago", currency="ARS", default_reader=STANDALONE)
+    try:
+        assert env.controller.reader_id == STANDALONE
+        assert env.widget("readerPicker").currentData() == STANDALONE
+    finally:
+        close_env(env)
+
+
+def test_order_unknown_to_the_provider_on_cancel_is_reported_not_hidden(mp):
+    async def scenario():
+        await mp.add_and_charge("coffee")
+        mp.emu.mp.orders.pop(mp.controller.attempt.payment_id)  # MP lost it: 404 order_not_found
+        await mp.click("cancelButton")
+        await mp.until(lambda: mp.state("paymentStatus") == "needs_attention", "needs attention")
+
+    mp.run(scenario())
+    detail = mp.widget("paymentDetail").text()
+    assert "Cancel failed" in detail and "no record" in detail.lower(), detail
+    assert mp.widget("cancelButton").isEnabled(), "the cashier can retry"
