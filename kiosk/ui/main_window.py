@@ -187,6 +187,8 @@ class MainWindow(QMainWindow):
         self.payment_panel.set_busy(busy)
         if busy and text:
             self.statusBar().showMessage(text)
+        elif not busy:
+            self.statusBar().clearMessage()  # "Checking…" must not outlive the check
 
     def _refresh_buttons(self) -> None:
         c = self.controller
