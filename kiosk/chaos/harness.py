@@ -130,6 +130,7 @@ class Harness:
         self.url = ""
         self.deadline = time.monotonic() + args.time_limit
         self.started: set[int] = set()
+        self.phase = ""  # the worker's last progress event
 
     def say(self, text: str) -> None:
         print(text, flush=True)
@@ -163,9 +164,11 @@ class Harness:
                 if kill_at is not None and now >= kill_at:
                     proc.kill()  # kill -9: no cleanup, no flush, exactly like a power cut of the app
                     proc.wait()
-                    self.tally.kills += 1
                     for event in self.progress.read():
                         self.on_event(event, False, None)
+                    self.tally.kills += 1
+                    if self.phase == "recovering":
+                        self.tally.kills_in_recovery += 1
                     return None
                 if now - last_news > WORKER_SILENCE_S or now > self.deadline:
                     proc.kill()
@@ -180,8 +183,8 @@ class Harness:
 
     def on_event(self, event: dict, may_kill: bool, kill_at: float | None) -> float | None:
         kind = event.get("event")
+        self.phase = str(kind)
         if kind == "recovering" and may_kill and self.rng.random() < self.args.kill_rate / 4:
-            self.tally.kills_in_recovery += 1
             return time.monotonic() + self.rng.uniform(0, 0.15)
         if kind == "recovered":
             for action, n in (event.get("actions") or {}).items():

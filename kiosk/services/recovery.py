@@ -293,7 +293,10 @@ class _Reconciler:
             pid = getattr(e, "payment_id", None)
             if pid:  # created, not handed over (and discarded): read it
                 return [self.provider.get_payment(pid)]
-            return []  # refused before anything existed
+            # A replay of a request that never arrived would simply have started the payment now; a refusal means
+            # we can't tell whether the first one exists — never conclude "nothing charged" from that.
+            raise _Unresolved("The app could not confirm whether this payment reached the terminal. Check the "
+                              "terminal, then retry.", f"start replay refused: {e.code}: {e.detail}") from None
         return [started.payment]
 
     def release_reader(self, attempt: PaymentAttempt) -> None:

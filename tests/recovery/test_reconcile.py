@@ -341,3 +341,15 @@ def test_a_live_sale_can_be_skipped_when_reconcile_is_retried_while_the_app_runs
     assert crash.record(live).state is S.WAITING_FOR_CARD and len(crash.record(live).pending_calls) == 1
     assert crash.reader()["action"]["status"] == "in_progress", "the customer's payment is untouched"
     assert crash.pi(live)["status"] == "requires_payment_method"
+
+
+def test_without_a_finder_a_refused_replay_is_never_taken_for_nothing_charged(crash):
+    attempt = crash.attempt(S.SENDING)
+    crash.pending(attempt, "start_payment", "start")
+    refused = StripeTerminalProvider("sk_live_revokedKEY", api_base=crash.emu.url, max_retries=0)  # 401 at once
+    try:
+        result = only(reconcile(NoFinder(refused), crash.journal))
+    finally:
+        refused.close()
+    assert result.final_state is S.NEEDS_ATTENTION and "could not confirm" in result.message, result
+    assert len(crash.record(attempt).pending_calls) >= 1, "the evidence stays for the next reconcile"
