@@ -28,6 +28,7 @@ from enum import Enum
 from typing import Any
 
 from kiosk.domain.errors import (
+    CannotCancelOnTerminal,
     InvalidProviderState,
     JournalError,
     KioskError,
@@ -223,6 +224,10 @@ class _Reconciler:
             raise
         except _Unresolved as u:
             action, target, note, detail = RecoveryAction.UNRESOLVED, S.NEEDS_ATTENTION, u.message, u.detail
+        except CannotCancelOnTerminal as e:  # Mercado Pago: only the device can stop an order it already has
+            action, target, note, detail = (RecoveryAction.UNRESOLVED, S.NEEDS_ATTENTION,
+                                            ("The terminal still has this payment: cancel it on the terminal, then "
+                                             "retry (it is checked again at the next start)."), f"{e.code}: {e.detail}")
         except KioskError as e:
             action, target, note, detail = (RecoveryAction.UNRESOLVED, S.NEEDS_ATTENTION,
                                             (f"Could not check this payment: {e.cashier_message} "
