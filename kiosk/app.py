@@ -139,6 +139,7 @@ class AppShell:
         self.window = None
         self._quit: asyncio.Future | None = None
         self._dialog = None
+        self.kiosk = None
 
     async def _build_services(self, settings: Settings):
         from kiosk.services.context import build_services
@@ -159,11 +160,17 @@ class AppShell:
         self.window.destroyed.connect(lambda *_: None)
         for notice in self.notices + self.services.notices:
             self.window.log_message("warning", notice)
-        if settings.kiosk_mode:
-            from kiosk.ui.kiosk_mode import enter_kiosk_mode
+        if settings.kiosk_mode and settings.admin_pin_hash:
+            from kiosk.services.admin_pin import PinGate
+            from kiosk.ui.kiosk_mode import KioskShell
 
-            enter_kiosk_mode(self.window, self.app)
+            self.kiosk = KioskShell(self.window, self.app, PinGate(settings.admin_pin_hash), self.quit,
+                                    self.open_settings, idle_reset_s=settings.kiosk_idle_reset_s)
         else:
+            if settings.kiosk_mode:
+                # A kiosk nobody can leave is a trap: without an admin PIN we stay a normal window and say why.
+                self.window.log_message("warning", "Kiosk mode needs an admin PIN. Set one in Settings; "
+                                                   "running in a normal window until then.")
             self.window.show()
         self.services.controller.start()
         # Recovery first: it blocks Charge until every unfinished payment of the last run is settled.
@@ -188,6 +195,12 @@ class AppShell:
             return code
         return await self._quit
 
+    def quit(self) -> None:
+        """Leave the app (the kiosk's admin exit and the window's close both end here)."""
+        if self.window is not None:
+            self.window.close()
+        self._on_quit()
+
     def _on_quit(self) -> None:
         if self._quit is not None and not self._quit.done():
             self._quit.set_result(0)
@@ -201,6 +214,9 @@ class AppShell:
         """Destroy the window now (main() may be embedded in a longer-lived process, e.g. a test run)."""
         from PySide6.QtCore import QCoreApplication
 
+        if self.kiosk is not None:
+            self.kiosk.detach()
+            self.kiosk.allow_close = True
         if self.window is not None:
             self.window.close()
             self.window.deleteLater()
@@ -214,14 +230,23 @@ class AppShell:
 
         fam = self.settings.provider_family
         dialog = SettingsDialog(self.settings, mask(get_secret(fam)), keyring_status(), self.window)
-        dialog.saved.connect(lambda s, secret: self.window.run(self.apply_settings(s, secret), "Save settings"))
+        dialog.saved.connect(lambda s, secret, pin: self.window.run(self.apply_settings(s, secret, pin),
+                                                                     "Save settings"))
         self._dialog = dialog
         dialog.open()  # never exec(): the loop keeps running
 
-    async def apply_settings(self, new: Settings, secret: str | None) -> None:
+    async def apply_settings(self, new: Settings, secret: str | None, admin_pin: str | None = None) -> None:
         from kiosk.services.secrets import set_secret
 
         runner = self.services.runner
+        if admin_pin:
+            from kiosk.services.admin_pin import hash_pin
+
+            try:  # scrypt is deliberately slow: not on the Qt thread
+                new = replace(new, admin_pin_hash=await runner.run(hash_pin, admin_pin))
+            except KioskError as e:
+                self.window.log_message("error", e.cashier_message)
+                return
         if secret:
             try:
                 await runner.run(set_secret, new.provider_family, secret)
@@ -235,6 +260,10 @@ class AppShell:
             self.window.log_message("warning", "Provider changes apply after the current payment.")
             return
         old_window, old_services = self.window, self.services
+        if self.kiosk is not None:
+            self.kiosk.detach()
+            self.kiosk.allow_close = True
+            self.kiosk = None
         plain_args = argparse.Namespace(**{**vars(self.args), "provider": None, "demo": False})
         resolved, notices = await runner.run(effective_settings, new, plain_args)
         self.notices = notices

@@ -36,6 +36,8 @@ class Settings:
     card_wait_timeout_s: int = 120
     poll_interval_ms: int = 1000
     kiosk_mode: bool = False
+    admin_pin_hash: str = ""  # scrypt hash (services/admin_pin.py); kiosk mode needs one to be exitable
+    kiosk_idle_reset_s: int = 90  # kiosk mode: an untouched finished sale is cleared after this long
     version: int = VERSION
 
     @property

@@ -52,9 +52,10 @@ class MainWindow(QMainWindow):
         root = QVBoxLayout(central)
 
         header = QHBoxLayout()
-        title = QLabel("kiosk")
-        title.setStyleSheet("font-size: 22px; font-weight: 800;")
-        header.addWidget(title)
+        self.title_label = QLabel("kiosk")
+        self.title_label.setObjectName("titleLabel")
+        self.title_label.setStyleSheet("font-size: 22px; font-weight: 800;")
+        header.addWidget(self.title_label)
         self.mode_label = QLabel(services.mode_label)
         self.mode_label.setObjectName("providerLabel")
         header.addWidget(self.mode_label)

@@ -17,7 +17,7 @@ from kiosk.services.settings import PROVIDER_LABELS, PROVIDERS, Settings
 
 
 class SettingsDialog(QDialog):
-    saved = Signal(object, object)  # (Settings, new secret or None if unchanged)
+    saved = Signal(object, object, object)  # (Settings, new secret or None, new admin PIN or None)
 
     def __init__(self, settings: Settings, masked_key: str, keyring_problem: str | None, parent=None):
         super().__init__(parent)
@@ -72,6 +72,18 @@ class SettingsDialog(QDialog):
         self.timeout.setValue(settings.card_wait_timeout_s)
         self.timeout.setSuffix(" s")
         form.addRow("Give up waiting for a card after", self.timeout)
+        self.kiosk = QCheckBox("Full-screen kiosk (leave with the admin PIN: Ctrl+Alt+A or hold the title 2 s)")
+        self.kiosk.setObjectName("kioskModeBox")
+        self.kiosk.setAccessibleName("Kiosk mode")
+        self.kiosk.setChecked(settings.kiosk_mode)
+        form.addRow("Kiosk", self.kiosk)
+        self.pin = QLineEdit()
+        self.pin.setObjectName("adminPinField")
+        self.pin.setAccessibleName("New admin PIN")
+        self.pin.setEchoMode(QLineEdit.Password)
+        self.pin.setMaxLength(8)
+        self.pin.setPlaceholderText("PIN set — type to change" if settings.admin_pin_hash else "4–8 digits")
+        form.addRow("Admin PIN", self.pin)
         self.error = QLabel()
         self.error.setObjectName("settingsError")
         self.error.setWordWrap(True)
@@ -94,9 +106,18 @@ class SettingsDialog(QDialog):
                 expected = "sk_… or rk_…" if family == "stripe" else "TEST-… or APP_USR-…"
                 self.error.setText(f"That doesn't look like a {PROVIDER_LABELS[provider]} key (expected {expected}).")
                 return
+        pin = self.pin.text().strip() or None
+        if pin is not None and not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8):
+            self.error.setText("The admin PIN must be 4 to 8 digits.")
+            return
+        if self.kiosk.isChecked() and not (pin or self._settings.admin_pin_hash):
+            self.error.setText("Set an admin PIN first: it is the only way out of kiosk mode.")
+            return
         new = replace(self._settings, provider=provider, api_base=self.api_base.text().strip(),
                       default_reader=self.reader.text().strip(), currency=self.currency.currentData(),
-                      capture_manual=self.capture_manual.isChecked(), card_wait_timeout_s=self.timeout.value())
+                      capture_manual=self.capture_manual.isChecked(), card_wait_timeout_s=self.timeout.value(),
+                      kiosk_mode=self.kiosk.isChecked())
         self.key.clear()  # the dialog never keeps the secret around
-        self.saved.emit(new, secret)
+        self.pin.clear()
+        self.saved.emit(new, secret, pin)
         self.accept()

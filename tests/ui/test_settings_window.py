@@ -24,7 +24,7 @@ def test_dialog_never_shows_the_saved_key_and_checks_its_shape(qtbot):
     assert KEY not in d.key.placeholderText() and KEY[-4:] in d.key.placeholderText()
     assert d.key.echoMode() == d.key.EchoMode.Password
     got = []
-    d.saved.connect(lambda s, k: got.append((s, k)))
+    d.saved.connect(lambda s, k, pin: got.append((s, k)))
     d.provider.setCurrentIndex(d.provider.findData("stripe"))
     d.key.setText("pk_test_publishable_is_not_a_secret_key")
     d._save()

@@ -1,0 +1,72 @@
+"""On-screen PIN pad for the kiosk administrator (touch-sized keys; opened with open(), never exec())."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+
+from kiosk.services.admin_pin import PinGate
+
+
+class PinPad(QDialog):
+    exit_requested = Signal()
+    settings_requested = Signal()
+
+    def __init__(self, gate: PinGate, parent=None):
+        super().__init__(parent)
+        self.setObjectName("pinPad")
+        self.setWindowTitle("Administrator")
+        self.setAccessibleName("Administrator PIN pad")
+        self._gate = gate
+        self._digits = ""
+        layout = QVBoxLayout(self)
+        self.display = QLabel("Enter the admin PIN")
+        self.display.setObjectName("pinDisplay")
+        self.display.setAlignment(Qt.AlignCenter)
+        self.display.setStyleSheet("font-size: 24px; font-weight: 700; padding: 8px;")
+        layout.addWidget(self.display)
+        grid = QGridLayout()
+        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "Clear", "0", "OK"]
+        for i, key in enumerate(keys):
+            b = QPushButton(key)
+            b.setObjectName(f"pinKey:{key}")
+            b.setAccessibleName({"Clear": "Clear PIN", "OK": "Confirm PIN"}.get(key, f"Digit {key}"))
+            b.setMinimumSize(72, 64)
+            b.clicked.connect(lambda _=False, k=key: self._press(k))
+            grid.addWidget(b, i // 3, i % 3)
+        layout.addLayout(grid)
+        self.unlocked_row = QHBoxLayout()
+        self.exit_button = QPushButton("Exit kiosk")
+        self.exit_button.setObjectName("adminExitButton")
+        self.settings_button = QPushButton("Settings")
+        self.settings_button.setObjectName("adminSettingsButton")
+        back = QPushButton("Back")
+        back.setObjectName("adminBackButton")
+        for b in (self.exit_button, self.settings_button, back):
+            b.setMinimumHeight(56)
+            b.setEnabled(False)
+            self.unlocked_row.addWidget(b)
+        back.setEnabled(True)
+        self.exit_button.clicked.connect(lambda: (self.accept(), self.exit_requested.emit()))
+        self.settings_button.clicked.connect(lambda: (self.accept(), self.settings_requested.emit()))
+        back.clicked.connect(self.reject)
+        layout.addLayout(self.unlocked_row)
+
+    def _press(self, key: str) -> None:
+        if key == "Clear":
+            self._digits = ""
+        elif key == "OK":
+            self._submit()
+            return
+        elif len(self._digits) < 8:
+            self._digits += key
+        self.display.setText("•" * len(self._digits) or "Enter the admin PIN")
+
+    def _submit(self) -> None:
+        pin, self._digits = self._digits, ""
+        if self._gate.check(pin):
+            self.display.setText("Unlocked")
+            self.exit_button.setEnabled(True)
+            self.settings_button.setEnabled(True)
+            return
+        wait = self._gate.seconds_locked()
+        self.display.setText(f"Too many wrong PINs — wait {int(wait) + 1} s" if wait else "Wrong PIN")

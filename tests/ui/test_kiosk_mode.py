@@ -1,0 +1,98 @@
+"""Kiosk mode: full-screen, close refused, the admin leaves with the PIN; idle finished sales are cleared."""
+from __future__ import annotations
+
+import argparse
+
+import pytest
+from gui_harness import LiveLoop, dispose
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+
+from kiosk.app import AppShell
+from kiosk.services.admin_pin import hash_pin
+from kiosk.services.catalog import demo_products
+from kiosk.services.settings import Settings
+
+PIN = "4821"
+
+
+def _shell(qapp, settings):
+    loop = LiveLoop(qapp)
+    args = argparse.Namespace(provider=None, demo=False, api_base=None, self_test=False, kiosk=False)
+    s = AppShell(qapp, args, settings, [])
+    s._quit = loop.loop.create_future()
+    loop.run_until_complete(s._show(settings))
+    return s, loop
+
+
+def _close(s, loop):
+    loop.run_until_complete(s.close())
+    s.dispose_window()
+    assert not loop.close(), "tasks leaked"
+    qapp_quits = s.app.quitOnLastWindowClosed()
+    s.app.setQuitOnLastWindowClosed(True)
+    return qapp_quits
+
+
+@pytest.fixture
+def kiosk(qapp):
+    s, loop = _shell(qapp, Settings(kiosk_mode=True, admin_pin_hash=hash_pin(PIN)))
+    yield s, loop
+    _close(s, loop)
+
+
+def _press(pad, digits, ok=True):
+    for k in list(digits) + (["OK"] if ok else []):
+        pad.findChild(QPushButton, f"pinKey:{k}").click()
+
+
+def test_close_and_escape_are_refused_and_settings_hidden(kiosk):
+    s, _ = kiosk
+    w = s.window
+    assert w.isFullScreen() and w.windowFlags() & Qt.FramelessWindowHint
+    w.close()
+    assert w.isVisible(), "a customer must not be able to close the kiosk"
+    assert not w.settings_button.isVisible()
+    assert not s._quit.done()
+
+
+def test_wrong_pin_is_refused_right_pin_exits(kiosk):
+    s, loop = kiosk
+    s.kiosk.open_pin_pad()
+    pad = s.kiosk.pin_pad
+    _press(pad, "1111")
+    assert pad.display.text() == "Wrong PIN" and not pad.exit_button.isEnabled()
+    _press(pad, PIN)
+    assert pad.exit_button.isEnabled()
+    pad.exit_button.click()
+    assert s._quit.done(), "the admin exit ends the app"
+    assert not s.window.isVisible()
+
+
+def test_repeated_wrong_pins_lock_the_pad(kiosk):
+    s, _ = kiosk
+    s.kiosk.open_pin_pad()
+    pad = s.kiosk.pin_pad
+    for _ in range(5):
+        _press(pad, "0000")
+    _press(pad, PIN)
+    assert "wait" in pad.display.text() and not pad.exit_button.isEnabled()
+
+
+def test_idle_finished_sale_is_cleared_for_the_next_customer(kiosk):
+    s, _ = kiosk
+    c = s.window.controller
+    c.add_to_cart(demo_products("USD")[0])
+    s.kiosk.idle_reset_s = 0
+    s.kiosk.check_idle()
+    assert c.cart.is_empty
+
+
+def test_kiosk_mode_without_a_pin_stays_a_normal_window_and_says_why(qapp):
+    s, loop = _shell(qapp, Settings(kiosk_mode=True))
+    try:
+        assert s.kiosk is None and not s.window.isFullScreen()
+        log = [s.window.log_view.item(i).text() for i in range(s.window.log_view.count())]
+        assert any("admin PIN" in line for line in log), log
+    finally:
+        _close(s, loop)
