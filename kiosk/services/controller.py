@@ -250,12 +250,15 @@ class PaymentController:
             return None
         return await getattr(self.journal, method)(*args, **kwargs)
 
-    async def _call(self, operation: str, fn: Callable, *args, key: str | None = None, **kwargs) -> Any:
-        """Run one provider mutation: journal it first (write-ahead), run it off-thread, journal the outcome."""
+    async def _call(self, operation: str, fn: Callable, *args, **kwargs) -> Any:
+        """Run one provider mutation: journal it first (write-ahead), run it off-thread, journal the outcome.
+
+        The journal row carries the call's idempotency key, so recovery can repeat it without duplicating it."""
         attempt = self.attempt
         summary = {"reader": self.reader_id, "payment": attempt.payment_id if attempt else None,
                    "amount": attempt.amount.minor if attempt else None}
-        call_id = await self._journal("begin_call", attempt.id if attempt else None, operation, key, summary)
+        call_id = await self._journal("begin_call", attempt.id if attempt else None, operation,
+                                      kwargs.get("idempotency_key"), summary)
         try:
             result = await self.runner.run(fn, *args, **kwargs)
         except KioskError as e:

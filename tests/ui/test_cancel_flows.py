@@ -194,3 +194,18 @@ def test_declined_card_shows_the_reason_and_unlocks_the_cart(env):
     assert "insufficient funds" in env.widget("paymentDetail").text().lower()
     assert env.widget("product:coffee").isEnabled()
     assert env.payment()["amount_received"] == 0
+
+
+def test_every_provider_mutation_is_journaled_with_its_idempotency_key(env):
+    async def scenario():
+        await env.add_and_charge()
+        await env.click("cancelButton")
+        await env.until(lambda: env.state("paymentStatus") == "cancelled", "cancelled")
+
+    env.run(scenario())
+    attempt = env.controller.attempt
+    calls = env.services.journal.call(lambda j: j.calls(attempt.id))
+    ops = [c.operation for c in calls]
+    assert ops == ["start_payment", "cancel", "void"], ops
+    assert all(c.status == "ok" for c in calls)
+    assert [c.idempotency_key for c in calls] == [attempt.idempotency_key(op) for op in ("start", "cancel", "void")]
