@@ -274,11 +274,13 @@ class PaymentController:
         attempt = self.attempt
         assert attempt is not None
         attempt.to(target, note)
+        if target.is_final:
+            # Changed together with the state (no await in between), so nobody sees a final sale with a locked
+            # cart. A paid cart stays locked until "New sale": charging it twice must take a deliberate step.
+            self.cart.locked = target is S.PAID
         await self._journal("update_attempt", attempt)
         log.info("payment %s → %s %s", attempt.id[:8], target.value, note)
         if target.is_final:
-            # A paid cart stays locked until "New sale": charging the same cart twice must take a deliberate step.
-            self.cart.locked = target is S.PAID
             self.cart_changed.emit(self.cart)
         self.state_changed.emit(attempt)
         self._wake.set()
