@@ -15,6 +15,7 @@ Rules this class keeps (the product's promises):
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from typing import Any, Callable
@@ -194,10 +195,12 @@ class PaymentController:
             return None
         from .recovery import reconcile
 
+        # Retry can be pressed while a sale is in progress: reconcile must not reset the reader under its card.
+        live = {self.attempt.id} if self.attempt is not None and not self.attempt.state.is_final else set()
         self.recovering = True
         self._set_busy(+1, "Checking unfinished payments…")
         try:
-            report = await self.runner.run(reconcile, self.provider, self.journal)
+            report = await self.runner.run(functools.partial(reconcile, skip=live), self.provider, self.journal)
         finally:
             self.recovering = False
             self._set_busy(-1)

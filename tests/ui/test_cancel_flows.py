@@ -209,3 +209,15 @@ def test_every_provider_mutation_is_journaled_with_its_idempotency_key(env):
     assert ops == ["start_payment", "cancel", "void"], ops
     assert all(c.status == "ok" for c in calls)
     assert [c.idempotency_key for c in calls] == [attempt.idempotency_key(op) for op in ("start", "cancel", "void")]
+
+
+def test_recovery_retry_during_a_live_sale_leaves_that_sale_alone(env):
+    async def scenario():
+        await env.add_and_charge()
+        report = await env.controller.recover()
+        assert report.is_empty, report.summary()
+        assert env.state("paymentStatus") == "waiting_for_card"
+        assert env.state("readerStatus") == "busy"
+
+    env.run(scenario())
+    assert env.payment()["status"] == "requires_payment_method", "recovery must not void the live sale"
