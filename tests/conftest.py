@@ -37,6 +37,22 @@ def emulator():
         emu.stop()
 
 
+@pytest.fixture(scope="module")
+def shared_emulator():
+    """One emulator for a whole test module; use `fresh_shared_emulator` in tests."""
+    emu = Emulator(seed=1234, mp_pickup_after=3.0).start()
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def fresh_shared_emulator(shared_emulator):
+    """The module's emulator with no faults, no remembered idempotency keys and a fresh Mercado Pago account."""
+    shared_emulator.reset_for_test()
+    shared_emulator.mp_pickup_after = 3.0
+    return shared_emulator
+
+
 @pytest.fixture(autouse=True)
 def _no_leaked_threads():
     """Fail a test that leaves threads behind (servers, pools, pollers)."""

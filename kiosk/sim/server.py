@@ -137,6 +137,15 @@ class Emulator:
         with self.lock:
             self._clock_offset += seconds
 
+    def reset_for_test(self) -> None:
+        """Clear faults, remembered idempotency keys and call counts, and give Mercado Pago a fresh account,
+        so one running server can serve a whole test module (starting a server per test adds up)."""
+        with self.lock:
+            self.faults.clear()
+            self._idem.clear()
+            self.calls.clear()
+        self.mp.reset()
+
     def new_id(self, prefix: str, length: int = 24, alphabet: str = string.ascii_letters + string.digits) -> str:
         with self.lock:
             return prefix + "".join(self.rng.choice(alphabet) for _ in range(length))

@@ -11,28 +11,16 @@ from kiosk.domain.payment import CancelOutcome, PaymentState
 from kiosk.providers.mercadopago_point import MercadoPagoPointProvider
 from kiosk.services.controller import PaymentController
 from kiosk.services.runner import BlockingRunner
-from kiosk.sim import Emulator
 
 TOKEN = "TEST-0000000000000000-000000-kioskFAKEtoken"
 PDV = "NEWLAND_N950__N950NCB801293324"
 COFFEE = Product("coffee", "Coffee", Money(2490, "MXN"))
 
 
-@pytest.fixture(scope="module")
-def shared_emulator():
-    emu = Emulator(seed=1234, mp_pickup_after=3.0).start()
-    yield emu
-    emu.stop()
-
-
 @pytest.fixture
-def emulator(shared_emulator):
-    emu = shared_emulator
-    with emu.lock:
-        emu.faults.clear()
-        emu._idem.clear()
-    emu.mp.reset()
-    return emu
+def emulator(fresh_shared_emulator):
+    """One server per module (see tests/conftest.py), reset for each test."""
+    return fresh_shared_emulator
 
 
 def run_flow(emu, scenario):

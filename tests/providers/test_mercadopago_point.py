@@ -13,7 +13,6 @@ from kiosk.domain.reader import ActionStatus
 from kiosk.providers.base import PaymentStatus, Provider, SimulatedReaderControl
 from kiosk.providers.mercadopago_errors import NOT_PDV_MESSAGE, error_for
 from kiosk.providers.mercadopago_point import MercadoPagoPointProvider
-from kiosk.sim import Emulator
 
 TOKEN = "TEST-0000000000000000-000000-kioskFAKEtoken"  # same fake token as tests/conftest.py
 PDV = "NEWLAND_N950__N950NCB801293324"
@@ -21,23 +20,10 @@ STANDALONE = "PAX_A910__SMARTPOS1234345545"
 CANNOT_CANCEL = "The terminal already has this payment — cancel it on the terminal."
 
 
-@pytest.fixture(scope="module")
-def shared_emulator():
-    """One server per module: stopping a server costs ~0.5 s (serve_forever's poll interval)."""
-    emu = Emulator(seed=1234, mp_pickup_after=3.0).start()
-    yield emu
-    emu.stop()
-
-
 @pytest.fixture
-def emulator(shared_emulator):
-    emu = shared_emulator
-    with emu.lock:
-        emu.faults.clear()
-        emu._idem.clear()
-        emu.mp_pickup_after = 3.0
-    emu.mp.reset()
-    return emu
+def emulator(fresh_shared_emulator):
+    """One server per module (see tests/conftest.py), reset for each test."""
+    return fresh_shared_emulator
 
 
 def make(emu, token=TOKEN, **kw) -> MercadoPagoPointProvider:

@@ -22,18 +22,10 @@ APPROVED = "4242424242424242"
 DECLINED = "4000000000009995"
 
 
-@pytest.fixture(scope="module")
-def shared_emulator():
-    emu = Emulator(seed=4321, mp_pickup_after=3.0).start()
-    yield emu
-    emu.stop()
-
-
 @pytest.fixture
-def emu(shared_emulator):
-    with shared_emulator.lock:
-        shared_emulator.faults.clear()
-    return shared_emulator
+def emu(fresh_shared_emulator):
+    """One server per module (see tests/conftest.py), reset for each test."""
+    return fresh_shared_emulator
 
 
 @dataclass

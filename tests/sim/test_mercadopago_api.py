@@ -6,7 +6,6 @@ import uuid
 import pytest
 import requests
 
-from kiosk.sim import Emulator
 
 PDV = "NEWLAND_N950__N950NCB801293324"
 STANDALONE = "PAX_A910__SMARTPOS1234345545"
@@ -14,24 +13,10 @@ FAKE_MP_TOKEN = "TEST-0000000000000000-000000-kioskFAKEtoken"  # same as conftes
 AUTH = {"Authorization": f"Bearer {FAKE_MP_TOKEN}"}
 
 
-@pytest.fixture(scope="module")
-def shared_emulator():
-    """One server per module: stopping a server costs ~0.5 s (serve_forever's poll interval)."""
-    emu = Emulator(seed=1234, mp_pickup_after=3.0).start()
-    yield emu
-    emu.stop()
-
-
 @pytest.fixture
-def emulator(shared_emulator):
-    """The shared server with a fresh Mercado Pago account, no faults and no remembered idempotency keys."""
-    emu = shared_emulator
-    with emu.lock:
-        emu.faults.clear()
-        emu._idem.clear()
-        emu.mp_pickup_after = 3.0
-    emu.mp.reset()
-    return emu
+def emulator(fresh_shared_emulator):
+    """One server per module (see tests/conftest.py), reset for each test."""
+    return fresh_shared_emulator
 
 
 class Client:
