@@ -23,12 +23,10 @@ from typing import Any, Callable
 from kiosk.domain.cart import Cart
 from kiosk.domain.errors import (
     CannotCancelOnTerminal,
-    CardDeclined,
     InvalidInput,
     InvalidProviderState,
     KioskError,
     MalformedResponse,
-    PaymentNotFound,
     ProviderUnavailable,
     RateLimited,
     ReaderBusy,
@@ -761,4 +759,4 @@ def _cart_snapshot(cart: Cart) -> dict:
     }
 
 
-__all__ = ["PaymentController", "describe_decline", "PaymentNotFound"]
+__all__ = ["PaymentController", "describe_decline"]

@@ -19,7 +19,6 @@ STATES = ("idle", "waiting_for_card", "cancelling", "cancelled", "paid", "declin
 async def _capture(window, services, out: Path) -> list[Path]:
     from PySide6.QtWidgets import QPushButton, QWidget
 
-    c = services.controller
     emu = services.emulator
     saved: list[Path] = []
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmap
 
 COLOURS = {
     "dot": "#7b8794", "spinner": "#2563eb", "card": "#1e3a8a", "check": "#15803d",
@@ -44,7 +44,3 @@ def state_pixmap(kind: str, size: int = 40, colour: str | None = None) -> QPixma
         p.drawEllipse(QRectF(s * 0.42, s * 0.42, s * 0.16, s * 0.16))
     p.end()
     return pm
-
-
-def state_icon(kind: str) -> QIcon:
-    return QIcon(state_pixmap(kind, 64))

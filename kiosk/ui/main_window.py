@@ -11,7 +11,7 @@ import logging
 import time
 from typing import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QListWidget, QMainWindow, QPushButton, QSizePolicy, QStatusBar, QVBoxLayout, QWidget,
 )

@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPus
 
 from kiosk.domain.payment import PaymentAttempt, PaymentState
 
-from .icons import state_icon, state_pixmap
+from .icons import state_pixmap
 from .presentation import detail_for, icon_for, title_for
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 
 import pytest
-from gui_harness import LiveLoop, dispose
+from gui_harness import LiveLoop
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
