@@ -29,6 +29,10 @@ from .sim_panel import SimulatedReaderPanel
 
 log = logging.getLogger(__name__)
 MAX_LOG_LINES = 200
+CLOSE_CONFIRM_S = 10.0
+# States in which closing the window would walk away from a card on the reader or money in motion.
+CLOSE_GUARDED = {PaymentState.SENDING, PaymentState.WAITING_FOR_CARD, PaymentState.CANCELLING,
+                 PaymentState.AUTHORISED, PaymentState.CAPTURING}
 
 
 class MainWindow(QMainWindow):
@@ -40,6 +44,7 @@ class MainWindow(QMainWindow):
         self.services = services
         self.controller = services.controller
         self._first_paint: float | None = None
+        self._close_warned_at = float("-inf")
         self._unsubscribe: list[Callable] = []
         self.setObjectName("mainWindow")
         self.setWindowTitle("kiosk — " + services.mode_label)
@@ -316,6 +321,17 @@ class MainWindow(QMainWindow):
             self.first_painted.emit(self._first_paint)
 
     def closeEvent(self, event) -> None:
+        c = self.controller
+        busy = c.attempt is not None and c.attempt.state in CLOSE_GUARDED
+        now = time.monotonic()
+        if busy and now - self._close_warned_at > CLOSE_CONFIRM_S:
+            # Closing now would leave the customer's card on the reader; the journal and start-up recovery make
+            # it safe, but the cashier should finish or cancel first. A second close within 10 s goes ahead.
+            self._close_warned_at = now
+            self.log_message("warning", "A payment is in progress — cancel it or let it finish before closing. "
+                                        "Close again within 10 s to quit anyway (it will be settled at next start).")
+            event.ignore()
+            return
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()

@@ -221,3 +221,15 @@ def test_recovery_retry_during_a_live_sale_leaves_that_sale_alone(env):
 
     env.run(scenario())
     assert env.payment()["status"] == "requires_payment_method", "recovery must not void the live sale"
+
+
+def test_closing_during_a_payment_asks_first(env):
+    async def scenario():
+        await env.add_and_charge()
+
+    env.run(scenario())
+    env.window.close()
+    assert env.window.isVisible(), "the first close while the card is on the reader is refused"
+    assert "payment is in progress" in env.window.log_view.item(0).text()
+    env.window.close()
+    assert not env.window.isVisible(), "a second close goes ahead; recovery settles it at next start"
