@@ -120,7 +120,8 @@ class ReaderPanel(QGroupBox):
                 ago = max(0, int(time.time() - reader.last_seen_at))
                 seen = f" · last seen {ago} s ago" if ago < 120 else f" · last seen {ago // 60} min ago"
             device = reader.device_type.replace("_", " ") if reader.device_type else "reader"
-            self.details.setText(f"{reader.label} · {device}{seen}\n{reader.id}")
+            mode = f" · {reader.operating_mode} mode" if reader.operating_mode else ""
+            self.details.setText(f"{reader.label} · {device}{mode}{seen}\n{reader.id}")
         self.action.setText(describe_action(reader))
         mode = reader.operating_mode if reader else None
         needs_pdv = mode is not None and mode != "PDV"

@@ -99,6 +99,7 @@ def test_terminal_not_in_pdv_mode_is_explained_with_a_switch_button(mp):
         await mp.controller.select_reader(STANDALONE)
         await mp.until(lambda: mp.widget("switchModeButton").isVisible(), "switch button")
         assert "STANDALONE" in mp.widget("readerModeHint").text()
+        assert "STANDALONE mode" in mp.widget("readerDetails").text()
         await mp.click("switchModeButton")
         await mp.until(lambda: mp.emu.mp.terminals[STANDALONE].operating_mode == "PDV", "terminal in PDV")
         await mp.until(lambda: not mp.widget("switchModeButton").isVisible(), "hint gone")
