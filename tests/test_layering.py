@@ -41,3 +41,24 @@ def test_scan_really_finds_imports(tmp_path):
     f = tmp_path / "x.py"
     f.write_text("import PySide6.QtCore\nfrom requests import Session\n")
     assert list(_imports(f)) == ["PySide6.QtCore", "requests"]
+
+
+# Which of our packages each layer may import (itself included). ui/app/chaos/tools sit on top and may use all.
+ALLOWED_INTERNAL = {
+    "domain": {"domain"},
+    "providers": {"domain", "providers"},
+    "sim": {"sim"},  # the emulator stands alone: it must not borrow the product's own logic
+    "journal": {"domain", "journal"},
+    "services": {"domain", "providers", "journal", "services", "sim"},  # sim: demo mode starts the emulator
+}
+
+
+@pytest.mark.parametrize("pkg", sorted(ALLOWED_INTERNAL))
+def test_layers_import_only_the_layers_below(pkg):
+    bad = []
+    for f in _files(pkg):
+        for m in _imports(f):
+            parts = m.split(".")
+            if parts[0] == "kiosk" and len(parts) > 1 and parts[1] not in ALLOWED_INTERNAL[pkg] | {"__init__"}:
+                bad.append((f.name, m))
+    assert not bad, f"kiosk.{pkg} reaches up the stack: {bad}"
