@@ -144,6 +144,11 @@ class CannotCancelOnTerminal(ProviderError):
     cashier_message = "The terminal already has this payment — cancel it on the terminal."
 
 
+# After these the provider may or may not have done what was asked (an answer lost, a gateway page, a reader that
+# did not acknowledge, a refusal we can't be sure of): callers read the truth before deciding anything.
+OUTCOME_UNKNOWN: tuple[type[ProviderError], ...] = (ProviderUnavailable, RateLimited, MalformedResponse, ReaderTimeout)
+
+
 # --- local storage ----------------------------------------------------------------------------
 class JournalError(KioskError):
     cashier_message = "The payment journal can't be written. Payments are paused so nothing is lost."

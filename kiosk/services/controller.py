@@ -22,16 +22,13 @@ from typing import Any, Callable
 
 from kiosk.domain.cart import Cart
 from kiosk.domain.errors import (
+    OUTCOME_UNKNOWN,
     CannotCancelOnTerminal,
     InvalidInput,
     InvalidProviderState,
     KioskError,
-    MalformedResponse,
-    ProviderUnavailable,
-    RateLimited,
     ReaderBusy,
     ReaderOffline,
-    ReaderTimeout,
 )
 from kiosk.domain.payment import CancelOutcome, PaymentAttempt, PaymentState
 from kiosk.domain.reader import ActionStatus, Reader
@@ -44,7 +41,7 @@ log = logging.getLogger(__name__)
 S = PaymentState
 
 # Errors after which we do not know what the provider did: read the truth before deciding anything.
-AMBIGUOUS = (ProviderUnavailable, RateLimited, MalformedResponse, ReaderTimeout)
+AMBIGUOUS = OUTCOME_UNKNOWN
 
 CANCELLABLE = {S.SENDING, S.WAITING_FOR_CARD, S.AUTHORISED, S.NEEDS_ATTENTION}
 

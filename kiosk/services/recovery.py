@@ -28,16 +28,13 @@ from enum import Enum
 from typing import Any
 
 from kiosk.domain.errors import (
+    OUTCOME_UNKNOWN,
     CannotCancelOnTerminal,
     InvalidProviderState,
     JournalError,
     KioskError,
-    MalformedResponse,
-    ProviderUnavailable,
-    RateLimited,
     ReaderBusy,
     ReaderOffline,
-    ReaderTimeout,
 )
 from kiosk.domain.money import Money
 from kiosk.domain.payment import ALLOWED, CancelOutcome, PaymentAttempt, PaymentState
@@ -54,7 +51,7 @@ from .controller import describe_decline
 log = logging.getLogger(__name__)
 S = PaymentState
 
-AMBIGUOUS = (ProviderUnavailable, RateLimited, MalformedResponse, ReaderTimeout)
+AMBIGUOUS = OUTCOME_UNKNOWN
 # How far before the attempt's journal time a payment may look created (provider clock skew).
 CLOCK_SKEW_S = 600.0
 CANCEL_OPERATIONS = frozenset({"cancel", "refund"})  # calls only ever made because the sale was being cancelled
