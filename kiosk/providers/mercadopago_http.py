@@ -31,6 +31,8 @@ from kiosk.domain.errors import (
 )
 
 from .mercadopago_errors import error_for
+from .retry import parse_retry_after, retry_call
+from .sessions import close_session
 
 log = logging.getLogger("kiosk.providers.mercadopago")
 
@@ -75,15 +77,7 @@ class MercadoPagoHttp:
         return f"MercadoPagoHttp({self.base_url!r})"
 
     def close(self) -> None:
-        # urllib3 2.x drops its pools on clear() without closing them (they close when garbage collected); a
-        # Response held by an exception's traceback would keep a socket open. Close every pool explicitly.
-        for adapter in self.session.adapters.values():
-            pools = getattr(getattr(adapter, "poolmanager", None), "pools", None)
-            for key in list(pools.keys()) if pools is not None else ():
-                pool = pools.get(key)
-                if pool is not None:
-                    pool.close()
-        self.session.close()
+        close_session(self.session)
 
     def request(self, method: str, path: str, *, json_body: Any = None, idempotency_key: str | None = None,
                 retry: bool = True, auth: bool = True,
@@ -100,41 +94,35 @@ class MercadoPagoHttp:
             headers["Content-Type"] = "application/json"
         if idempotency_key is not None:
             headers["X-Idempotency-Key"] = check_idempotency_key(idempotency_key)
-        attempts = self.max_attempts if retry else 1
-        last: KioskError | None = None
-        for attempt in range(attempts):
-            if attempt:
-                log.info("MP retry %d/%d %s (same key) after %s", attempt, attempts - 1, operation, last.code)
-            wait = self.backoff * (2**attempt)
+        transient = False  # set by the last attempt: only network failures, 429 and 5xx are worth repeating
+
+        def once() -> tuple[int, Any]:
+            nonlocal transient
+            transient = False
             started = time.monotonic()
             try:
                 resp = self.session.request(method, self.base_url + path, data=data, headers=headers,
                                             timeout=self.timeout, allow_redirects=False)
                 content = resp.content
             except _TRANSIENT as e:
-                last = ProviderUnavailable(detail=f"{operation}: {type(e).__name__}")
-                if attempt + 1 < attempts:
-                    self._sleep(wait)
-                continue
+                transient = True
+                raise ProviderUnavailable(detail=f"{operation}: {type(e).__name__}") from None
             except requests.RequestException as e:
                 raise ConfigurationError(detail=f"{operation}: {type(e).__name__}") from None
             status = resp.status_code
             log.info("MP %s -> %d (%.1f ms)", operation, status, (time.monotonic() - started) * 1000)
             if 200 <= status < 300:
                 return status, _parse_success(content, operation)
-            retry_after = _retry_after(resp.headers.get("Retry-After"))
-            err = error_for(status, content, operation=operation, not_found=not_found, retry_after=retry_after)
-            if status == 429:
-                if retry_after is not None and retry_after > self.max_retry_after:
-                    raise err  # the caller decides; we don't block a worker that long
-                wait = retry_after if retry_after is not None else wait
-            elif status < 500:
-                raise err
-            last = err
-            if attempt + 1 < attempts:
-                self._sleep(wait)
-        assert last is not None
-        raise last
+            retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+            transient = status == 429 or status >= 500
+            raise error_for(status, content, operation=operation, not_found=not_found, retry_after=retry_after)
+
+        # Same X-Idempotency-Key on every attempt: a retry replays the first answer, never a second order.
+        # A Retry-After longer than max_retry_after is not waited out: the caller decides.
+        return retry_call(once, is_retryable=lambda e: transient,
+                          retry_after=lambda e: getattr(e, "retry_after", None),
+                          max_attempts=self.max_attempts if retry else 1, base_delay=self.backoff,
+                          max_delay=self.max_retry_after, sleep=self._sleep, label=f"MP {operation}")
 
 
 def _parse_success(content: bytes, operation: str) -> Any:
@@ -144,16 +132,6 @@ def _parse_success(content: bytes, operation: str) -> Any:
         return json.loads(content)
     except (ValueError, UnicodeDecodeError):
         raise MalformedResponse(detail=f"{operation}: unreadable body ({len(content)} bytes)") from None
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None  # HTTP-date form: fall back to our own backoff
-    return max(0.0, seconds)
 
 
 __all__ = ["DEFAULT_BASE_URL", "TIMEOUT", "MercadoPagoHttp", "check_idempotency_key"]
