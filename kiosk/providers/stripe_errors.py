@@ -11,41 +11,11 @@ import requests
 import stripe
 
 from kiosk.domain import errors as E
+from kiosk.domain.declines import decline_reason
 from kiosk.providers.retry import parse_retry_after
 
 # What the request was about, so `resource_missing` can say "reader" or "payment".
 Subject = Literal["reader", "payment", "refund"] | None
-
-# Decline / failure code → what the cashier should do. Unknown codes fall back to a generic line.
-DECLINE_REASONS: dict[str, str] = {
-    "insufficient_funds": "Insufficient funds — ask for another card.",
-    "lost_card": "Card reported lost — ask for another payment method.",
-    "stolen_card": "Card reported stolen — ask for another payment method.",
-    "expired_card": "The card has expired — ask for another card.",
-    "incorrect_pin": "Incorrect PIN — ask the customer to try again.",
-    "pin_try_exceeded": "Too many wrong PINs — ask for another card.",
-    "incorrect_cvc": "Card check failed — ask for another card.",
-    "processing_error": "The card could not be processed — try again.",
-    "call_issuer": "Declined — the customer should call their bank, or use another card.",
-    "do_not_honor": "Declined by the bank — ask for another card.",
-    "withdrawal_count_limit_exceeded": "Card limit reached — ask for another card.",
-    "card_velocity_exceeded": "Card limit reached — ask for another card.",
-    "fraudulent": "Declined — ask for another payment method.",
-    "pickup_card": "Declined — ask for another payment method.",
-    "generic_decline": "Declined — ask for another card.",
-    "card_declined": "Declined — ask for another card.",
-    "card_not_supported": "This card is not supported — ask for another card.",
-    "currency_not_supported": "This card can't pay in this currency — ask for another card.",
-    "customer_canceled": "The customer cancelled on the reader.",
-    "connection_error": "The reader lost its connection during the payment — checking the payment…",
-}
-GENERIC_DECLINE = "Declined — ask for another card."
-
-
-def decline_reason(code: str | None) -> str:
-    """Cashier-facing sentence for a decline / reader failure code."""
-    return DECLINE_REASONS.get(code or "", GENERIC_DECLINE)
-
 
 def card_declined(decline_code: str | None, failure_code: str | None = None, message: str | None = None) -> E.CardDeclined:
     """Build the CardDeclined error for a decline seen on a reader action or a PaymentIntent."""

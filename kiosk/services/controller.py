@@ -21,6 +21,7 @@ import time
 from typing import Any, Callable
 
 from kiosk.domain.cart import Cart
+from kiosk.domain.declines import describe_decline
 from kiosk.domain.errors import (
     OUTCOME_UNKNOWN,
     CannotCancelOnTerminal,
@@ -713,26 +714,6 @@ class PaymentController:
         self._wake.set()
 
 
-DECLINE_TEXT = {
-    "insufficient_funds": "Declined: insufficient funds. Ask for another card.",
-    "lost_card": "Declined: the card is reported lost. Ask for another card.",
-    "stolen_card": "Declined: the card is reported stolen. Ask for another card.",
-    "expired_card": "Declined: the card has expired. Ask for another card.",
-    "processing_error": "Declined: the card could not be processed. Try again or use another card.",
-    "incorrect_pin": "Declined: wrong PIN. Try again.",
-    "pin_try_exceeded": "Declined: too many wrong PINs. Ask for another card.",
-    "call_issuer": "Declined: the customer must call their bank.",
-    "generic_decline": "Declined by the bank. Ask for another card.",
-    "card_declined": "Declined by the bank. Ask for another card.",
-}
-
-
-def describe_decline(code: str | None, message: str | None) -> str:
-    if code in DECLINE_TEXT:
-        return DECLINE_TEXT[code]
-    return f"Declined: {message or code or 'no reason given'}. Ask for another card."
-
-
 def _outcome(result: Any) -> dict:
     """A small, secret-free summary of a provider result for the journal."""
     out: dict = {}
@@ -756,4 +737,4 @@ def _cart_snapshot(cart: Cart) -> dict:
     }
 
 
-__all__ = ["PaymentController", "describe_decline"]
+__all__ = ["PaymentController"]

@@ -36,6 +36,7 @@ from kiosk.domain.errors import (
     ReaderBusy,
     ReaderOffline,
 )
+from kiosk.domain.declines import describe_decline
 from kiosk.domain.money import Money
 from kiosk.domain.payment import ALLOWED, CancelOutcome, PaymentAttempt, PaymentState
 from kiosk.domain.reader import ActionStatus, Reader
@@ -46,7 +47,6 @@ from kiosk.providers.base import PaymentFinder, PaymentInfo, PaymentStatus, Prov
 from .controller import (
     _outcome as call_outcome,  # the same secret-free call summary the controller journals
 )
-from .controller import describe_decline
 
 log = logging.getLogger(__name__)
 S = PaymentState

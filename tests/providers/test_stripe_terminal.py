@@ -17,7 +17,8 @@ from kiosk.providers.base import (
     Provider,
     SimulatedReaderControl,
 )
-from kiosk.providers.stripe_errors import DECLINE_REASONS, card_declined
+from kiosk.domain.declines import DECLINE_REASONS
+from kiosk.providers.stripe_errors import card_declined
 from kiosk.providers.stripe_terminal import StripeTerminalProvider, close_session
 from kiosk.sim import Emulator
 
