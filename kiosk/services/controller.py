@@ -282,7 +282,8 @@ class PaymentController:
         if target.is_final:
             self.cart_changed.emit(self.cart)
         self.state_changed.emit(attempt)
-        self._wake.set()
+        if target is S.WAITING_FOR_CARD:
+            self._wake.set()  # switch the monitor to the fast poll now; other steps need no extra reader read
 
     # ------------------------------------------------------------------------------------------
     # charge
