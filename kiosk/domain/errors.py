@@ -11,6 +11,9 @@ class KioskError(Exception):
 
     cashier_message = "Something went wrong."
     retryable = False
+    # Where the error came from a provider's answer (also for input errors it reported, e.g. a bad path id):
+    provider_code: str = ""  # the provider's own error code (Stripe `code`, Mercado Pago `errors[0].code`)
+    http_status: int | None = None  # the HTTP status of that answer
 
     def __init__(self, cashier_message: str | None = None, detail: str = "", *, retryable: bool | None = None):
         if cashier_message is not None:
@@ -65,7 +68,26 @@ class KeyringUnavailable(ConfigurationError):
 
 # --- provider errors --------------------------------------------------------------------------
 class ProviderError(KioskError):
+    """A provider refused or failed a call. What it tells us about the payment is carried in declared fields:
+
+    - `payment_id`: the provider's payment the failed call had already created (e.g. a PaymentIntent created,
+      then the hand-off to the reader failed), so the caller can settle it.
+    - `payment_discarded`: that payment was confirmed cancelled by the provider (nothing can be charged on it).
+    - `provider_code` / `http_status` (declared on KioskError): the provider's code and HTTP status.
+    - `payment`: the payment as read back right after the error (a provider `PaymentInfo`), when it was.
+    """
+
     cashier_message = "The payment provider reported a problem."
+
+    def __init__(self, cashier_message: str | None = None, detail: str = "", *, retryable: bool | None = None,
+                 payment_id: str | None = None, payment_discarded: bool = False, provider_code: str = "",
+                 http_status: int | None = None, payment: object | None = None):
+        super().__init__(cashier_message, detail, retryable=retryable)
+        self.payment_id = payment_id
+        self.payment_discarded = payment_discarded
+        self.provider_code = provider_code
+        self.http_status = http_status
+        self.payment = payment
 
 
 class AuthenticationFailed(ProviderError):

@@ -123,6 +123,6 @@ def error_for(status: int, content: bytes, *, operation: str, not_found: type[Ki
         err = InvalidProviderState(detail=detail)
     else:
         err = ProviderError(detail=detail)
-    err.mp_code = code  # type: ignore[attr-defined]  # for callers that branch on the exact MP code
-    err.http_status = status  # type: ignore[attr-defined]
+    err.provider_code = code  # callers branch on the exact MP code
+    err.http_status = status
     return err

@@ -242,10 +242,10 @@ class MercadoPagoPointProvider:
         try:
             _, order = self.http.request("POST", f"/v1/orders/{payment_id}/cancel", idempotency_key=idempotency_key)
         except CannotCancelOnTerminal as err:
-            err.payment = self._try_get_payment(payment_id)  # type: ignore[attr-defined]
+            err.payment = self._try_get_payment(payment_id)
             raise
         except InvalidProviderState as err:
-            if getattr(err, "mp_code", "") != "order_already_canceled":
+            if err.provider_code != "order_already_canceled":
                 raise
             info = self.get_payment(payment_id)  # an earlier cancel won; report what MP says now
             idle = info.raw_status in ("canceled", "cancelled")
@@ -402,7 +402,7 @@ class MercadoPagoPointProvider:
             self.http.request("POST", f"/_sim/mp/terminals/{reader_id}/online", json_body={"online": online},
                               auth=False, not_found=ReaderNotFound)
         except (ReaderNotFound, MalformedResponse) as err:
-            if getattr(err, "mp_code", "") == "sim_terminal_not_found":
+            if err.provider_code == "sim_terminal_not_found":
                 raise
             raise ProviderError("Switching a terminal off and on is only possible on the emulator.",
                                 detail=f"set_reader_online: {err.detail}") from None

@@ -204,8 +204,9 @@ class StripeTerminalProvider:
                 if reader is not None:
                     log.info("stripe hand-off of %s reported %s but the reader has it; continuing", pi.id, err.code)
                     return StartedPayment(payment=pi, reader=reader)
-            err.payment_id = pi.id  # type: ignore[attr-defined]
-            err.payment_discarded = self._discard(pi.id, f"{key}-discard")  # type: ignore[attr-defined]
+            if isinstance(err, E.ProviderError):
+                err.payment_id = pi.id
+                err.payment_discarded = self._discard(pi.id, f"{key}-discard")
             raise
 
     def _reader_showing(self, reader_id: str, payment_id: str) -> Reader | None:

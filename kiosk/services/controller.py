@@ -312,16 +312,16 @@ class PaymentController:
                 capture_manual=self.capture_manual,
             )
         except AMBIGUOUS as e:
-            if getattr(e, "payment_discarded", False):
+            if e.payment_discarded:
                 # The provider checked: the payment never reached the reader and was cancelled. Nothing charged.
-                attempt.payment_id = getattr(e, "payment_id", None)
+                attempt.payment_id = e.payment_id
                 if self._cancel_requested:
                     attempt.cancel_outcome = CancelOutcome.NOT_CHARGED
                     await self._to(S.CANCELLED, "Payment cancelled — it never reached the reader.")
                 else:
                     await self._to(S.FAILED, f"{e.cashier_message} Nothing was charged; press Charge to try again.")
                 return attempt
-            if getattr(e, "payment_id", None):
+            if e.payment_id:
                 attempt.payment_id = e.payment_id  # known payment, unknown reader state: cancel can resolve it
                 await self._journal("update_attempt", attempt)
             if self._cancel_requested:

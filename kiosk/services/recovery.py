@@ -33,6 +33,7 @@ from kiosk.domain.errors import (
     InvalidProviderState,
     JournalError,
     KioskError,
+    ProviderError,
     ReaderBusy,
     ReaderOffline,
 )
@@ -292,7 +293,7 @@ class _Reconciler:
         except AMBIGUOUS:
             raise
         except KioskError as e:
-            pid = getattr(e, "payment_id", None)
+            pid = e.payment_id if isinstance(e, ProviderError) else None
             if pid:  # created, not handed over (and discarded): read it
                 return [self.provider.get_payment(pid)]
             # A replay of a request that never arrived would simply have started the payment now; a refusal means

@@ -241,7 +241,7 @@ def test_seed_401_flat_envelope(emulator):
     try:
         with pytest.raises(E.AuthenticationFailed) as ei:
             p.cancel(PDV, "ORD01AAAAAAAAAAAAAAAAAAAAAAAA", idempotency_key=key())
-        assert "access token" in ei.value.cashier_message and ei.value.mp_code == "unauthorized"
+        assert "access token" in ei.value.cashier_message and ei.value.provider_code == "unauthorized"
     finally:
         p.close()
 
@@ -271,7 +271,7 @@ def test_seed_500s_retry_with_same_key(mp, emulator, fault, code):
     before = emulator.request_count
     with pytest.raises(E.ProviderUnavailable) as ei:
         mp.cancel(PDV, pid, idempotency_key=key())
-    assert emulator.request_count - before == 3 and ei.value.mp_code == code and ei.value.retryable
+    assert emulator.request_count - before == 3 and ei.value.provider_code == code and ei.value.retryable
     emulator.faults.force(fault, path_contains=path, count=1)  # one failure, then the retry succeeds
     assert mp.cancel(PDV, pid, idempotency_key=key()).reader_idle
 
@@ -282,11 +282,11 @@ def test_seed_errors_that_the_provider_never_sends(emulator):
     r = requests.post(f"{emulator.url}/terminals/v1/actions/00000000-0000-4000-8000-000000000000/cancel",
                       headers=auth, timeout=5)
     err = error_for(r.status_code, r.content, operation="POST cancel")
-    assert type(err) is E.ProviderError and err.mp_code == "empty_required_header"
+    assert type(err) is E.ProviderError and err.provider_code == "empty_required_header"
     assert "incomplete request" in err.cashier_message
     r = requests.post(f"{emulator.url}/v1/orders/ORD-bad/cancel", headers={**auth, "X-Idempotency-Key": "k"}, timeout=5)
     err = error_for(r.status_code, r.content, operation="POST cancel")
-    assert isinstance(err, E.InvalidIdentifier) and err.mp_code == "invalid_path_param"
+    assert isinstance(err, E.InvalidIdentifier) and err.provider_code == "invalid_path_param"
     p = make(emulator)
     before = emulator.request_count
     try:
