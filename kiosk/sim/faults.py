@@ -2,6 +2,7 @@
 
 SPEC is a comma-separated list, documented in docs/emulator.md, e.g.
     latency=50-300ms,error500=0.05,error429=0.05,drop=0.02,offline=0.01,tap_during_cancel=0.3
+    drip=0.01,drip_delay=200ms
 Probabilities are per request (per matching request for the domain faults).
 """
 from __future__ import annotations
@@ -17,6 +18,14 @@ from dataclasses import dataclass, field
 #   error429        429 with Retry-After before the endpoint runs
 #   drop            connection closed before the endpoint runs
 #   drop_after      the endpoint runs, then the connection is closed without an answer
+#   nonutf8         502 with a Latin-1 HTML gateway page (no charset) before the endpoint runs (nothing changed)
+#   nonutf8_after   the endpoint runs, then that Latin-1 502 page replaces its answer (the change *was* made)
+#   redirect        302 to another loopback origin (`emu.redirect_origin`) before the endpoint runs (nothing
+#                   changed here; a client that follows it asks a server we never meant to trust)
+#   drip            the endpoint runs, then its whole answer (status line, headers, body) is sent one byte per
+#                   `drip_delay` -- a stuck gateway. The server gives up when the client goes away or after
+#                   DRIP_MAX_SECONDS, so it always stops by itself.
+#   drip_body       as drip, but the headers go out at once and only the body drips (a slow body read)
 # Domain faults, rolled by the provider backends where they make sense:
 #   offline             the reader addressed by the request drops offline
 #   tap_during_cancel   a card is tapped at the same instant as cancel_action / order cancel
@@ -24,9 +33,13 @@ from dataclasses import dataclass, field
 #   idempotency_validation_failed  Mercado Pago 500 `idempotency_validation_failed` on a keyed call (nothing changed)
 #   garbage             Mercado Pago: a GET answers 200 with a truncated JSON body; a mutation answers a 502 HTML
 #                       proxy page before anything changed
-GENERIC = ("error500", "error500_after", "error429", "drop", "drop_after")
+GENERIC = ("error500", "error500_after", "error429", "drop", "drop_after", "nonutf8", "nonutf8_after", "redirect",
+           "drip", "drip_body")
 DOMAIN = ("offline", "tap_during_cancel", "reader_timeout", "idempotency_validation_failed", "garbage")
 KINDS = GENERIC + DOMAIN
+DRIP_DELAY_MS = 1000  # the issue's "one byte per second"; tests set drip_delay small to stay fast
+DRIP_MAX_SECONDS = 120.0  # a drip never outlives this, so no handler thread is left writing forever
+_DURATION = re.compile(r"\s*(\d+)\s*(ms|s)?\s*")
 
 
 class FaultSpecError(ValueError):
@@ -44,6 +57,7 @@ class Forced:
 class FaultPlan:
     seed: int = 0
     latency_ms: tuple[int, int] = (0, 0)
+    drip_delay_ms: int = DRIP_DELAY_MS  # pause between two bytes of a dripped answer
     rates: dict[str, float] = field(default_factory=dict)
     injected: dict[str, int] = field(default_factory=dict)
 
@@ -80,6 +94,11 @@ class FaultPlan:
                 if hi < lo:
                     raise FaultSpecError(f"latency range reversed: {value!r}")
                 self.latency_ms = (lo, hi)
+            elif name == "drip_delay":
+                m = _DURATION.fullmatch(value)
+                if not m:
+                    raise FaultSpecError(f"bad drip_delay {value!r} (use e.g. 200ms or 1s)")
+                self.drip_delay_ms = int(m.group(1)) * (1000 if m.group(2) == "s" else 1)
             elif name in KINDS:
                 try:
                     p = float(value)
@@ -89,7 +108,7 @@ class FaultPlan:
                     raise FaultSpecError(f"{name} probability must be within 0..1, got {p}")
                 self.rates[name] = p
             else:
-                raise FaultSpecError(f"unknown fault {name!r}; known: latency, {', '.join(KINDS)}")
+                raise FaultSpecError(f"unknown fault {name!r}; known: latency, drip_delay, {', '.join(KINDS)}")
 
     # --- deterministic control from tests -----------------------------------------------------
     def force(self, kind: str, *, path_contains: str = "", count: int = 1) -> None:
@@ -104,6 +123,7 @@ class FaultPlan:
             self._forced.clear()
             self.rates.clear()
             self.latency_ms = (0, 0)
+            self.drip_delay_ms = DRIP_DELAY_MS
 
     # --- used by the server / backends ----------------------------------------------------------
     def latency_seconds(self) -> float:

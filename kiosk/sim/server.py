@@ -22,12 +22,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from .faults import FaultPlan, FaultSpecError
+from .faults import DRIP_MAX_SECONDS, FaultPlan, FaultSpecError
 from .forms import FormError, parse_nested
 
 log = logging.getLogger("kiosk.sim")
 
 MAX_BODY = 1_000_000
+# What a gateway in front of the provider sends when the upstream fails: Latin-1 HTML, no charset (fault `nonutf8`).
+LATIN1_502 = b"<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway \xe9</body></html>"
 
 
 class Headers(dict):
@@ -59,6 +61,7 @@ class Response:
     status: int
     body: Any = None  # dict/list → JSON; None → empty body; bytes → as is
     headers: dict = field(default_factory=dict)
+    drip: str = ""  # fault: "all" (status line, headers, body) or "body" is sent one byte at a time
 
     def encode(self) -> tuple[bytes, str]:
         if self.body is None:
@@ -121,6 +124,7 @@ class Emulator:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
+        self.redirect_origin: str | None = None  # where the `redirect` fault points; None → http://localhost:PORT
         self._register_admin()
         # Provider backends register their routes; imported here to keep the core independent of them.
         from . import stripe_api, mercadopago_api
@@ -235,6 +239,10 @@ class Emulator:
                 return Response(429, api.error(429, "rate_limit", "Too many requests. Slow down."), {"Retry-After": "1"})
             if self.faults.roll("error500", path):
                 return Response(500, api.error(500, "internal_error", "Internal server error (injected)."))
+            if self.faults.roll("nonutf8", path):
+                return _latin1_502()
+            if self.faults.roll("redirect", path):
+                return self._redirect(target)
 
         key = headers.get(api.idempotency_header) if (route.idempotent and api.idempotency_header) else None
         with self.lock:
@@ -263,7 +271,21 @@ class Emulator:
                 raise DropConnection()
             if self.faults.roll("error500_after", path):
                 return Response(500, api.error(500, "internal_error", "Internal server error (injected)."))
+            if self.faults.roll("nonutf8_after", path):
+                return _latin1_502()
+            # A new Response: the stored idempotent answer must stay as it is.
+            if self.faults.roll("drip", path):
+                return Response(resp.status, resp.body, dict(resp.headers), drip="all")
+            if self.faults.roll("drip_body", path):
+                return Response(resp.status, resp.body, dict(resp.headers), drip="body")
         return resp
+
+    def _redirect(self, target: str) -> Response:
+        # Another loopback origin: "localhost" is not "127.0.0.1" to a client (different host, so requests even
+        # drops the Authorization header), yet the follow-up lands on this emulator, so no test needs a second one.
+        origin = self.redirect_origin or f"http://localhost:{self.port}"
+        body = b"<html><body>Moved</body></html>"
+        return Response(302, body, {"Content-Type": "text/html", "Location": origin + target})
 
     def _match(self, method: str, path: str, req: Request) -> tuple[Route | None, bool]:
         allowed = False
@@ -377,7 +399,10 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
-        self._send(resp)
+        if resp.drip:
+            self._send_dripping(resp)
+        else:
+            self._send(resp)
 
     do_GET = do_POST = do_DELETE = do_PATCH = do_PUT = _serve
 
@@ -395,6 +420,52 @@ class _Handler(BaseHTTPRequestHandler):
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         self.wfile.write(head + payload)  # one send
+
+    def _send_dripping(self, resp: Response) -> None:
+        """Fault `drip`/`drip_body`: send the answer one byte per `drip_delay`, then close the connection.
+
+        Stops early when the client has gone (a write fails) or after DRIP_MAX_SECONDS, so the handler thread
+        always ends by itself; the connection is never reused (its state is unknown to the client).
+        """
+        self.close_connection = True
+        buffer, self.wfile = self.wfile, _Capture()
+        try:
+            self._send(resp)
+            data = self.wfile.data
+        finally:
+            self.wfile = buffer
+        payload_len = len(resp.encode()[0])
+        at_once = len(data) - payload_len if resp.drip == "body" else 0
+        delay = self.emu.faults.drip_delay_ms / 1000.0
+        give_up = time.monotonic() + DRIP_MAX_SECONDS
+        try:
+            if at_once:
+                self.connection.sendall(data[:at_once])
+            for i in range(at_once, len(data)):
+                if time.monotonic() > give_up:
+                    break
+                time.sleep(delay)
+                self.connection.sendall(data[i:i + 1])
+        except OSError:  # the client gave up (its deadline) or the emulator is stopping
+            pass
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+class _Capture:
+    """Collects what _send writes, so a dripped answer has exactly the bytes of a normal one."""
+
+    def __init__(self):
+        self.data = b""
+
+    def write(self, data: bytes) -> None:
+        self.data += data
+
+
+def _latin1_502() -> Response:
+    return Response(502, LATIN1_502, {"Content-Type": "text/html"})  # no charset, on purpose
 
 
 def _parse_json_body(req: Request) -> None:
