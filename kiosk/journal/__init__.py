@@ -10,6 +10,22 @@ reconciled with the provider, with the pending calls and the last known payment 
 - `load_attempt(record)` (records.py): rebuild a `PaymentAttempt` with the same id (stable idempotency keys).
 - `acquire_instance_lock(data_dir)` (instance.py): one app instance per data folder, else `AlreadyRunning`.
 - errors.py: the typed errors (JournalCorrupt, JournalLocked, JournalFromNewerVersion, JournalDiskFull, …).
+- wal_check.py reads the -wal before SQLite does; aside.py keeps a copy of a damaged journal; private.py makes
+  the files 0600 and the folder 0700 (the journal is nobody else's business on a shared till).
+
+A damaged -wal (decision). SQLite stops reading its -wal at the first frame whose checksum fails and silently
+drops every commit after it, then deletes the file at the next checkpoint. So `Journal.open` parses the -wal
+first (wal_check.py). If committed records would be lost:
+- the main file, -wal and -shm are copied, untouched, to `journal.sqlite3.corrupt-<UTC time>/` beside it;
+- the journal then OPENS on the readable part (the valid prefix SQLite keeps) and carries the loss as
+  `Journal.damage` / `JournalWriter.damage`, a `JournalRecordsLost` whose cashier message says that some payment
+  records could not be read, where the copy is, and what to do (check the provider's dashboard, send the copy to
+  support). It is not raised: the attempts that are still readable must be recovered (a customer's card may be
+  authorised on one of them), and refusing to start would not bring the lost ones back — only a person looking
+  at the provider's dashboard can. New payments are safe: the journal is whole again from here on.
+- if the copy can't be made (disk full, read-only folder), `JournalRecordsLost` is RAISED and SQLite is not
+  allowed to open the file: without the copy, opening would destroy the only trace of the lost records.
+The app must make `damage` visible (a banner/notice that stays until the app closes); it does not disable Charge.
 """
 from .errors import (
     AlreadyRunning,
@@ -20,6 +36,7 @@ from .errors import (
     JournalError,
     JournalFromNewerVersion,
     JournalLocked,
+    JournalRecordsLost,
     JournalUnwritable,
     UnknownJournalRecord,
 )
@@ -45,6 +62,7 @@ __all__ = [
     "JournalEvent",
     "JournalFromNewerVersion",
     "JournalLocked",
+    "JournalRecordsLost",
     "JournalUnwritable",
     "JournalWriter",
     "UnknownJournalRecord",

@@ -6,6 +6,7 @@ only ever see these classes (all `kiosk.domain.errors.JournalError`, hence `Kios
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 from kiosk.domain.errors import JournalError
 
@@ -18,6 +19,7 @@ __all__ = [
     "JournalError",
     "JournalFromNewerVersion",
     "JournalLocked",
+    "JournalRecordsLost",
     "JournalUnwritable",
     "UnknownJournalRecord",
     "translate_sqlite_error",
@@ -31,6 +33,34 @@ class JournalCorrupt(JournalError):
         "The payment journal file is damaged. Payments are paused. "
         "The file was kept unchanged — contact support before deleting anything."
     )
+
+
+class JournalRecordsLost(JournalError):
+    """The -wal held committed records that fail their checksum: SQLite would drop them without a word.
+
+    `copy_path` is the folder holding the three files as they were found. With a copy, the journal opens on what
+    is still readable and carries this error as `Journal.damage` (not raised: the readable payments still need
+    recovery). Without one (the copy failed) it is raised and nothing was opened or changed.
+    """
+
+    copy_path: Path | None = None
+
+    def __init__(self, copy_path: Path | None = None, detail: str = "", *, copy_error: str = ""):
+        self.copy_path = copy_path
+        if copy_path is not None:
+            message = (
+                "Some payment records could not be read: the payment journal was damaged. "
+                f"A copy was kept at {copy_path}. Payments can go on. Check your payment provider's dashboard "
+                "for payments from just before the app last stopped (void or refund any left unfinished), "
+                "and send the copy to support."
+            )
+        else:
+            message = (
+                "Some payment records could not be read: the payment journal was damaged, and a copy of it "
+                f"could not be kept ({copy_error or 'copy failed'}). Payments are paused and the files were left "
+                "unchanged. Free disk space and restart, or contact support before deleting anything."
+            )
+        super().__init__(message, detail)
 
 
 class JournalLocked(JournalError):

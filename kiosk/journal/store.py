@@ -14,6 +14,7 @@ through `JournalWriter`, which opens it on its dedicated thread; recovery tools 
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import sqlite3
 import time
@@ -30,11 +31,14 @@ from .errors import (
     JournalConflict,
     JournalCorrupt,
     JournalFromNewerVersion,
+    JournalRecordsLost,
     JournalUnwritable,
     UnknownJournalRecord,
     translate_sqlite_error,
 )
+from .aside import SUFFIXES, keep_copy
 from .paths import journal_path
+from .private import create_private_file, private_dir, tighten_file
 from .records import (
     CALL_ERROR,
     CALL_OK,
@@ -46,8 +50,10 @@ from .records import (
     to_json,
 )
 from .schema import SCHEMA_VERSION, migrate, user_version
+from .wal_check import inspect_wal, wal_path_of
 
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger(__name__)
 
 DEFAULT_BUSY_TIMEOUT = 5.0  # seconds to wait for another connection's lock before JournalLocked
 
@@ -95,6 +101,24 @@ def _inspect_read_only(path: Path, busy_timeout: float) -> None:
             conn.close()
 
 
+def _check_wal(file: Path, clock: Callable[[], float]) -> JournalRecordsLost | None:
+    """Read the -wal before SQLite does. Lost records → keep a copy and return the error to show; if the copy
+    fails, raise it instead (opening would let SQLite discard the only trace of those records)."""
+    report = inspect_wal(wal_path_of(file))
+    if not report.damaged:
+        return None
+    try:
+        folder = keep_copy(file, clock)
+    except OSError as exc:
+        raise JournalRecordsLost(
+            None, f"{report.problem}; keeping a copy failed: {exc.strerror or exc}",
+            copy_error=exc.strerror or str(exc),
+        ) from exc
+    problem = JournalRecordsLost(folder, f"{report.problem}; copy kept in {folder}")
+    log.error("journal damaged: %s", problem.detail)
+    return problem
+
+
 class Journal:
     """The transaction journal. Open with `Journal.open()`; use as a context manager or call `close()`."""
 
@@ -102,6 +126,8 @@ class Journal:
         self._conn: sqlite3.Connection | None = conn
         self.path = path
         self._clock = clock
+        # Set by open() when the -wal had records SQLite could not read (see _check_wal); None when all is well.
+        self.damage: JournalRecordsLost | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
     @classmethod
@@ -125,21 +151,30 @@ class Journal:
         """
         file = journal_path(path)
         try:
-            file.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(file.parent)
         except OSError as exc:
             raise JournalUnwritable(detail=f"cannot create {file.parent}: {exc.strerror or exc}") from exc
+        # Before any SQLite connection: SQLite would drop bad -wal frames (and their records) on its own.
+        damage = _check_wal(file, clock) if check else None
         if check and file.is_file() and file.stat().st_size > 0:
             _inspect_read_only(file, busy_timeout)
         try:
+            if not file.exists():
+                create_private_file(file)  # SQLite gives the -wal and -shm the main file's mode: 0600 for all
             conn = _connect(str(file), uri=False, busy_timeout=busy_timeout)
+        except OSError as exc:
+            raise JournalUnwritable(detail=f"cannot create {file}: {exc.strerror or exc}") from exc
         except sqlite3.Error as exc:
             raise translate_sqlite_error(exc, file) from exc
         journal = cls(conn, file, clock)
+        journal.damage = damage
         try:
             journal._prepare(max_page_count)
         except BaseException:
             conn.close()
             raise
+        for suffix in SUFFIXES:  # files made by an older build (0644): tighten them now
+            tighten_file(file.with_name(file.name + suffix))
         return journal
 
     @_translated
@@ -149,6 +184,10 @@ class Journal:
         version = user_version(conn)  # checked before anything can change the header
         if version > SCHEMA_VERSION:
             raise JournalFromNewerVersion(detail=f"{self.path} has schema version {version} > {SCHEMA_VERSION}")
+        if self.damage is not None:
+            # The copy is kept; fold what SQLite can read into the main file and empty the -wal now, so the stale
+            # bad frames behind it can't raise the same alarm (and make another copy) after the next crash.
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise JournalUnwritable(detail=f"{self.path}: could not enable WAL (journal_mode={mode})")

@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 from kiosk.domain.payment import PaymentAttempt
 
-from .errors import JournalClosed, JournalError, translate_sqlite_error
+from .errors import JournalClosed, JournalError, JournalRecordsLost, translate_sqlite_error
 from .records import JournalAttempt, JournalCall, JournalEvent
 from .store import Journal
 
@@ -68,6 +68,13 @@ class JournalWriter:
     def path(self):
         assert self._journal is not None
         return self._journal.path
+
+    @property
+    def damage(self) -> JournalRecordsLost | None:
+        """Set when the journal opened on a damaged -wal: records were lost and a copy was kept. The window should
+        show `damage.cashier_message` until the app closes (see the journal package docstring)."""
+        assert self._journal is not None
+        return self._journal.damage
 
     @property
     def thread_name(self) -> str:
