@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .errors import AlreadyRunning, JournalUnwritable
 from .paths import data_dir as default_data_dir
+from .private import FILE_MODE, private_dir, tighten_file
 
 LOCK_FILENAME = "kiosk.lock"
 
@@ -75,9 +76,10 @@ def acquire_instance_lock(data_dir: str | os.PathLike[str] | None = None) -> Ins
     folder = Path(data_dir) if data_dir is not None else default_data_dir()
     path = folder / LOCK_FILENAME
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)  # the data folder: journal, lock, corrupt copies; nobody else's to list
         # No O_TRUNC: the file may belong to the running instance; we rewrite it only once it is ours.
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        tighten_file(path)  # a lock file made by an older build
     except OSError as exc:
         raise JournalUnwritable(detail=f"cannot create lock file {path}: {exc.strerror or exc}") from exc
     if not _try_lock(fd):
