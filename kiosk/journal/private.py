@@ -56,12 +56,13 @@ def create_private_file(path: str | os.PathLike[str]) -> None:
     os.close(fd)
 
 
-def open_private(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8"):
-    """`open()` that creates the file 0600 (the umask can only remove bits). `mode`: "w" or "a"."""
+def open_private(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8",
+                 errors: str | None = None):
+    """Text `open()` that creates the file 0600 (the umask can only remove bits). `mode`: "w" or "a"."""
     flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode.startswith("a") else os.O_TRUNC)
     fd = os.open(path, flags, FILE_MODE)
     try:
-        return os.fdopen(fd, mode, encoding=encoding)
+        return os.fdopen(fd, mode, encoding=encoding, errors=errors)
     except BaseException:
         os.close(fd)
         raise

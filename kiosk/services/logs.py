@@ -1,4 +1,8 @@
-"""Logging: rotating file in the platform's log folder plus stderr. Secrets are scrubbed from every record."""
+"""Logging: rotating file in the platform's log folder plus stderr. Secrets are scrubbed from every record.
+
+The log files are 0600 in a 0700 folder: they name payments, readers and amounts, which other accounts on the
+till have no business reading (files an older build left 0644 are tightened at start).
+"""
 from __future__ import annotations
 
 import logging
@@ -7,6 +11,8 @@ import os
 import re
 import sys
 from pathlib import Path
+
+from kiosk.journal.private import open_private, private_dir, tighten_file
 
 # Anything shaped like a Stripe secret/restricted key or a Mercado Pago token never reaches a log line.
 # Only the non-secret prefix ("sk_test_", "APP_USR-") is kept.
@@ -53,6 +59,13 @@ class _CurrentStderrHandler(logging.StreamHandler):
         pass
 
 
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Opens (and after each rotation re-creates) the log file with mode 0600 instead of the umask's 0644."""
+
+    def _open(self):
+        return open_private(self.baseFilename, self.mode, encoding=self.encoding, errors=self.errors)
+
+
 def log_dir() -> Path:
     override = os.environ.get("KIOSK_LOG_DIR")
     if override:
@@ -74,10 +87,11 @@ def setup_logging(level: str = "WARNING") -> None:
     console.addFilter(ScrubFilter())
     root.addHandler(console)
     try:
-        folder = log_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(folder / "kiosk.log", maxBytes=2_000_000, backupCount=5,
-                                                       encoding="utf-8", delay=True)
+        folder = private_dir(log_dir())
+        for old in folder.glob("kiosk.log*"):
+            tighten_file(old)
+        handler = _PrivateRotatingFileHandler(folder / "kiosk.log", maxBytes=2_000_000, backupCount=5,
+                                              encoding="utf-8", delay=True)
         handler.setLevel(logging.INFO)
         handler.setFormatter(fmt)
         handler.addFilter(ScrubFilter())

@@ -1,6 +1,7 @@
 """Typed settings stored as JSON in the user config folder, with versioned upgrade steps.
 
-Secrets are NOT stored here (see secrets.py).
+Secrets are NOT stored here (see secrets.py). The file holds the admin PIN hash, so it is private: 0600 in a
+0700 folder, created that way and tightened when loaded (an older build wrote it 0644).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from kiosk.domain.errors import KioskError
 from kiosk.domain.money import currency_info
+from kiosk.journal.private import open_private, private_dir, tighten_dir, tighten_file
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,8 @@ UPGRADES: dict[int, callable] = {}
 def load(path: Path | None = None) -> Settings:
     """Read settings; a missing, unreadable or damaged file gives defaults (demo mode) and is kept aside."""
     path = path or settings_path()
+    tighten_dir(path.parent)
+    tighten_file(path)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(raw, dict):
@@ -124,7 +128,8 @@ def _keep_aside(path: Path) -> None:
 
 def save(settings: Settings, path: Path | None = None) -> None:
     path = path or settings_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(settings), indent=2), encoding="utf-8")
+    with open_private(tmp, "w") as f:  # created 0600: the PIN hash is never readable by others, not even briefly
+        f.write(json.dumps(asdict(settings), indent=2))
     os.replace(tmp, path)  # atomic: a crash never leaves half a settings file

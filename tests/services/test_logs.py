@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import io
 import logging
+import logging.handlers
+import os
 
 import pytest
 
@@ -100,3 +102,52 @@ def test_bad_format_args_do_not_raise_into_the_caller(logger_and_buffer):
     written = buffer.getvalue()
     assert "two values" in written
     assert _secret_part(KEYS[0]) not in written
+
+
+@pytest.fixture
+def fresh_logging(tmp_path, monkeypatch):
+    """setup_logging() on a clean 'kiosk' logger with the log folder in this test's tmp_path; undone after."""
+    monkeypatch.setenv("KIOSK_LOG_DIR", str(tmp_path / "logs"))
+    root = logging.getLogger("kiosk")
+    saved = (root.handlers[:], root.level, getattr(root, "_kiosk_configured", False))
+    root.handlers = []
+    root._kiosk_configured = False
+    try:
+        yield root, tmp_path / "logs"
+    finally:
+        for h in root.handlers:
+            h.close()
+        root.handlers, root.level, root._kiosk_configured = saved
+
+
+def _mode(path) -> int:
+    return os.stat(path).st_mode & 0o777
+
+
+def test_log_files_and_folder_are_private(fresh_logging, monkeypatch):
+    from kiosk.services import logs
+
+    root, folder = fresh_logging
+    logs.setup_logging("CRITICAL")
+    root.info("payment pi_123 captured")
+    assert _mode(folder) == 0o700
+    assert _mode(folder / "kiosk.log") == 0o600
+    handler = next(h for h in root.handlers if isinstance(h, logging.handlers.RotatingFileHandler))
+    handler.doRollover()  # the new file after a rotation is private too
+    root.info("after rotation")
+    assert _mode(folder / "kiosk.log") == 0o600 and _mode(folder / "kiosk.log.1") == 0o600
+
+
+def test_readable_logs_left_by_an_older_build_are_tightened(fresh_logging):
+    from kiosk.services import logs
+
+    root, folder = fresh_logging
+    folder.mkdir()
+    (folder / "kiosk.log").write_text("old\n")
+    (folder / "kiosk.log.2").write_text("older\n")
+    os.chmod(folder, 0o755)
+    os.chmod(folder / "kiosk.log", 0o644)
+    os.chmod(folder / "kiosk.log.2", 0o644)
+    logs.setup_logging("CRITICAL")
+    assert _mode(folder) == 0o700
+    assert _mode(folder / "kiosk.log") == 0o600 and _mode(folder / "kiosk.log.2") == 0o600

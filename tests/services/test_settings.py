@@ -147,3 +147,23 @@ def test_newer_file_version_still_loads():
     _path().parent.mkdir(parents=True)
     _path().write_text(json.dumps({"version": 99, "provider": "stripe", "future_field": 1}), encoding="utf-8")
     assert S.load().provider == "stripe"
+
+
+def _mode(path) -> int:
+    return os.stat(path).st_mode & 0o777
+
+
+def test_settings_file_is_private_it_holds_the_pin_hash():
+    S.save(S.Settings(admin_pin_hash="scrypt$1$1$1$00$00"))
+    assert _mode(_path()) == 0o600
+    assert _mode(_path().parent) == 0o700
+
+
+def test_readable_settings_left_by_an_older_build_are_tightened_at_load():
+    _path().parent.mkdir(parents=True)
+    _path().write_text(json.dumps({"currency": "EUR"}), encoding="utf-8")
+    os.chmod(_path(), 0o644)
+    os.chmod(_path().parent, 0o755)
+    assert S.load().currency == "EUR"
+    assert _mode(_path()) == 0o600
+    assert _mode(_path().parent) == 0o700
