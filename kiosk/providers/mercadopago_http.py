@@ -33,6 +33,7 @@ from kiosk.domain.errors import (
 from .mercadopago_errors import error_for
 from .retry import parse_retry_after, retry_call
 from .sessions import close_session
+from .wire_errors import unexpected_error
 
 log = logging.getLogger("kiosk.providers.mercadopago")
 
@@ -119,10 +120,17 @@ class MercadoPagoHttp:
 
         # Same X-Idempotency-Key on every attempt: a retry replays the first answer, never a second order.
         # A Retry-After longer than max_retry_after is not waited out: the caller decides.
-        return retry_call(once, is_retryable=lambda e: transient,
-                          retry_after=lambda e: getattr(e, "retry_after", None),
-                          max_attempts=self.max_attempts if retry else 1, base_delay=self.backoff,
-                          max_delay=self.max_retry_after, sleep=self._sleep, label=f"MP {operation}")
+        try:
+            return retry_call(once, is_retryable=lambda e: transient,
+                              retry_after=lambda e: getattr(e, "retry_after", None),
+                              max_attempts=self.max_attempts if retry else 1, base_delay=self.backoff,
+                              max_delay=self.max_retry_after, sleep=self._sleep, label=f"MP {operation}")
+        except KioskError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - issue 9 D2: nothing but a KioskError leaves the provider
+            err = unexpected_error(exc, operation=operation, mutation=method != "GET")
+            log.warning("MP %s failed with an unexpected %s: %s", operation, type(exc).__name__, err.code)
+            raise err from None
 
 
 def _parse_success(content: bytes, operation: str) -> Any:

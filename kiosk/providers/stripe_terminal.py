@@ -56,6 +56,7 @@ from kiosk.providers.stripe_mapping import (
     refund_from,
     refund_totals,
 )
+from kiosk.providers.wire_errors import unexpected_error
 
 log = logging.getLogger("kiosk.providers.stripe")
 
@@ -113,7 +114,10 @@ class StripeTerminalProvider:
         raise TypeError("StripeTerminalProvider cannot be pickled")
 
     # --- plumbing -------------------------------------------------------------------------------
-    def _call(self, operation: str, fn: Callable[..., T], *, subject: Subject, pass_attempt: bool = False) -> T:
+    def _call(self, operation: str, fn: Callable[..., T], *, subject: Subject, pass_attempt: bool = False,
+              read: bool = False) -> T:
+        """The single choke point of every request. `read` marks calls that change nothing (GET): an unforeseen
+        failure of anything else is reported as "outcome unknown", since the request may have been applied."""
         if self._closed:
             raise E.ConfigurationError(detail="Stripe provider used after close()")
         try:
@@ -124,6 +128,12 @@ class StripeTerminalProvider:
         except stripe.StripeError as exc:
             err = map_stripe_error(exc, subject=subject, api_key=self.__key, operation=operation)
             log.warning("stripe %s failed: %s (%s)", operation, err.code, err.detail)
+            raise err from None
+        except E.KioskError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - issue 9 D2: the SDK raises more than StripeError (UnicodeDecodeError)
+            err = unexpected_error(exc, operation=operation, mutation=not read)
+            log.warning("stripe %s failed with an unexpected %s: %s", operation, type(exc).__name__, err.code)
             raise err from None
 
     @staticmethod
@@ -149,7 +159,8 @@ class StripeTerminalProvider:
             params: dict[str, Any] = {"limit": 100}
             if after:
                 params["starting_after"] = after
-            page = as_dict(self._call("list readers", lambda params=params: self._readers.list(params), subject="reader"))
+            page = as_dict(self._call("list readers", lambda params=params: self._readers.list(params),
+                                      subject="reader", read=True))
             data = page.get("data")
             if not isinstance(data, list):
                 raise E.MalformedResponse(detail="reader list without data")
@@ -161,7 +172,8 @@ class StripeTerminalProvider:
 
     def get_reader(self, reader_id: str) -> Reader:
         reader_id = validate_id("stripe_reader", reader_id)
-        return reader_from(self._call("retrieve reader", lambda: self._readers.retrieve(reader_id), subject="reader"))
+        return reader_from(self._call("retrieve reader", lambda: self._readers.retrieve(reader_id),
+                                      subject="reader", read=True))
 
     # --- payments --------------------------------------------------------------------------------
     def start_payment(self, reader_id: str, amount: Money, *, reference: str, idempotency_key: str,
@@ -261,7 +273,8 @@ class StripeTerminalProvider:
 
     def get_payment(self, payment_id: str) -> PaymentInfo:
         payment_id = validate_id("stripe_payment", payment_id)
-        raw = as_dict(self._call("retrieve payment", lambda: self._intents.retrieve(payment_id), subject="payment"))
+        raw = as_dict(self._call("retrieve payment", lambda: self._intents.retrieve(payment_id),
+                                 subject="payment", read=True))
         if raw.get("status") == "succeeded" and (raw.get("amount_received") or 0) > 0:
             done, pending = self._refund_totals(payment_id)
             return payment_from(raw, refunded=done, refund_pending=pending)
@@ -286,7 +299,7 @@ class StripeTerminalProvider:
             if after:
                 params["starting_after"] = after
             page = as_dict(self._call("list payments", lambda params=params: self._intents.list(params),
-                                      subject="payment"))
+                                      subject="payment", read=True))
             data = page.get("data")
             if not isinstance(data, list):
                 raise E.MalformedResponse(detail="payment list without data")
@@ -311,7 +324,8 @@ class StripeTerminalProvider:
             params: dict[str, Any] = {"payment_intent": payment_id, "limit": 100}
             if after:
                 params["starting_after"] = after
-            page = as_dict(self._call("list refunds", lambda params=params: self._client.v1.refunds.list(params), subject="payment"))
+            page = as_dict(self._call("list refunds", lambda params=params: self._client.v1.refunds.list(params),
+                                      subject="payment", read=True))
             data = page.get("data")
             if not isinstance(data, list):
                 raise E.MalformedResponse(detail="refund list without data")

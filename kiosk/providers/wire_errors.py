@@ -1,0 +1,28 @@
+"""The last line of each provider's choke point: whatever the typed mappings did not foresee becomes a domain error.
+
+Rule (issue 9 D2): nothing but a `KioskError` leaves a provider method, and its outcome is defined. When a
+*mutation* fails in a way we did not foresee, the request may have been applied (we could not read the answer), so
+the error is one of `OUTCOME_UNKNOWN` and the caller reads the truth back. A failed *read* changed nothing, so it is
+a definite error. The detail names only the exception type: its text may quote a request (headers, a key).
+"""
+from __future__ import annotations
+
+from kiosk.domain import errors as E
+
+UNREADABLE = "The payment provider sent an answer the app could not read. Checking what happened…"
+UNEXPECTED_MUTATION = "Something unexpected happened while talking to the payment provider. Checking what happened…"
+UNEXPECTED_READ = "Something unexpected happened while asking the payment provider. Try again."
+
+
+def unexpected_error(exc: BaseException, *, operation: str, mutation: bool) -> E.KioskError:
+    """The domain error for an exception no typed mapping knows (e.g. the Stripe SDK's UnicodeDecodeError)."""
+    if isinstance(exc, E.KioskError):
+        return exc
+    detail = f"{operation}: unexpected {type(exc).__name__}"
+    if isinstance(exc, UnicodeError):
+        # An answer arrived but is not UTF-8 (a gateway's Latin-1 error page): for a mutation that answer might
+        # have followed the change, so it is ambiguous, like any other unreadable answer.
+        return E.MalformedResponse(UNREADABLE, detail=f"{detail} (answer is not UTF-8)")
+    if mutation:
+        return E.ProviderUnavailable(UNEXPECTED_MUTATION, detail=detail)
+    return E.ProviderError(UNEXPECTED_READ, detail=detail)
