@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
-from kiosk.services.admin_pin import PinGate
+from kiosk.services.admin_pin import MAX_LEN, MIN_LEN, PinGate
 
 
 class PinPad(QDialog):
@@ -24,6 +24,12 @@ class PinPad(QDialog):
         self.display.setAlignment(Qt.AlignCenter)
         self.display.setStyleSheet("font-size: 24px; font-weight: 700; padding: 8px;")
         layout.addWidget(self.display)
+        # Shown after unlocking with a PIN from before the 6-digit rule: it still works, but should be replaced.
+        self.advice = QLabel("")
+        self.advice.setObjectName("pinAdvice")
+        self.advice.setWordWrap(True)
+        self.advice.setAlignment(Qt.AlignCenter)
+        layout.addWidget(self.advice)
         grid = QGridLayout()
         keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "Clear", "0", "OK"]
         for i, key in enumerate(keys):
@@ -57,7 +63,7 @@ class PinPad(QDialog):
         elif key == "OK":
             self._submit()
             return
-        elif len(self._digits) < 8:
+        elif len(self._digits) < MAX_LEN:
             self._digits += key
         self.display.setText("•" * len(self._digits) or "Enter the admin PIN")
 
@@ -65,6 +71,9 @@ class PinPad(QDialog):
         pin, self._digits = self._digits, ""
         if self._gate.check(pin):
             self.display.setText("Unlocked")
+            if self._gate.needs_new_pin:
+                self.advice.setText(f"This PIN is too short to be safe. Open Settings and set a new admin PIN "
+                                    f"of at least {MIN_LEN} digits.")
             self.exit_button.setEnabled(True)
             self.settings_button.setEnabled(True)
             return

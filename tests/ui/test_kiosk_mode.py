@@ -13,7 +13,7 @@ from kiosk.services.admin_pin import hash_pin
 from kiosk.services.catalog import demo_products
 from kiosk.services.settings import Settings
 
-PIN = "4821"
+PIN = "482193"
 
 
 def _shell(qapp, settings):
@@ -60,7 +60,7 @@ def test_wrong_pin_is_refused_right_pin_exits(kiosk):
     s, loop = kiosk
     s.kiosk.open_pin_pad()
     pad = s.kiosk.pin_pad
-    _press(pad, "1111")
+    _press(pad, "111111")
     assert pad.display.text() == "Wrong PIN" and not pad.exit_button.isEnabled()
     _press(pad, PIN)
     assert pad.exit_button.isEnabled()
@@ -74,7 +74,7 @@ def test_repeated_wrong_pins_lock_the_pad(kiosk):
     s.kiosk.open_pin_pad()
     pad = s.kiosk.pin_pad
     for _ in range(5):
-        _press(pad, "0000")
+        _press(pad, "000000")
     _press(pad, PIN)
     assert "wait" in pad.display.text() and not pad.exit_button.isEnabled()
 
@@ -96,3 +96,30 @@ def test_kiosk_mode_without_a_pin_stays_a_normal_window_and_says_why(qapp):
         assert any("admin PIN" in line for line in log), log
     finally:
         _close(s, loop)
+
+
+def test_pin_pad_unlocked_with_a_short_pin_of_the_previous_release_asks_for_a_longer_one(qtbot):
+    import hashlib
+    import os
+
+    from kiosk.services.admin_pin import PinGate
+    from kiosk.ui.pin_pad import PinPad
+
+    salt = os.urandom(16)  # a 4-digit PIN hashed as the previous release did: it keeps working
+    digest = hashlib.scrypt(b"4821", salt=salt, n=2**14, r=8, p=1, dklen=32)
+    pad = PinPad(PinGate(f"scrypt${2**14}$8$1${salt.hex()}${digest.hex()}"))
+    qtbot.addWidget(pad)
+    _press(pad, "4821")
+    assert pad.exit_button.isEnabled() and pad.settings_button.isEnabled()
+    text = pad.display.text() + " " + pad.advice.text()
+    assert "Unlocked" in text and "6" in text and "digits" in text and "Settings" in text
+
+
+def test_pin_pad_with_a_current_pin_gives_no_advice(qtbot):
+    from kiosk.services.admin_pin import PinGate
+    from kiosk.ui.pin_pad import PinPad
+
+    pad = PinPad(PinGate(hash_pin(PIN)))
+    qtbot.addWidget(pad)
+    _press(pad, PIN)
+    assert pad.display.text() == "Unlocked" and not pad.advice.text()
