@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.domain.money import CURRENCIES
+from kiosk.services.admin_pin import MAX_LEN, MIN_LEN, needs_new_pin, pin_shape_problem
 from kiosk.services.settings import PROVIDER_LABELS, PROVIDERS, Settings
 
 
@@ -81,9 +82,18 @@ class SettingsDialog(QDialog):
         self.pin.setObjectName("adminPinField")
         self.pin.setAccessibleName("New admin PIN")
         self.pin.setEchoMode(QLineEdit.Password)
-        self.pin.setMaxLength(8)
-        self.pin.setPlaceholderText("PIN set — type to change" if settings.admin_pin_hash else "4–8 digits")
+        self.pin.setMaxLength(MAX_LEN)
+        self.pin.setPlaceholderText(f"PIN set — type a new one ({MIN_LEN}–{MAX_LEN} digits) to change"
+                                    if settings.admin_pin_hash else f"{MIN_LEN}–{MAX_LEN} digits")
         form.addRow("Admin PIN", self.pin)
+        # A PIN set before the 6-digit rule still unlocks the kiosk; this is where the admin is asked to replace it.
+        self.pin_note = QLabel(f"Your admin PIN was set before PINs needed {MIN_LEN} digits and is easy to guess. "
+                               f"Please change it: type a new PIN of {MIN_LEN} to {MAX_LEN} digits.")
+        self.pin_note.setObjectName("adminPinNote")
+        self.pin_note.setWordWrap(True)
+        self.pin_note.setStyleSheet("color: #b45309;")
+        self.pin_note.setVisible(needs_new_pin(settings.admin_pin_hash))
+        form.addRow("", self.pin_note)
         self.error = QLabel()
         self.error.setObjectName("settingsError")
         self.error.setWordWrap(True)
@@ -107,8 +117,9 @@ class SettingsDialog(QDialog):
                 self.error.setText(f"That doesn't look like a {PROVIDER_LABELS[provider]} key (expected {expected}).")
                 return
         pin = self.pin.text().strip() or None
-        if pin is not None and not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8):
-            self.error.setText("The admin PIN must be 4 to 8 digits.")
+        problem = pin_shape_problem(pin) if pin is not None else None
+        if problem:
+            self.error.setText(problem)
             return
         if self.kiosk.isChecked() and not (pin or self._settings.admin_pin_hash):
             self.error.setText("Set an admin PIN first: it is the only way out of kiosk mode.")

@@ -37,6 +37,39 @@ def test_dialog_never_shows_the_saved_key_and_checks_its_shape(qtbot):
     assert d.key.text() == "", "the dialog must not keep the secret after saving"
 
 
+def test_dialog_asks_for_a_pin_of_six_digits_or_more(qtbot):
+    d = SettingsDialog(Settings(), "", None)
+    qtbot.addWidget(d)
+    assert "6" in d.pin.placeholderText() and "digits" in d.pin.placeholderText()
+    got = []
+    d.saved.connect(lambda s, k, pin: got.append(pin))
+    d.pin.setText("1234")
+    d._save()
+    assert not got and "at least 6 digits" in d.error.text()
+    d.pin.setText("123456")
+    d._save()
+    assert got == ["123456"]
+
+
+def test_dialog_asks_to_replace_a_short_pin_set_by_the_previous_release(qtbot):
+    import hashlib
+    import os
+
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(b"4821", salt=salt, n=2**14, r=8, p=1, dklen=32)
+    old = f"scrypt${2**14}$8$1${salt.hex()}${digest.hex()}"
+    d = SettingsDialog(Settings(kiosk_mode=True, admin_pin_hash=old), "", None)
+    qtbot.addWidget(d)
+    note = d.pin_note.text()
+    assert not d.pin_note.isHidden() and "6" in note and "change" in note.lower()
+
+    from kiosk.services.admin_pin import hash_pin
+
+    d2 = SettingsDialog(Settings(kiosk_mode=True, admin_pin_hash=hash_pin("482193")), "", None)
+    qtbot.addWidget(d2)
+    assert d2.pin_note.isHidden()
+
+
 @pytest.fixture
 def shell(qapp, emulator):
     loop = LiveLoop(qapp)
