@@ -32,6 +32,7 @@ async def controller_cancels(rounds: int, journal: Path) -> tuple[list[float], s
     c = services.controller
     samples = []
     try:
+        await c.recover()
         await c.refresh_readers()
         coffee = demo_products("USD")[0]
         for _ in range(rounds):

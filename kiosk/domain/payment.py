@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -93,3 +94,27 @@ class PaymentAttempt:
     def idempotency_key(self, operation: str) -> str:
         """One key per logical operation of this attempt, stable across retries and restarts."""
         return f"kiosk-{self.id}-{operation}"
+
+
+def route(source: PaymentState, target: PaymentState) -> list[PaymentState]:
+    """Shortest legal route through the state machine, preferring the explanatory in-between states
+    (cancelling, needs attention). Raises InvalidTransition if there is none."""
+    if source is target:
+        return []
+    if target in ALLOWED[source]:
+        return [target]
+    for via in (S.CANCELLING, S.NEEDS_ATTENTION, S.SENDING):
+        if via in ALLOWED[source] and target in ALLOWED[via]:
+            return [via, target]
+    queue: deque[list[PaymentState]] = deque([[source]])
+    seen = {source}
+    while queue:
+        path = queue.popleft()
+        for nxt in sorted(ALLOWED[path[-1]], key=lambda s: s.value):
+            if nxt in seen:
+                continue
+            if nxt is target:
+                return path[1:] + [nxt]
+            seen.add(nxt)
+            queue.append(path + [nxt])
+    raise InvalidTransition(detail=f"no route from {source.value} to {target.value}")

@@ -11,25 +11,24 @@ Every method raises only `kiosk.domain.errors.KioskError` subclasses.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Protocol, Sequence, runtime_checkable
 
 from kiosk.domain.cart import Cart
 from kiosk.domain.money import Money
 from kiosk.domain.reader import Reader
+from kiosk.domain.settlement import PaymentStatus  # re-exported: providers map their statuses onto it
 
 
-class PaymentStatus(str, Enum):
-    """Provider-neutral status of one payment (Stripe PaymentIntent / Mercado Pago order)."""
+@dataclass(frozen=True)
+class Capabilities:
+    """What a provider can do beyond the protocol below, declared by each provider (the window reads these
+    through the controller instead of probing for methods)."""
 
-    WAITING = "waiting"  # created / on the reader, no card yet (PI requires_payment_method; MP created, at_terminal)
-    PROCESSING = "processing"  # card presented, outcome pending
-    AUTHORISED = "authorised"  # held, capture later (PI requires_capture)
-    SUCCEEDED = "succeeded"  # money taken (PI succeeded; MP processed)
-    CANCELED = "canceled"  # nothing taken, or hold released
-    REFUNDED = "refunded"  # money taken then returned in full
-    FAILED = "failed"  # declined/failed and cannot proceed (MP failed/expired)
-    ACTION_REQUIRED = "action_required"  # MP: outcome unknown, check the terminal (final at MP)
+    manual_capture: bool = True  # authorise now, capture later (a late tap can be voided, not refunded)
+    print_receipt: bool = False  # print_receipt / cancel_print / get_print on the terminal
+    operating_mode: bool = False  # set_operating_mode (Mercado Pago PDV / STANDALONE)
+    find_payments: bool = False  # PaymentFinder: look payments up by our attempt id
+    cancel_on_device: bool = False  # once on the terminal, only the device can cancel (Mercado Pago)
 
 
 @dataclass(frozen=True)

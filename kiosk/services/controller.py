@@ -1,42 +1,56 @@
-"""PaymentController: owns the payment state machine, the provider, the journal and the reader monitor.
+"""PaymentController: the charge / cancel / capture state machine, under one money lock.
 
 Async API (runs on the asyncio loop that qasync shares with Qt): `charge()`, `cancel()`, `select_reader()`,
-`refresh_readers()`. Provider calls are blocking and run in the BlockingRunner's threads; journal writes go
-through the journal's single writer thread. Observers subscribe to the Events below; the UI never calls a
-provider itself.
+`refresh_readers()`, `recover()`, and the side mutations `print_receipt()`, `cancel_print()`,
+`set_operating_mode()`. Observers subscribe to the Events below; the UI never calls a provider itself.
+
+What lives elsewhere:
+- what happens to money (void, capture, refund, wait, needs attention) is decided by the one table in
+  domain/settlement.py and executed by services/settle.py — shared with crash recovery;
+- every provider mutation goes through services/journaled.py (write-ahead record → call → outcome);
+- the reader monitor (polling) is services/reader_monitor.py; it only reports what it sees.
 
 Rules this class keeps (the product's promises):
-- Every provider mutation is journaled *before* it is sent (write-ahead), and its outcome after.
-- A state is shown only once the provider confirmed it: CANCELLED means the reader came back idle *and* the
-  payment was read back as not charged / voided / refunded.
-- A cancel that loses the race to a tap never leaves money taken: the payment is read, then voided or refunded.
-- An outcome the app cannot confirm becomes NEEDS_ATTENTION with an explanation, never a guess.
+- A sale is claimed synchronously, before the first await: a double click can never start two sales.
+- A state is shown only once the provider confirmed it: CANCELLED means the payment was read back as not charged,
+  voided or refunded.
+- A cancel that loses the race to a tap never leaves money taken.
+- An outcome the app cannot confirm becomes NEEDS_ATTENTION with an explanation, never a guess; an unexpected
+  error inside a payment flow does too (Cancel stays possible), so a sale can't wedge.
+- No new payment starts without the journal or before start-up recovery has run; a sale in flight can still be
+  cancelled or settled when the journal fails.
 """
 from __future__ import annotations
 
 import asyncio
 import functools
 import logging
+import threading
 import time
+from dataclasses import replace
 from typing import Any, Callable
 
 from kiosk.domain.cart import Cart
-from kiosk.domain.declines import describe_decline
 from kiosk.domain.errors import (
     OUTCOME_UNKNOWN,
     CannotCancelOnTerminal,
     InvalidInput,
-    InvalidProviderState,
+    JournalError,
     KioskError,
+    ProviderError,
     ReaderBusy,
     ReaderOffline,
 )
-from kiosk.domain.payment import CancelOutcome, PaymentAttempt, PaymentState
+from kiosk.domain.payment import CancelOutcome, PaymentAttempt, PaymentState, route
 from kiosk.domain.reader import ActionStatus, Reader
-from kiosk.providers.base import PaymentInfo, PaymentStatus, Provider
+from kiosk.domain.settlement import Decision, PaymentStatus, Purpose, Where, attention
+from kiosk.providers.base import Capabilities, PaymentInfo, Provider
 
 from .events import Event
+from .journaled import JournaledCalls
+from .reader_monitor import ReaderMonitor
 from .runner import BlockingRunner
+from .settle import Settler, busy_with
 
 log = logging.getLogger(__name__)
 S = PaymentState
@@ -45,6 +59,13 @@ S = PaymentState
 AMBIGUOUS = OUTCOME_UNKNOWN
 
 CANCELLABLE = {S.SENDING, S.WAITING_FOR_CARD, S.AUTHORISED, S.NEEDS_ATTENTION}
+
+JOURNAL_PAUSED = ("The payment journal can't be written (disk full or locked), so new payments are paused. "
+                  "The current sale can still be cancelled. Free some disk space; the app retries by itself.")
+
+
+class RecoveryPending(KioskError):
+    cashier_message = "Unfinished payments from the last run have not been checked yet. Press Retry."
 
 
 class PaymentController:
@@ -64,13 +85,13 @@ class PaymentController:
     ):
         self.provider = provider
         self.runner = runner
-        self.journal = journal  # JournalPort-like: async record_attempt/update_attempt/begin_call/finish_call
         self.capture_manual = capture_manual
         self.poll_interval = poll_interval
         self.idle_poll_interval = idle_poll_interval
         self.card_wait_timeout = card_wait_timeout
         self.settle_timeout = settle_timeout
         self.default_reader_id = default_reader_id  # from Settings; else the first online reader
+        self.capabilities: Capabilities = getattr(provider, "capabilities", Capabilities())
 
         self.cart = Cart(currency)
         self.attempt: PaymentAttempt | None = None
@@ -85,24 +106,32 @@ class PaymentController:
         self.message = Event("message")  # (level: "info"|"warning"|"error", text)
         self.busy_changed = Event("busy_changed")  # (bool, text)
         self.recovered = Event("recovered")  # (RecoveryReport) after start-up reconciliation
+        self.recovery_failed = Event("recovery_failed")  # (KioskError) recovery could not run; Charge stays off
+        self.journal_changed = Event("journal_changed")  # (JournalError | None) the journal failed / works again
         self.recovering = False
+        # With a journal, Charge waits for start-up recovery (D7): a failed run keeps it waiting, with Retry.
+        self.recovery_needed = journal is not None
+        self.recovery_error: KioskError | None = None
         self.last_recovery = None
 
+        self.calls = JournaledCalls(journal)
+        self._stop = threading.Event()  # ends a settle wait in a worker thread when the app closes
+        self.settler = Settler(provider, self.calls, Where.LIVE, settle_timeout=settle_timeout,
+                               poll_interval=poll_interval, stop=self._stop)
+        self.monitor = ReaderMonitor(self)
         self._tasks: set[asyncio.Task] = set()
         self._cancel_requested = False
         self._money_lock = asyncio.Lock()  # one money-moving sequence at a time (capture vs void)
-        self._wake = asyncio.Event()
         self._monitor_task: asyncio.Task | None = None
-        self._waiting_since = 0.0
         self._busy = 0
-        self._closed = False
+        self.closed = False
 
     # ------------------------------------------------------------------------------------------
     # lifecycle
     def start(self) -> None:
         """Start the reader monitor (call once the loop is running)."""
         if self._monitor_task is None:
-            self._monitor_task = self.spawn(self._monitor(), name="kiosk-monitor")
+            self._monitor_task = self.spawn(self.monitor.run(), name="kiosk-monitor")
 
     def spawn(self, coro, name: str | None = None) -> asyncio.Task:
         """Start a task and keep a strong reference until it ends (qasync/asyncio drop weak ones)."""
@@ -122,8 +151,10 @@ class PaymentController:
 
     async def aclose(self) -> None:
         """Stop background work. An in-flight payment stays in the journal for recovery at next start."""
-        self._closed = True
-        tasks = list(self._tasks)
+        self.closed = True
+        self._stop.set()
+        current = asyncio.current_task()
+        tasks = [t for t in self._tasks if t is not current and not t.done()]
         for t in tasks:
             t.cancel()
         if tasks:
@@ -137,6 +168,17 @@ class PaymentController:
         self._busy = max(0, self._busy + delta)
         self.busy_changed.emit(self._busy > 0, text)
 
+    @property
+    def journal(self) -> Any:
+        """A JournalWriter, or None (no journal, e.g. provider tests)."""
+        return self.calls.journal
+
+    @journal.setter
+    def journal(self, journal: Any) -> None:
+        # Swapping in a journal (the chaos worker opens its own) means its unfinished payments must be recovered.
+        self.calls.journal = journal
+        self.recovery_needed = journal is not None
+
     # ------------------------------------------------------------------------------------------
     # queries used by the UI
     @property
@@ -144,14 +186,31 @@ class PaymentController:
         return self.attempt.state if self.attempt else S.IDLE
 
     @property
+    def journal_error(self) -> JournalError | None:
+        return self.calls.degraded
+
+    @property
+    def charge_blocker(self) -> str | None:
+        """Why Charge is off, in the cashier's words (None: it can be pressed). Cart/reader reasons come first."""
+        if self.cart.is_empty:
+            return "Add items, then press Charge."
+        if self.reader is None:
+            return "Choose a card reader first."
+        if not self.reader.online:
+            return "The card reader is offline. Check its power and network."
+        if self.recovering:
+            return "Checking unfinished payments from the last run…"
+        if self.recovery_needed:
+            return RecoveryPending.cashier_message
+        if self.calls.degraded is not None:
+            return JOURNAL_PAUSED
+        if self.attempt is not None and not (self.attempt.state.is_final and self.attempt.state is not S.PAID):
+            return "A payment is already in progress."
+        return None
+
+    @property
     def can_charge(self) -> bool:
-        reader_ok = self.reader is not None and self.reader.online
-        return (
-            reader_ok
-            and not self.recovering
-            and not self.cart.is_empty
-            and (self.attempt is None or (self.attempt.state.is_final and self.attempt.state is not S.PAID))
-        )
+        return self.charge_blocker is None
 
     @property
     def can_cancel(self) -> bool:
@@ -185,7 +244,9 @@ class PaymentController:
     async def recover(self):
         """Reconcile every unfinished journal attempt with the provider before the next charge.
 
-        Charge stays disabled while this runs. Returns the RecoveryReport (also emitted as `recovered`).
+        Charge stays disabled while this runs, and after it if it could not run (the journal locked by another
+        program, a disk error): `recovery_failed` says why and Retry runs it again. Returns the RecoveryReport
+        (also emitted as `recovered`), or None.
         """
         if self.journal is None or self.recovering:
             return None
@@ -196,21 +257,29 @@ class PaymentController:
         self.recovering = True
         self._set_busy(+1, "Checking unfinished payments…")
         try:
-            report = await self.runner.run(functools.partial(reconcile, skip=live), self.provider, self.journal)
+            report = await self.runner.run(functools.partial(reconcile, skip=live, stop=self._stop),
+                                           self.provider, self.calls)
+        except KioskError as e:
+            log.error("recovery could not run: %s %s", e.code, e.detail)
+            self.recovery_error = e
+            self.recovery_failed.emit(e)
+            return None
         finally:
             self.recovering = False
             self._set_busy(-1)
+        self.recovery_needed = False
+        self.recovery_error = None
         self.last_recovery = report
         if not report.is_empty:
             log.info("recovery: %s", report.summary())
         self.recovered.emit(report)
-        self._wake.set()
+        self.monitor.wake()
         return report
 
     # ------------------------------------------------------------------------------------------
     # readers
     async def refresh_readers(self) -> list[Reader]:
-        readers = await self.runner.run(self.provider.list_readers)
+        readers = await self.read(self.provider.list_readers)
         self.readers = list(readers)
         self.readers_changed.emit(self.readers)
         if self.reader_id is None and self.readers:
@@ -220,54 +289,81 @@ class PaymentController:
         elif self.reader_id:
             match = next((r for r in self.readers if r.id == self.reader_id), None)
             if match:
-                self._set_reader(match)
+                self.set_reader(match)
         return self.readers
 
     async def select_reader(self, reader_id: str) -> Reader:
         if self.attempt is not None and not self.attempt.state.is_final:
             raise InvalidInput("Finish or cancel the current payment before switching readers.",
                                detail="reader switch during payment")
-        reader = await self.runner.run(self.provider.get_reader, reader_id)
+        reader = await self.read(self.provider.get_reader, reader_id)
         self.reader_id = reader.id
-        self._set_reader(reader)
+        self.set_reader(reader)
         return reader
 
-    def _set_reader(self, reader: Reader | None) -> None:
+    def set_reader(self, reader: Reader | None) -> None:
         self.reader = reader
         self.reader_changed.emit(reader)
 
     def show_reader(self, reader: Reader) -> None:
         """A reader returned by a side call (demo tap, online toggle): show it and poll the payment now."""
         if reader.id == self.reader_id:
-            self._set_reader(reader)
+            self.set_reader(reader)
         self.poke()
 
+    def poke(self) -> None:
+        """Poll now (after a demo tap, for example) instead of waiting for the next tick."""
+        self.monitor.wake()
+
     # ------------------------------------------------------------------------------------------
-    # journaled provider calls
-    async def _journal(self, method: str, *args, **kwargs) -> Any:
+    # provider calls and the journal
+    async def read(self, fn: Callable, *args: Any) -> Any:
+        """A provider read, off the Qt thread; any failure arrives as a KioskError."""
+        return await self.runner.run(self.calls.read, fn, *args)
+
+    async def _call(self, operation: str, fn: Callable, *args: Any, key_op: str | None = None, **kwargs: Any) -> Any:
+        """A provider mutation of the current sale through the one journaled path (in a worker thread)."""
+        return await self.runner.run(functools.partial(self.calls.mutate, self.attempt, operation, fn, *args,
+                                                       key_op=key_op, **kwargs))
+
+    async def _save(self, attempt: PaymentAttempt) -> None:
+        """Journal the attempt's state. A failure pauses new payments (JOURNAL_PAUSED), never the sale in flight."""
         if self.journal is None:
-            return None
-        return await getattr(self.journal, method)(*args, **kwargs)
-
-    async def _call(self, operation: str, fn: Callable, *args, **kwargs) -> Any:
-        """Run one provider mutation: journal it first (write-ahead), run it off-thread, journal the outcome.
-
-        The journal row carries the call's idempotency key, so recovery can repeat it without duplicating it."""
-        attempt = self.attempt
-        summary = {"reader": self.reader_id, "payment": attempt.payment_id if attempt else None,
-                   "amount": attempt.amount.minor if attempt else None}
-        call_id = await self._journal("begin_call", attempt.id if attempt else None, operation,
-                                      kwargs.get("idempotency_key"), summary)
+            return
         try:
-            result = await self.runner.run(fn, *args, **kwargs)
-        except KioskError as e:
-            await self._journal("finish_call", call_id, False, {"message": e.cashier_message}, e.code)
-            raise
-        except Exception as e:  # never let an unexpected error skip the journal
-            await self._journal("finish_call", call_id, False, {"message": str(type(e).__name__)}, "unexpected")
-            raise
-        await self._journal("finish_call", call_id, True, _outcome(result), None)
-        return result
+            await self.journal.update_attempt(attempt)
+        except JournalError as e:
+            self._journal_failed(e)
+        else:
+            self._journal_ok()
+
+    def _journal_failed(self, e: JournalError) -> None:
+        first = self.calls.degraded is None
+        self.calls.degraded = e
+        log.error("journal write failed: %s %s", e.code, e.detail)
+        if first:
+            self.message.emit("error", JOURNAL_PAUSED)
+            self.journal_changed.emit(e)
+
+    def _journal_ok(self) -> None:
+        if self.calls.degraded is not None:
+            self.calls.degraded = None
+            self.message.emit("info", "The payment journal can be written again — new payments are possible.")
+            self.journal_changed.emit(None)
+
+    async def retry_journal_if_degraded(self) -> None:
+        """The monitor calls this each tick: once the disk has room again, catch up and resume."""
+        if self.calls.degraded is None or self.journal is None:
+            return
+        if self.attempt is not None:
+            await self._save(self.attempt)
+        else:
+            try:
+                await self.journal.log_event("journal_check", "journal writable again")
+            except JournalError as e:
+                self.calls.degraded = e
+            else:
+                self._journal_ok()
 
     async def _to(self, target: PaymentState, note: str = "") -> None:
         attempt = self.attempt
@@ -277,86 +373,152 @@ class PaymentController:
             # Changed together with the state (no await in between), so nobody sees a final sale with a locked
             # cart. A paid cart stays locked until "New sale": charging it twice must take a deliberate step.
             self.cart.locked = target is S.PAID
-        await self._journal("update_attempt", attempt)
         log.info("payment %s → %s %s", attempt.id[:8], target.value, note)
+        self.state_changed.emit(attempt)
         if target.is_final:
             self.cart_changed.emit(self.cart)
-        self.state_changed.emit(attempt)
         if target is S.WAITING_FOR_CARD:
-            self._wake.set()  # switch the monitor to the fast poll now; other steps need no extra reader read
+            self.monitor.wake()  # switch the monitor to the fast poll now; other steps need no extra reader read
+        await self._save(attempt)
+
+    async def _apply(self, attempt: PaymentAttempt, decision: Decision) -> None:
+        """Move the attempt to what the decision table concluded (through the explanatory in-between states)."""
+        if decision.cancel_outcome is not None:
+            attempt.cancel_outcome = decision.cancel_outcome
+        target = decision.state or S.NEEDS_ATTENTION
+        if attempt.state is target:
+            attempt.message = decision.message
+            self.state_changed.emit(attempt)
+            await self._save(attempt)
+            return
+        for step in route(attempt.state, target):
+            await self._to(step, decision.message if step is target else _PASSING.get(step, decision.message))
+        if target.is_final:
+            self.poke()  # the monitor refreshes the reader panel; the cashier is not kept waiting for it
+
+    async def _settle(self, attempt: PaymentAttempt, payment: PaymentInfo, purpose: Purpose, **kw: Any) -> None:
+        decision = await self.runner.run(functools.partial(self.settler.settle, attempt, payment, purpose, **kw))
+        if attempt is self.attempt:
+            await self._apply(attempt, decision)
+
+    async def _wedge_guard(self, attempt: PaymentAttempt, flow: str, exc: BaseException) -> None:
+        """An unexpected error inside a payment flow: never leave the sale stuck; let Cancel settle it."""
+        log.error("%s of %s failed unexpectedly", flow, attempt.id[:8], exc_info=exc)
+        if attempt is self.attempt and not attempt.state.is_final and attempt.state is not S.NEEDS_ATTENTION:
+            self._cancel_requested = False
+            await self._apply(attempt, attention("Something unexpected happened; the payment's outcome is not "
+                                                 "confirmed. Press Cancel to make sure nothing is charged."))
 
     # ------------------------------------------------------------------------------------------
     # charge
     async def charge(self) -> PaymentAttempt:
-        if not self.can_charge:
-            if self.cart.is_empty:
-                raise InvalidInput("Add something to the cart first.", detail="charge with empty cart")
+        blocker = self.charge_blocker
+        if blocker is not None:
             if self.reader is None or not self.reader.online:
                 raise ReaderOffline(detail="charge without an online reader")
-            raise InvalidInput("A payment is already in progress.", detail=f"state {self.state.value}")
+            if self.recovery_needed and not self.cart.is_empty:
+                raise RecoveryPending(detail="charge before recovery")
+            if self.calls.degraded is not None and not self.cart.is_empty:
+                raise JournalError(JOURNAL_PAUSED, detail=f"charge while journal degraded: {self.calls.degraded.code}")
+            raise InvalidInput(blocker, detail=f"charge refused in state {self.state.value}")
         amount = self.cart.total.require_chargeable()
         assert self.reader_id is not None
+        # Claimed before the first await: a second click 1 ms later sees a sale in progress (D3).
         attempt = PaymentAttempt(amount=amount, reader_id=self.reader_id, provider=self.provider.name)
-        # Journal first: if the journal can't be written, nothing has changed and nothing is sent.
-        await self._journal("record_attempt", attempt, _cart_snapshot(self.cart), capture_manual=self.capture_manual)
         self.attempt = attempt
         self._cancel_requested = False
         self.cart.locked = True
+        attempt.to(S.SENDING, "Sending the amount to the reader…")
         self.cart_changed.emit(self.cart)
-        await self._to(S.SENDING, "Sending the amount to the reader…")
+        self.state_changed.emit(attempt)
         self._set_busy(+1, "Sending to the reader…")
+        try:
+            await self._charge(attempt, amount)
+        except Exception as e:  # noqa: BLE001
+            await self._wedge_guard(attempt, "charge", e)
+        finally:
+            self._set_busy(-1)
+        return attempt
+
+    async def _charge(self, attempt: PaymentAttempt, amount) -> None:
+        # Journal first: if the journal can't be written, nothing is sent (no new payment without it).
+        if self.journal is not None:
+            try:
+                await self.journal.record_attempt(attempt, _cart_snapshot(self.cart),
+                                                  capture_manual=self.capture_manual)
+            except JournalError as e:
+                self._journal_failed(e)
+                await self._to(S.FAILED, f"{e.cashier_message} Nothing was sent to the reader.")
+                return
+            self._journal_ok()
         try:
             started = await self._call(
                 "start_payment", self.provider.start_payment, attempt.reader_id, amount,
-                reference=attempt.id, idempotency_key=attempt.idempotency_key("start"),
-                capture_manual=self.capture_manual,
+                reference=attempt.id, key_op="start", capture_manual=self.capture_manual,
             )
         except AMBIGUOUS as e:
-            if e.payment_discarded:
-                # The provider checked: the payment never reached the reader and was cancelled. Nothing charged.
-                attempt.payment_id = e.payment_id
-                if self._cancel_requested:
-                    attempt.cancel_outcome = CancelOutcome.NOT_CHARGED
-                    await self._to(S.CANCELLED, "Payment cancelled — it never reached the reader.")
-                else:
-                    await self._to(S.FAILED, f"{e.cashier_message} Nothing was charged; press Charge to try again.")
-                return attempt
-            if e.payment_id:
-                attempt.payment_id = e.payment_id  # known payment, unknown reader state: cancel can resolve it
-                await self._journal("update_attempt", attempt)
-            if self._cancel_requested:
-                async with self._money_lock:
-                    if attempt.payment_id:
-                        await self._cancel_locked(attempt)
-                    else:
-                        await self._recover_unknown_start_locked(attempt)
-                return attempt
-            await self._to(S.NEEDS_ATTENTION, f"{e.cashier_message} The payment may or may not be on the reader — "
-                                              "press Cancel to make sure it is stopped.")
-            return attempt
+            await self._start_unknown(attempt, e)
+            return
+        except JournalError as e:  # the write-ahead record of start_payment failed: nothing was sent
+            self._journal_failed(e)
+            await self._start_refused(attempt, e)
+            return
         except KioskError as e:
-            # Refused before the reader got it (offline, busy, bad input): nothing was charged.
-            if self._cancel_requested:
-                attempt.cancel_outcome = CancelOutcome.NOT_CHARGED
-                await self._to(S.CANCELLED, f"Payment cancelled — it never reached the reader ({e.cashier_message}).")
-            else:
-                await self._to(S.FAILED, e.cashier_message)
-            return attempt
-        finally:
-            self._set_busy(-1)
+            # Refused before the reader got it (offline, busy, bad input). A payment created on the way was
+            # confirmed cancelled (payment_discarded) or can be settled by Cancel (payment_id, needs attention).
+            if isinstance(e, ProviderError) and e.payment_id and not e.payment_discarded:
+                attempt.payment_id = e.payment_id
+                await self._save(attempt)
+                await self._to(S.NEEDS_ATTENTION, f"{e.cashier_message} A payment was created but could not be "
+                                                  "confirmed cancelled — press Cancel to make sure it is stopped.")
+                return
+            if isinstance(e, ProviderError) and e.payment_id:
+                attempt.payment_id = e.payment_id
+            await self._start_refused(attempt, e)
+            return
         attempt.payment_id = started.payment.id
-        await self._journal("update_attempt", attempt)
-        self._set_reader(started.reader)
+        await self._save(attempt)
+        self.set_reader(started.reader)
         if self._cancel_requested:
             # The cashier pressed Cancel while we were sending: reset the reader now that it has the payment.
             await self._cancel_now()
-            return attempt
-        self._waiting_since = time.monotonic()
+            return
+        self.monitor.waiting_since = time.monotonic()
         await self._to(S.WAITING_FOR_CARD, "Waiting for the customer's card…")
         # The card may already have been presented by the time the reader acknowledged.
         if started.reader.action and started.reader.action.status is not ActionStatus.IN_PROGRESS:
             self.poke()
-        return attempt
+
+    async def _start_refused(self, attempt: PaymentAttempt, e: KioskError) -> None:
+        if self._cancel_requested:
+            attempt.cancel_outcome = CancelOutcome.NOT_CHARGED
+            await self._to(S.CANCELLED, f"Payment cancelled — it never reached the reader ({e.cashier_message}).")
+        else:
+            await self._to(S.FAILED, e.cashier_message)
+
+    async def _start_unknown(self, attempt: PaymentAttempt, e: KioskError) -> None:
+        """start_payment's answer was lost: the payment may or may not be on the reader."""
+        if isinstance(e, ProviderError) and e.payment_discarded:
+            # The provider checked: the payment never reached the reader and was cancelled. Nothing charged.
+            attempt.payment_id = e.payment_id
+            if self._cancel_requested:
+                attempt.cancel_outcome = CancelOutcome.NOT_CHARGED
+                await self._to(S.CANCELLED, "Payment cancelled — it never reached the reader.")
+            else:
+                await self._to(S.FAILED, f"{e.cashier_message} Nothing was charged; press Charge to try again.")
+            return
+        if isinstance(e, ProviderError) and e.payment_id:
+            attempt.payment_id = e.payment_id  # known payment, unknown reader state: cancel can resolve it
+            await self._save(attempt)
+        if self._cancel_requested:
+            async with self._money_lock:
+                if attempt.payment_id:
+                    await self._cancel_locked(attempt)
+                else:
+                    await self._recover_unknown_start_locked(attempt)
+            return
+        await self._to(S.NEEDS_ATTENTION, f"{e.cashier_message} The payment may or may not be on the reader — "
+                                          "press Cancel to make sure it is stopped.")
 
     # ------------------------------------------------------------------------------------------
     # cancel
@@ -390,6 +552,8 @@ class PaymentController:
                     await self._recover_unknown_start_locked(attempt)
                 else:
                     await self._cancel_locked(attempt)
+        except Exception as e:  # noqa: BLE001
+            await self._wedge_guard(attempt, "cancel", e)
         finally:
             self._set_busy(-1)
 
@@ -405,18 +569,18 @@ class PaymentController:
             self._set_busy(-1)
 
     async def _cancel_locked(self, attempt: PaymentAttempt) -> None:
+        """Reset the reader, then settle the payment as a cancelled sale (decision table, Purpose.CANCEL)."""
         if attempt.payment_id is None:
             attempt.cancel_outcome = CancelOutcome.NOT_CHARGED
             await self._to(S.CANCELLED, "Payment cancelled — nothing was charged.")
             return
         payment: PaymentInfo | None = None
+        reader_offline = False
         try:
-            result = await self._call(
-                "cancel", self.provider.cancel, attempt.reader_id, attempt.payment_id,
-                idempotency_key=attempt.idempotency_key("cancel"),
-            )
+            result = await self._call("cancel", self.provider.cancel, attempt.reader_id, attempt.payment_id,
+                                      key_op="cancel")
             if result.reader is not None:
-                self._set_reader(result.reader)
+                self.set_reader(result.reader)
             payment = result.payment
             if not result.reader_idle:
                 self.message.emit("warning", "The reader did not confirm it is idle; checking the payment…")
@@ -426,15 +590,10 @@ class PaymentController:
         except ReaderOffline:
             # The reader can't be reset, but the payment itself can be cancelled at the provider: money-safe.
             self.message.emit("warning", "Reader offline — cancelling the payment at the provider instead.")
-            try:
-                payment = await self.runner.run(self.provider.get_payment, attempt.payment_id)
-            except KioskError as e:
-                await self._to(S.NEEDS_ATTENTION, f"Reader offline and the provider can't be reached: "
-                                                  f"{e.cashier_message} Press Cancel to retry.")
-                return
+            reader_offline = True
         except CannotCancelOnTerminal as e:
             await self._to(S.CANCEL_ON_TERMINAL, e.cashier_message)
-            payment = await self._wait_settled(attempt, timeout=None)
+            payment = await self._wait_on_terminal(attempt)
             if payment is None:
                 return
             if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.AUTHORISED):
@@ -447,103 +606,63 @@ class PaymentController:
         except KioskError as e:
             await self._to(S.NEEDS_ATTENTION, f"Cancel failed: {e.cashier_message}")
             return
-        if payment is None or payment.status in (PaymentStatus.PROCESSING,):
-            payment = await self._wait_settled(attempt, timeout=self.settle_timeout)
-            if payment is None:
+        if payment is None:
+            try:
+                payment = await self.read(self.provider.get_payment, attempt.payment_id)
+            except KioskError as e:
+                prefix = "Reader offline and the provider can't be reached" if reader_offline else \
+                    "The payment can't be read"
+                await self._to(S.NEEDS_ATTENTION, f"{prefix}: {e.cashier_message} Press Cancel to retry.")
                 return
-        await self._undo(attempt, payment)
+        await self._settle(attempt, payment, Purpose.CANCEL, reader_offline=reader_offline)
 
     async def _reader_busy_with(self, attempt: PaymentAttempt) -> bool | None:
         """Read the reader: True if it is still working on our payment, False if not, None if unreadable."""
         try:
-            reader = await self.runner.run(self.provider.get_reader, attempt.reader_id)
+            reader = await self.read(self.provider.get_reader, attempt.reader_id)
         except KioskError:
             return None
-        self._set_reader(reader)
-        a = reader.action
-        return a is not None and a.payment_id == attempt.payment_id and a.status is ActionStatus.IN_PROGRESS
+        self.set_reader(reader)
+        return busy_with(reader, attempt.payment_id) or (
+            reader.action is not None and reader.action.payment_id == attempt.payment_id
+            and reader.action.status is ActionStatus.IN_PROGRESS)
 
-    async def _wait_settled(self, attempt: PaymentAttempt, timeout: float | None) -> PaymentInfo | None:
-        """Poll until the payment has an outcome we can act on; None (and NEEDS_ATTENTION) on timeout.
-
-        Not settled: 'processing'; 'waiting' while the reader is still busy with it (a card being
-        authorised); 'waiting' while the cashier was told to cancel on the terminal.
-        """
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
+    async def _wait_on_terminal(self, attempt: PaymentAttempt) -> PaymentInfo | None:
+        """Mercado Pago: the cashier was told to cancel on the terminal. Watch the order until it is final (or
+        paid anyway); the cashier's Cancel stays possible meanwhile only through the device."""
+        while not self.closed:
             try:
-                payment = await self.runner.run(self.provider.get_payment, attempt.payment_id)
-                if payment.status is not PaymentStatus.PROCESSING:
-                    if payment.status is not PaymentStatus.WAITING:
-                        return payment
-                    if attempt.state is not S.CANCEL_ON_TERMINAL and await self._reader_busy_with(attempt) is not True:
-                        return payment
+                payment = await self.read(self.provider.get_payment, attempt.payment_id)
+                if payment.status not in (PaymentStatus.PROCESSING, PaymentStatus.WAITING):
+                    return payment
             except KioskError as e:
                 self.message.emit("warning", e.cashier_message)
-            if deadline is not None and time.monotonic() > deadline:
-                await self._to(S.NEEDS_ATTENTION, "The payment's outcome is not known yet. Press Cancel to retry.")
-                return None
             await asyncio.sleep(self.poll_interval)
-
-    async def _undo(self, attempt: PaymentAttempt, payment: PaymentInfo) -> None:
-        """Make sure nothing stays charged for a cancelled sale, and say exactly what happened."""
-        st = payment.status
-        try:
-            if st is PaymentStatus.WAITING:
-                info = await self._call("void", self.provider.void, payment.id,
-                                        idempotency_key=attempt.idempotency_key("void"))
-                outcome, note = CancelOutcome.NOT_CHARGED, "Reader idle — payment cancelled. Nothing was charged."
-                if info.status is PaymentStatus.AUTHORISED:  # lost a race with a tap between read and void
-                    return await self._undo(attempt, info)
-            elif st is PaymentStatus.AUTHORISED:
-                await self._call("void", self.provider.void, payment.id,
-                                 idempotency_key=attempt.idempotency_key("void"))
-                outcome, note = CancelOutcome.VOIDED, "Card was tapped during cancel — payment voided. The customer is not charged."
-            elif st is PaymentStatus.SUCCEEDED:
-                await self._call("refund", self.provider.refund, payment.id,
-                                 idempotency_key=attempt.idempotency_key("refund"))
-                outcome, note = CancelOutcome.REFUNDED, "The card had been charged — the payment was refunded in full."
-            elif st in (PaymentStatus.CANCELED, PaymentStatus.FAILED):
-                outcome, note = CancelOutcome.NOT_CHARGED, "Payment cancelled. Nothing was charged."
-            elif st is PaymentStatus.REFUNDED:
-                outcome, note = CancelOutcome.REFUNDED, "Payment cancelled and refunded."
-            else:  # ACTION_REQUIRED and anything unknown
-                await self._to(S.NEEDS_ATTENTION, "The provider can't tell whether the card was charged. "
-                                                  "Check the terminal's receipt, then press Cancel to retry.")
-                return
-        except InvalidProviderState:
-            # Someone else (the reader, the provider) changed it meanwhile: read again and decide again.
-            fresh = await self.runner.run(self.provider.get_payment, payment.id)
-            if fresh.status is not st:
-                return await self._undo(attempt, fresh)
-            await self._to(S.NEEDS_ATTENTION, "The payment could not be undone automatically. Press Cancel to retry.")
-            return
-        except KioskError as e:
-            await self._to(S.NEEDS_ATTENTION, f"Could not undo the payment: {e.cashier_message} Press Cancel to retry.")
-            return
-        attempt.cancel_outcome = outcome
-        if attempt.state is not S.CANCELLING:
-            await self._to(S.CANCELLING, "Cancelling…")
-        await self._to(S.CANCELLED, note)
-        self.poke()  # the monitor refreshes the reader panel; the cashier is not kept waiting for it
+        return None
 
     async def _recover_unknown_start_locked(self, attempt: PaymentAttempt) -> None:
         """The hand-off's answer was lost: ask again with the same key (replays, never duplicates), then cancel."""
         try:
             started = await self._call(
                 "start_payment", self.provider.start_payment, attempt.reader_id, attempt.amount,
-                reference=attempt.id, idempotency_key=attempt.idempotency_key("start"),
-                capture_manual=self.capture_manual,
+                reference=attempt.id, key_op="start", capture_manual=self.capture_manual,
             )
         except AMBIGUOUS as e:
             await self._to(S.NEEDS_ATTENTION, f"{e.cashier_message} Press Cancel again when the connection is back.")
             return
         except KioskError as e:
-            attempt.cancel_outcome = CancelOutcome.NOT_CHARGED
-            await self._to(S.CANCELLED, f"Payment cancelled — it never reached the reader ({e.cashier_message}).")
+            if isinstance(e, ProviderError) and e.payment_id and not e.payment_discarded:
+                attempt.payment_id = e.payment_id
+                await self._save(attempt)
+                await self._cancel_locked(attempt)
+                return
+            # A refusal of the replay can't prove the first request created nothing: only "not charged" when
+            # the provider says so for this key (an idempotent replay that fails the same way it did).
+            await self._to(S.NEEDS_ATTENTION, f"The payment could not be confirmed stopped ({e.cashier_message}). "
+                                              "Check the reader, then press Cancel again.")
             return
         attempt.payment_id = started.payment.id
-        await self._journal("update_attempt", attempt)
+        await self._save(attempt)
         await self._cancel_locked(attempt)
 
     # ------------------------------------------------------------------------------------------
@@ -561,38 +680,22 @@ class PaymentController:
         await self._to(S.CAPTURING, "Capturing the payment…")
         self._set_busy(+1, "Capturing…")
         try:
-            info = await self._call("capture", self.provider.capture, attempt.payment_id,
-                                    idempotency_key=attempt.idempotency_key("capture"))
-        except KioskError as e:
-            try:  # did it capture anyway? Read the truth.
-                info = await self.runner.run(self.provider.get_payment, attempt.payment_id)
-            except KioskError:
-                await self._to(S.NEEDS_ATTENTION, f"Capture not confirmed: {e.cashier_message} It will be retried.")
-                return
+            await self._settle(attempt, payment, Purpose.COMPLETE)
         finally:
             self._set_busy(-1)
-        if info.status is PaymentStatus.SUCCEEDED:
-            await self._to(S.PAID, "Paid — thank you!")
-        else:
-            await self._to(S.NEEDS_ATTENTION, f"Capture not confirmed (payment is {info.raw_status}). It will be retried.")
 
     async def retry_capture(self) -> None:
-        """NEEDS_ATTENTION after a capture problem: capture again with the same key (never double-charges)."""
+        """NEEDS_ATTENTION after a capture problem: settle it as a completing sale (same capture key)."""
         attempt = self.attempt
         if attempt is None or attempt.state is not S.NEEDS_ATTENTION or attempt.payment_id is None:
             return
         async with self._money_lock:
-            payment = await self.runner.run(self.provider.get_payment, attempt.payment_id)
-            if payment.status is PaymentStatus.SUCCEEDED:
-                await self._to(S.PAID, "Paid — confirmed.")
-            elif payment.status is PaymentStatus.AUTHORISED and not self._cancel_requested:
-                await self._to(S.CAPTURING, "Retrying capture…")
-                info = await self._call("capture", self.provider.capture, attempt.payment_id,
-                                        idempotency_key=attempt.idempotency_key("capture"))
-                if info.status is PaymentStatus.SUCCEEDED:
-                    await self._to(S.PAID, "Paid — thank you!")
+            if self._cancel_requested:
+                return
+            payment = await self.read(self.provider.get_payment, attempt.payment_id)
+            await self._settle(attempt, payment, Purpose.COMPLETE)
 
-    async def _observe_reader(self, reader: Reader) -> None:
+    async def observe_reader(self, reader: Reader) -> None:
         """React to the reader's action for our payment while waiting for the card."""
         attempt = self.attempt
         if attempt is None or attempt.state is not S.WAITING_FOR_CARD:
@@ -602,13 +705,13 @@ class PaymentController:
         if ours and action.status is ActionStatus.IN_PROGRESS:
             return
         # succeeded, failed, or the action vanished (reset on the device): the payment tells the truth.
-        payment = await self.runner.run(self.provider.get_payment, attempt.payment_id)
+        payment = await self.read(self.provider.get_payment, attempt.payment_id)
         failure = (action.failure_code, action.decline_code, action.failure_message) if (
             ours and action.status is ActionStatus.FAILED) else None
-        await self._observe_payment(payment, reader_reset=not ours, failure=failure)
+        await self.observe_payment(payment, reader_reset=not ours, failure=failure)
 
-    async def _observe_payment(self, payment: PaymentInfo, *, reader_reset: bool = False,
-                               failure: tuple | None = None) -> None:
+    async def observe_payment(self, payment: PaymentInfo, *, reader_reset: bool = False,
+                              failure: tuple | None = None) -> None:
         attempt = self.attempt
         # A slow read may answer for the *previous* sale: acting on it would settle this one blindly.
         if attempt is None or attempt.state is not S.WAITING_FOR_CARD or payment.id != attempt.payment_id:
@@ -617,24 +720,25 @@ class PaymentController:
             # Re-check: a cancel may have taken over while we were reading.
             if attempt is not self.attempt or attempt.state is not S.WAITING_FOR_CARD or self._cancel_requested:
                 return
-            st = payment.status
-            if st in (PaymentStatus.AUTHORISED, PaymentStatus.SUCCEEDED):
-                await self._on_authorised_locked(payment)
-            elif failure is not None or st is PaymentStatus.FAILED or (st is PaymentStatus.WAITING and payment.failure_code):
-                code, decline, text = failure or (payment.failure_code, payment.failure_code, payment.failure_message)
-                await self._on_declined_locked(payment, code, decline, text)
-            elif st in (PaymentStatus.CANCELED, PaymentStatus.REFUNDED):
-                attempt.cancel_outcome = CancelOutcome.NOT_CHARGED if st is PaymentStatus.CANCELED else CancelOutcome.REFUNDED
-                await self._to(S.CANCELLING, "The payment was cancelled outside the app…")
-                await self._to(S.CANCELLED, "Payment cancelled (on the reader or at the provider). Nothing was charged."
-                               if st is PaymentStatus.CANCELED else "Payment refunded outside the app.")
-            elif st is PaymentStatus.ACTION_REQUIRED:
-                await self._to(S.NEEDS_ATTENTION, "The terminal could not confirm the result. Check the terminal's "
-                                                  "screen or receipt before charging again.")
-            elif st is PaymentStatus.WAITING and reader_reset:
-                # The reader dropped our action without a card (reset on the device): make the payment unusable.
-                await self._to(S.CANCELLING, "The reader was reset — cancelling the payment…")
-                await self._undo(attempt, payment)
+            try:
+                await self._observe_locked(attempt, payment, reader_reset, failure)
+            except Exception as e:  # noqa: BLE001
+                await self._wedge_guard(attempt, "approval", e)
+
+    async def _observe_locked(self, attempt: PaymentAttempt, payment: PaymentInfo, reader_reset: bool,
+                              failure: tuple | None) -> None:
+        st = payment.status
+        if st in (PaymentStatus.AUTHORISED, PaymentStatus.SUCCEEDED):
+            await self._on_authorised_locked(payment)
+        elif failure is not None or st is PaymentStatus.FAILED or (st is PaymentStatus.WAITING and payment.failure_code):
+            code, decline, text = failure or (payment.failure_code, payment.failure_code, payment.failure_message)
+            await self._on_declined_locked(payment, code, decline, text)
+        elif st in (PaymentStatus.CANCELED, PaymentStatus.REFUNDED, PaymentStatus.ACTION_REQUIRED):
+            await self._settle(attempt, payment, Purpose.COMPLETE)  # cancelled / refunded outside, or unknown
+        elif st is PaymentStatus.WAITING and reader_reset:
+            # The reader dropped our action without a card (reset on the device): make the payment unusable.
+            await self._to(S.CANCELLING, "The reader was reset — cancelling the payment…")
+            await self._settle(attempt, payment, Purpose.CANCEL)
 
     async def _on_declined_locked(self, payment: PaymentInfo, failure_code: str | None, decline_code: str | None,
                                   message: str | None) -> None:
@@ -642,91 +746,49 @@ class PaymentController:
         assert attempt is not None
         if failure_code == "customer_canceled":
             await self._to(S.CANCELLING, "The customer cancelled on the reader…")
-            await self._undo(attempt, payment)
+            await self._settle(attempt, payment, Purpose.CANCEL)
             return
         code = decline_code or failure_code
         attempt.decline_code = code
-        if payment.status is PaymentStatus.WAITING:
-            # Stripe keeps a declined PI reusable; release it so no stale authorisation can appear later.
-            try:
-                await self._call("void", self.provider.void, attempt.payment_id,
-                                 idempotency_key=attempt.idempotency_key("void"))
-            except KioskError as e:
-                log.warning("could not release declined payment %s: %s", attempt.payment_id, e.detail or e)
-        await self._to(S.DECLINED, describe_decline(code, message))
+        # Stripe keeps a declined PI reusable; the table releases it so no stale authorisation can appear later.
+        await self._settle(attempt, replace(payment, failure_code=code, failure_message=message), Purpose.DECLINE)
 
     # ------------------------------------------------------------------------------------------
-    # monitor: one loop that keeps the reader panel live and watches the payment while waiting
-    async def _monitor(self) -> None:
-        tick = 0
-        while not self._closed:
-            waiting = self.attempt is not None and self.attempt.state is S.WAITING_FOR_CARD
-            interval = self.poll_interval if waiting else self.idle_poll_interval
-            self._wake.clear()
-            waiter = asyncio.ensure_future(self._wake.wait())
-            try:
-                await asyncio.wait({waiter}, timeout=interval)
-            finally:
-                waiter.cancel()
-            tick += 1
-            try:
-                await self._monitor_tick(tick)
-            except asyncio.CancelledError:
-                raise
-            except KioskError as e:
-                self.message.emit("warning", e.cashier_message)
-            except Exception:
-                log.exception("monitor tick failed")
+    # side mutations the window asks for: journaled like every other provider mutation
+    async def print_receipt(self, text: str) -> Any:
+        """Mercado Pago Point Smart: queue the receipt on the sale's terminal (capability `print_receipt`)."""
+        attempt = self._require(self.capabilities.print_receipt, "Printing receipts")
+        return await self._call("print", self.provider.print_receipt, attempt.reader_id, text, key_op="print")
 
-    async def _monitor_tick(self, tick: int) -> None:
-        attempt = self.attempt
-        if self.reader_id is None:
-            return
-        if attempt is not None and attempt.state is S.WAITING_FOR_CARD:
-            if time.monotonic() - self._waiting_since > self.card_wait_timeout:
-                self.message.emit("warning", f"No card after {int(self.card_wait_timeout)} s — "
-                                             "the app cancelled the payment on the reader.")
-                await self.cancel()
-                return
-            reader = await self.runner.run(self.provider.get_reader, self.reader_id)
-            self._set_reader(reader)
-            if self.attempt is attempt and attempt.state is S.WAITING_FOR_CARD:
-                await self._observe_reader(reader)
-            if tick % 5 == 0 and attempt.state is S.WAITING_FOR_CARD:
-                # Providers whose reader shows no action (Mercado Pago) report through the payment itself.
-                payment = await self.runner.run(self.provider.get_payment, attempt.payment_id)
-                if payment.status is not PaymentStatus.WAITING or payment.failure_code:
-                    await self._observe_payment(payment)
-        else:
-            await self._refresh_reader_quietly()
+    async def cancel_print(self, job_id: str) -> Any:
+        attempt = self._require(self.capabilities.print_receipt, "Printing receipts")
+        return await self._call("print_cancel", self.provider.cancel_print, job_id, key_op="print_cancel")
 
-    async def _refresh_reader_quietly(self) -> None:
-        if self.reader_id is None:
-            return
-        try:
-            reader = await self.runner.run(self.provider.get_reader, self.reader_id)
-        except KioskError as e:
-            self.message.emit("warning", e.cashier_message)
-            return
-        self._set_reader(reader)
+    async def read_print(self, job_id: str) -> Any:
+        self._require(self.capabilities.print_receipt, "Printing receipts", need_attempt=False)
+        return await self.read(self.provider.get_print, job_id)
 
-    def poke(self) -> None:
-        """Poll now (after a demo tap, for example) instead of waiting for the next tick."""
-        self._wake.set()
+    async def set_operating_mode(self, reader_id: str, mode: str = "PDV") -> None:
+        """Mercado Pago: switch a terminal to PDV (integrated) mode (capability `operating_mode`)."""
+        self._require(self.capabilities.operating_mode, "Switching the terminal's mode", need_attempt=False)
+        if self.attempt is not None and not self.attempt.state.is_final:
+            raise InvalidInput("Finish or cancel the current payment first.", detail="mode switch during payment")
+        await self.runner.run(functools.partial(self.calls.mutate, None, "set_operating_mode",
+                                                self.provider.set_operating_mode, reader_id, mode,
+                                                summary={"reader": reader_id, "mode": mode}))
+        await self.refresh_readers()
+
+    def _require(self, capable: bool, what: str, *, need_attempt: bool = True) -> PaymentAttempt | None:
+        if not capable:
+            raise InvalidInput(f"{what} is not possible with this payment provider.", detail=f"{what}: no capability")
+        if need_attempt and self.attempt is None:
+            raise InvalidInput("There is no sale to do that for.", detail=f"{what}: no attempt")
+        return self.attempt
 
 
-def _outcome(result: Any) -> dict:
-    """A small, secret-free summary of a provider result for the journal."""
-    out: dict = {}
-    for attr in ("id", "status", "raw_status", "reader_idle"):
-        v = getattr(result, attr, None)
-        if v is not None:
-            out[attr] = getattr(v, "value", v)
-    payment = getattr(result, "payment", None)
-    if payment is not None:
-        out["payment_id"] = payment.id
-        out["payment_status"] = payment.status.value
-    return out
+# What the in-between states say while the table's final sentence is on its way.
+_PASSING = {S.CANCELLING: "Cancelling…", S.NEEDS_ATTENTION: "Checking the payment…", S.SENDING: "Sending…",
+            S.AUTHORISED: "Card approved…", S.CAPTURING: "Capturing the payment…"}
 
 
 def _cart_snapshot(cart: Cart) -> dict:
@@ -738,4 +800,4 @@ def _cart_snapshot(cart: Cart) -> dict:
     }
 
 
-__all__ = ["PaymentController"]
+__all__ = ["JOURNAL_PAUSED", "PaymentController", "RecoveryPending"]

@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         window.show()
         services.controller.start()
         try:
+            loop.run_until_complete(services.controller.recover())
             loop.run_until_complete(services.controller.refresh_readers())
             saved = loop.run_until_complete(asyncio.wait_for(_capture(window, services, out), 120))
         finally:

@@ -73,6 +73,7 @@ def run_headless(tmp_path, scenario, **settings):
         h = Headless(services)
         try:
             services.controller.start()
+            await services.controller.recover()  # as the window does: Charge waits for it
             await services.controller.refresh_readers()
             return await asyncio.wait_for(scenario(h), 40)
         finally:
@@ -240,6 +241,7 @@ def test_a_late_poll_answer_about_the_previous_sale_is_not_applied_to_the_next_o
 
     async def scenario():
         controller.start()
+        await controller.recover()
         await controller.refresh_readers()
         await h.charge()
         first = controller.attempt

@@ -114,6 +114,7 @@ def make_env(qapp, tmp_path, **settings_overrides) -> Env:
     window.show()
     env = Env(loop, services, window)
     services.controller.start()
+    env.run(services.controller.recover())  # as the app does at start: Charge waits for it
     env.run(services.controller.refresh_readers())
     return env
 

@@ -1,0 +1,158 @@
+"""Executes the money decision table (domain/settlement.py): perform the step, read the payment, ask again.
+
+Used by the controller (in its worker pool) and by crash recovery (in its thread): one executor, so the two can
+no longer disagree about what a void or a refund returned. Every step goes through JournaledCalls (write-ahead).
+Blocking; `stop` (a threading.Event) ends a wait early when the app closes.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Callable
+
+from kiosk.domain.errors import OUTCOME_UNKNOWN, InvalidProviderState, KioskError
+from kiosk.domain.payment import PaymentAttempt
+from kiosk.domain.reader import ActionStatus, Reader
+from kiosk.domain.settlement import (
+    Decision,
+    LastCall,
+    PaymentStatus,
+    Purpose,
+    Step,
+    Where,
+    call_failed,
+    decide,
+    kept_changing,
+    still_processing,
+)
+from kiosk.providers.base import PaymentInfo, Provider
+
+from .journaled import JournaledCalls
+
+log = logging.getLogger(__name__)
+
+MAX_ROUNDS = 6  # each round performs at most one call; a payment that keeps moving needs a person
+
+
+def busy_with(reader: Reader | None, payment_id: str | None) -> bool:
+    """The reader is waiting for (or reading) a card for this payment. An offline reader can't be reset and
+    can't take the card either (server-driven): voiding the payment at the provider settles it."""
+    if reader is None or payment_id is None:
+        return False
+    action = reader.action
+    return reader.online and action is not None and action.payment_id == payment_id \
+        and action.status is ActionStatus.IN_PROGRESS
+
+
+class Settler:
+    def __init__(self, provider: Provider, calls: JournaledCalls, where: Where, *,
+                 settle_timeout: float = 30.0, poll_interval: float = 0.5,
+                 now: Callable[[], float] = time.monotonic, stop: threading.Event | None = None,
+                 sleep: Callable[[float], None] | None = None):
+        self.provider = provider
+        self.calls = calls
+        self.where = where
+        self.settle_timeout = settle_timeout
+        self.poll_interval = poll_interval
+        self.now = now
+        self.stop = stop or threading.Event()
+        self.sleep = sleep or self.stop.wait
+
+    def settle(self, attempt: PaymentAttempt, payment: PaymentInfo, purpose: Purpose, *,
+               reader_offline: bool = False, check_reader: bool = True,
+               on_wait: Callable[[], None] | None = None) -> Decision:
+        """Drive `payment` to a final decision for `purpose`. Never raises a KioskError: a call that fails ends
+        in an ATTENTION decision with the cashier's sentence. `on_wait` runs before each wait (recovery resets
+        a reader that is still waiting for a card there)."""
+        last, did, before, refund_status = LastCall.NONE, None, None, None
+        wait_until: float | None = None
+        waits = 0
+        max_waits = int(self.settle_timeout / max(self.poll_interval, 0.001)) + 2  # also bounds a frozen clock
+        for _ in range(MAX_ROUNDS + max_waits):
+            busy = False
+            if check_reader and payment.status is PaymentStatus.WAITING and purpose is not Purpose.DECLINE:
+                busy = busy_with(self._reader(attempt), payment.id)
+            decision = decide(payment.status, purpose, self.where, last=last, did=did, before=before,
+                              reader_busy=busy, reader_offline=reader_offline, refund_status=refund_status,
+                              failure_code=payment.failure_code, failure_message=payment.failure_message,
+                              raw_status=payment.raw_status)
+            if decision.is_final:
+                return decision
+            if decision.step is Step.WAIT:
+                wait_until = wait_until or self.now() + self.settle_timeout
+                waits += 1
+                if self.now() > wait_until or self.stop.is_set() or waits > max_waits:
+                    return still_processing(self.where)
+                if on_wait is not None:
+                    on_wait()
+                self.sleep(self.poll_interval)
+                try:
+                    payment = self.calls.read(self.provider.get_payment, payment.id)
+                except KioskError as e:
+                    log.warning("settle: payment %s unreadable while waiting (%s)", payment.id, e.code)
+                continue
+            wait_until = None
+            before, did, refund_status = payment.status, decision.step, None
+            try:
+                answer = self._perform(attempt, decision.step, payment)
+            except InvalidProviderState as e:
+                log.info("settle: %s of %s refused (%s); reading it again", decision.step.value, payment.id, e.detail)
+                last = LastCall.REFUSED
+            except OUTCOME_UNKNOWN as e:
+                log.warning("settle: %s of %s not confirmed (%s); reading it again", decision.step.value,
+                            payment.id, e.code)
+                last = LastCall.UNKNOWN
+            except KioskError as e:
+                return call_failed(self.where, e.cashier_message, purpose=purpose, verb=_VERB[decision.step],
+                                   failure_code=payment.failure_code, failure_message=payment.failure_message)
+            else:
+                last = LastCall.OK
+                if isinstance(answer, PaymentInfo):
+                    payment = answer
+                    continue
+                refund_status = getattr(answer, "status", None)
+            try:  # after a refund, a refusal or a lost answer: the provider's truth decides the next round
+                payment = self.calls.read(self.provider.get_payment, payment.id)
+            except KioskError as e:
+                if last is LastCall.OK and refund_status is not None:
+                    payment = _with_status(payment, PaymentStatus.SUCCEEDED)  # refund accepted; decide on that
+                    continue
+                return call_failed(self.where, e.cashier_message, purpose=purpose, verb=_VERB[decision.step],
+                                   failure_code=payment.failure_code, failure_message=payment.failure_message)
+        return kept_changing(self.where)
+
+    def _perform(self, attempt: PaymentAttempt, step: Step, payment: PaymentInfo):
+        p = self.provider
+        if step is Step.VOID:
+            return self.calls.mutate(attempt, "void", p.void, payment.id, key_op=_key(attempt, "void", payment))
+        if step is Step.CAPTURE:
+            return self.calls.mutate(attempt, "capture", p.capture, payment.id,
+                                     key_op=_key(attempt, "capture", payment))
+        if step is Step.REFUND:
+            return self.calls.mutate(attempt, "refund", p.refund, payment.id, key_op=_key(attempt, "refund", payment))
+        raise AssertionError(step)
+
+    def _reader(self, attempt: PaymentAttempt) -> Reader | None:
+        try:
+            return self.calls.read(self.provider.get_reader, attempt.reader_id)
+        except KioskError as e:
+            log.warning("settle: reader %s unreadable (%s)", attempt.reader_id, e.code)
+            return None
+
+
+_VERB = {Step.VOID: "cancel", Step.CAPTURE: "capture", Step.REFUND: "refund"}
+
+
+def _key(attempt: PaymentAttempt, op: str, payment: PaymentInfo) -> str:
+    """The attempt's key for `op`; a second payment of the same attempt (found by recovery) gets its own."""
+    return op if payment.id == attempt.payment_id or attempt.payment_id is None else f"{op}-extra-{payment.id}"
+
+
+def _with_status(payment: PaymentInfo, status: PaymentStatus) -> PaymentInfo:
+    from dataclasses import replace
+
+    return replace(payment, status=status)
+
+
+__all__ = ["MAX_ROUNDS", "Settler", "busy_with"]
