@@ -5,12 +5,18 @@ import os
 import threading
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# Headless Linux has no keyring backend; tests use a plaintext file keyring in a temp folder.
-os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+# Headless Linux has no keyring backend; tests use a plaintext file keyring in a temp folder (XDG_DATA_HOME below).
+TEST_KEYRING = "keyrings.alt.file.PlaintextKeyring"
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", TEST_KEYRING)
 
 import pytest  # noqa: E402
 
+from kiosk.services import secrets  # noqa: E402
 from kiosk.sim import Emulator  # noqa: E402
+
+# The product refuses any keyring that is not the operating system's (services/secrets.py). The suite opts in to
+# its file backend here, explicitly and in-process only; tests of the refusal take the opt-in away.
+secrets.allow_insecure_backends_for_tests(TEST_KEYRING)
 
 FAKE_STRIPE_KEY = "sk_test_kioskFAKEkey"
 FAKE_MP_TOKEN = "TEST-0000000000000000-000000-kioskFAKEtoken"

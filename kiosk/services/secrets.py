@@ -1,4 +1,14 @@
-"""API keys: OS keyring first, then an environment variable. Never logged, never on the command line."""
+"""API keys: OS keyring first, then an environment variable. Never logged, never on the command line.
+
+Only the operating system's own keyrings are trusted (issue 9 D9): the macOS Keychain, the Windows Credential
+Locker, the Secret Service (GNOME Keyring, KWallet's Secret Service, KeePassXC) and KWallet. The `keyring` library
+happily picks whatever is installed — with `keyrings.alt` in the environment it writes the key base64-encoded in a
+plain file — so the backend it picked is checked here, and anything else is refused with `KeyringUnavailable`
+(which names the backend found and offers the environment variable). Refused means neither written nor read.
+
+Tests opt in to a file backend explicitly with `allow_insecure_backends_for_tests(...)` (tests/conftest.py).
+It is an in-process switch, not an environment variable: nothing a user could leave set turns it on.
+"""
 from __future__ import annotations
 
 import logging
@@ -12,24 +22,93 @@ log = logging.getLogger(__name__)
 SERVICE = "kiosk"
 ENV_VARS = {"stripe": "KIOSK_STRIPE_API_KEY", "mercadopago": "KIOSK_MP_ACCESS_TOKEN"}
 
+# Backends of the operating system's keyrings, by the module their class lives in (keyring.backends.*).
+# An allow-list, not a deny-list: a new third-party backend is untrusted until someone looks at it.
+OS_KEYRINGS = {
+    "keyring.backends.macOS": "macOS Keychain",
+    "keyring.backends.Windows": "Windows Credential Locker",
+    "keyring.backends.SecretService": "Secret Service",
+    "keyring.backends.libsecret": "Secret Service (libsecret)",
+    "keyring.backends.kwallet": "KDE Wallet",
+}
+MIN_PRIORITY = 1  # keyring's own scale: below 1 a backend says itself it is a poor choice (files, null, fail)
+
+_allowed_for_tests: frozenset[str] = frozenset()
+
+
+def allow_insecure_backends_for_tests(*qualified_names: str) -> None:
+    """Accept these backend classes ("keyrings.alt.file.PlaintextKeyring") although they are not secure.
+    For the test suite only; replaces the previous list (no arguments: accept none, the product's policy)."""
+    global _allowed_for_tests
+    _allowed_for_tests = frozenset(qualified_names)
+
+
+def insecure_backends_allowed() -> tuple[str, ...]:
+    return tuple(sorted(_allowed_for_tests))
+
+
+def _qualified(backend: object) -> str:
+    cls = type(backend)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _is_os_keyring(backend: object) -> bool:
+    if type(backend).__name__ == "ChainerBackend":
+        # The chain writes to the first backend that takes the key: every link must be safe, and one must exist.
+        chained = list(getattr(backend, "backends", None) or [])
+        return bool(chained) and all(_is_os_keyring(b) for b in chained)
+    if type(backend).__module__ not in OS_KEYRINGS:
+        return False
+    try:
+        return float(backend.priority) >= MIN_PRIORITY  # type: ignore[attr-defined]
+    except Exception:  # an unavailable Secret Service raises from `priority`
+        return False
+
+
+def _describe(backend: object) -> str:
+    """The backend's name as the cashier/admin sees it."""
+    if type(backend).__name__ == "ChainerBackend":
+        chained = list(getattr(backend, "backends", None) or [])
+        inner = ", ".join(_describe(b) for b in chained) or "no backends"
+        return f"ChainerBackend ({inner})"
+    label = OS_KEYRINGS.get(type(backend).__module__)
+    return f"{label} ({_qualified(backend)})" if label else _qualified(backend)
+
 
 def _keyring():
     import keyring
-    from keyring.backends import fail
 
     backend = keyring.get_keyring()
-    if isinstance(backend, fail.Keyring) or type(backend).__name__ == "ChainerBackend" and not getattr(backend, "backends", None):
-        raise KeyringUnavailable(detail=f"keyring backend {type(backend).__name__} cannot store secrets")
-    return keyring
+    if _is_os_keyring(backend) or _qualified(backend) in _allowed_for_tests:
+        return keyring
+    name = _describe(backend)
+    raise KeyringUnavailable(
+        "No secure key storage (keyring) is available on this computer: the only one found is "
+        f"{name}, which is not secure (not the operating system's keyring), so the key is not stored there. "
+        "Set the key in the KIOSK_STRIPE_API_KEY / KIOSK_MP_ACCESS_TOKEN environment variable instead.",
+        detail=f"keyring backend {name} refused: not an OS keyring or priority < {MIN_PRIORITY}",
+    )
 
 
 def keyring_status() -> str | None:
-    """None if a keyring is usable, else a sentence for the settings dialog."""
+    """None if a keyring is usable, else a sentence for the settings dialog (naming the backend found)."""
     try:
         _keyring()
         return None
     except KeyringUnavailable as e:
         return e.cashier_message
+
+
+def keyring_location() -> str:
+    """Where a saved key goes, in words for Settings: 'the operating system's keyring: macOS Keychain (…)'."""
+    import keyring
+
+    backend = keyring.get_keyring()
+    if _is_os_keyring(backend):
+        return f"the operating system's keyring: {_describe(backend)}"
+    if _qualified(backend) in _allowed_for_tests:
+        return f"{_describe(backend)} (allowed for tests only, not secure)"
+    return f"nowhere: {_describe(backend)} is not a secure keyring"
 
 
 def get_secret(provider: str) -> str | None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.domain.money import CURRENCIES
 from kiosk.services.admin_pin import MAX_LEN, MIN_LEN, needs_new_pin, pin_shape_problem
+from kiosk.services.secrets import keyring_location
 from kiosk.services.settings import PROVIDER_LABELS, PROVIDERS, Settings
 
 
@@ -40,7 +41,8 @@ class SettingsDialog(QDialog):
         self.key.setEchoMode(QLineEdit.Password)
         self.key.setPlaceholderText(f"saved: {masked_key}" if masked_key else "sk_test_… / rk_live_… or TEST-… / APP_USR-…")
         form.addRow("API key / token", self.key)
-        self.keyring_note = QLabel(keyring_problem or "Stored in the operating system's keyring.")
+        # Say where the key really goes, naming the backend: "the keyring" alone hid a plain file (issue 9 D9).
+        self.keyring_note = QLabel(keyring_problem or f"Stored in {keyring_location()}.")
         self.keyring_note.setObjectName("keyringNote")
         self.keyring_note.setWordWrap(True)
         form.addRow("", self.keyring_note)

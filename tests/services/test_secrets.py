@@ -1,4 +1,9 @@
-"""API keys: environment first, then the keyring (a real file backend here); the UI only ever sees a mask."""
+"""API keys: environment first, then the keyring; the UI only ever sees a mask.
+
+The product refuses keyrings that are not the operating system's (issue 9 D9). These tests use keyrings.alt's
+plaintext file backend only because tests/conftest.py opts in to it explicitly
+(`secrets.allow_insecure_backends_for_tests`); the `refusing` fixture takes that opt-in away again.
+"""
 from __future__ import annotations
 
 import os
@@ -6,7 +11,9 @@ from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backends import fail
+from keyring.backend import KeyringBackend
+from keyring.backends import chainer, fail, null
+from keyrings.alt import file as alt_file
 
 from kiosk.domain.errors import KeyringUnavailable
 from kiosk.services import secrets
@@ -33,6 +40,117 @@ def no_keyring():
         yield
     finally:
         keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def refusing(monkeypatch):
+    """The product's own policy: no test opt-in, only the operating system's keyrings are accepted."""
+    allowed = secrets.insecure_backends_allowed()
+    secrets.allow_insecure_backends_for_tests()
+    yield
+    secrets.allow_insecure_backends_for_tests(*allowed)
+
+
+@pytest.fixture
+def use_backend():
+    previous = keyring.get_keyring()
+    yield keyring.set_keyring
+    keyring.set_keyring(previous)
+
+
+class FakeKeychain(KeyringBackend):
+    """Stands in for the macOS Keychain (same module name, a real keyring's priority), in memory."""
+
+    priority = 5
+
+    def __init__(self):
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.store.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.store[(service, username)] = password
+
+    def delete_password(self, service, username):
+        self.store.pop((service, username), None)
+
+
+FakeKeychain.__module__ = "keyring.backends.macOS"
+
+
+class WeakKeychain(FakeKeychain):
+    priority = 0.5  # a real keyring's module, but it says itself it is a poor choice
+
+
+WeakKeychain.__module__ = "keyring.backends.macOS"
+
+
+def test_plaintext_file_keyring_is_refused_and_named(refusing, file_keyring):
+    """keyrings.alt in the environment made keyring write the key base64 in a plain file, silently."""
+    with pytest.raises(KeyringUnavailable) as e:
+        secrets.set_secret("stripe", FAKE_STRIPE_KEY)
+    msg = e.value.cashier_message
+    assert "PlaintextKeyring" in msg and "not secure" in msg
+    assert "KIOSK_STRIPE_API_KEY" in msg and "KIOSK_MP_ACCESS_TOKEN" in msg
+    assert FAKE_STRIPE_KEY not in str(e.value)
+    assert not file_keyring.exists(), "not one byte of the key was written to the plain file"
+    assert secrets.keyring_status() == msg
+
+
+def test_a_key_already_in_a_plain_file_is_not_used(refusing, file_keyring):
+    keyring.get_keyring().set_password(secrets.SERVICE, "stripe", FAKE_STRIPE_KEY)  # left by an older build
+    assert secrets.get_secret("stripe") is None
+
+
+@pytest.mark.parametrize("make", [
+    # a file too (its own password is no OS keyring); built without __init__, which needs pycryptodome
+    lambda: object.__new__(alt_file.EncryptedKeyring),
+    null.Keyring,
+    fail.Keyring,
+    WeakKeychain,
+    lambda: _chainer_of(alt_file.PlaintextKeyring()),
+    lambda: _chainer_of(FakeKeychain(), alt_file.PlaintextKeyring()),  # one file backend taints the chain
+    lambda: _chainer_of(),
+], ids=["encrypted-file", "null", "fail", "low-priority", "chainer-file", "chainer-mixed", "chainer-empty"])
+def test_insecure_backends_are_refused_and_named(refusing, use_backend, make):
+    backend = make()
+    use_backend(backend)
+    problem = secrets.keyring_status()
+    assert problem and "KIOSK_STRIPE_API_KEY" in problem
+    assert type(backend).__name__ in problem
+    with pytest.raises(KeyringUnavailable):
+        secrets.set_secret("mercadopago", FAKE_MP_TOKEN)
+
+
+def _chainer_of(*backends):
+    class Chain(chainer.ChainerBackend):
+        pass
+
+    Chain.backends = list(backends)
+    Chain.__module__ = chainer.ChainerBackend.__module__
+    Chain.__name__ = Chain.__qualname__ = "ChainerBackend"
+    return Chain()
+
+
+def test_the_operating_system_keyring_is_used_and_named(refusing, use_backend):
+    use_backend(FakeKeychain())
+    assert secrets.keyring_status() is None
+    secrets.set_secret("stripe", FAKE_STRIPE_KEY)
+    assert secrets.get_secret("stripe") == FAKE_STRIPE_KEY
+    assert "macOS Keychain" in secrets.keyring_location()
+    assert "operating system" in secrets.keyring_location()
+
+
+def test_a_chain_of_os_keyrings_is_accepted(refusing, use_backend):
+    use_backend(_chainer_of(FakeKeychain()))
+    assert secrets.keyring_status() is None
+
+
+def test_the_test_backend_is_named_as_such(file_keyring):
+    where = secrets.keyring_location()
+    assert "PlaintextKeyring" in where and "not secure" in where and "operating system" not in where
 
 
 def test_keyring_set_get_delete(file_keyring):

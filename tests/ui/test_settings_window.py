@@ -70,6 +70,20 @@ def test_dialog_asks_to_replace_a_short_pin_set_by_the_previous_release(qtbot):
     assert d2.pin_note.isHidden()
 
 
+def test_dialog_names_where_the_key_is_stored(qtbot):
+    d = SettingsDialog(Settings(), "", None)
+    qtbot.addWidget(d)
+    note = d.keyring_note.text()
+    # the tests' opted-in file backend: named, and never passed off as the operating system's keyring
+    assert "PlaintextKeyring" in note and "operating system" not in note
+
+
+def test_dialog_shows_the_problem_when_there_is_no_secure_keyring(qtbot):
+    d = SettingsDialog(Settings(), "", "No secure key storage (keyring): found X. Use KIOSK_STRIPE_API_KEY.")
+    qtbot.addWidget(d)
+    assert d.keyring_note.text().startswith("No secure key storage")
+
+
 @pytest.fixture
 def shell(qapp, emulator):
     loop = LiveLoop(qapp)
