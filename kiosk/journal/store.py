@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from kiosk.domain.errors import InvalidInput
 from kiosk.domain.payment import FINAL_STATES, PaymentAttempt
 
+from .aside import SUFFIXES, keep_copy
 from .errors import (
     JournalClosed,
     JournalConflict,
@@ -36,7 +37,6 @@ from .errors import (
     UnknownJournalRecord,
     translate_sqlite_error,
 )
-from .aside import SUFFIXES, keep_copy
 from .paths import journal_path
 from .private import create_private_file, private_dir, tighten_file
 from .records import (

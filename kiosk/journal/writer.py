@@ -30,7 +30,12 @@ from typing import Any, TypeVar
 
 from kiosk.domain.payment import PaymentAttempt
 
-from .errors import JournalClosed, JournalError, JournalRecordsLost, translate_sqlite_error
+from .errors import (
+    JournalClosed,
+    JournalError,
+    JournalRecordsLost,
+    translate_sqlite_error,
+)
 from .records import JournalAttempt, JournalCall, JournalEvent
 from .store import Journal
 

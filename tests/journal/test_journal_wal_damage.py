@@ -15,7 +15,7 @@ import pytest
 from kiosk.domain.money import Money
 from kiosk.domain.payment import PaymentAttempt
 from kiosk.journal import Journal, JournalRecordsLost, JournalWriter
-from kiosk.journal.wal_check import HEADER_SIZE, FRAME_HEADER_SIZE, inspect_wal
+from kiosk.journal.wal_check import FRAME_HEADER_SIZE, HEADER_SIZE, inspect_wal
 
 N_ATTEMPTS = 12
 
