@@ -1,0 +1,215 @@
+"""Regression tests for the money-core review (issue 9): each failed on c958301.
+
+Real path: the Stripe provider over HTTP against the shared emulator, the real journal on disk. Faults the
+emulator can't produce (a full disk, a journal locked by another program, a fast till clock) are produced at the
+journal, where they happen in a shop.
+"""
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from concurrent.futures import Future
+
+import pytest
+
+from kiosk.domain.errors import JournalError, KioskError
+from kiosk.domain.payment import CancelOutcome, PaymentState
+from kiosk.journal import Journal, JournalWriter
+from kiosk.journal.errors import JournalDiskFull
+from kiosk.providers.stripe_terminal import StripeTerminalProvider
+from kiosk.services.catalog import demo_products
+from kiosk.services.controller import JOURNAL_PAUSED, PaymentController, RecoveryPending
+from kiosk.services.recovery import RecoveryAction, reconcile
+from kiosk.services.runner import BlockingRunner
+
+from conftest import APPROVED, FAKE_STRIPE_KEY, Crash  # tests/recovery/conftest.py
+
+S = PaymentState
+
+
+class FillableJournal(JournalWriter):
+    """The real writer; while `full`, every write fails the way a full disk makes SQLite fail."""
+
+    full = False
+
+    def submit(self, fn, *args, **kwargs):
+        if self.full and fn not in (Journal.unfinished_attempts, Journal.attempt, Journal.calls):
+            f: Future = Future()
+            f.set_exception(JournalDiskFull(detail="test: SQLITE_FULL"))
+            return f
+        return super().submit(fn, *args, **kwargs)
+
+
+class Till:
+    """A controller with a real provider and journal, on a plain asyncio loop."""
+
+    def __init__(self, emu, journal):
+        self.emu = emu
+        self.provider = StripeTerminalProvider(FAKE_STRIPE_KEY, api_base=emu.url, base_delay=0.01, max_delay=0.05)
+        self.runner = BlockingRunner()
+        self.journal = journal
+        self.c = PaymentController(self.provider, self.runner, journal, poll_interval=0.02, idle_poll_interval=0.05,
+                                   settle_timeout=5)
+        with emu.lock:
+            self.reader_id = emu.stripe._new_reader("simulated_wisepos_e", "Defect test",
+                                                    emu.stripe.default_location_id, {})
+        self.c.default_reader_id = self.reader_id
+        self.messages: list[tuple[str, str]] = []
+        self.c.message.subscribe(lambda level, text: self.messages.append((level, text)))
+
+    async def ready(self, *, recover: bool = True):
+        self.c.start()
+        if recover:
+            await self.c.recover()
+        await self.c.refresh_readers()
+
+    def add(self, sku="coffee"):
+        self.c.add_to_cart(next(p for p in demo_products("USD") if p.sku == sku))
+
+    async def until(self, predicate, what, timeout=10.0):
+        start = time.monotonic()
+        while not predicate():
+            assert time.monotonic() - start < timeout, f"timed out waiting for {what} ({self.c.state.value})"
+            await asyncio.sleep(0.01)
+
+    async def tap(self, card=APPROVED):
+        await self.runner.run(self.provider.present_card, self.reader_id, card)
+        self.c.poke()
+
+    def pis(self):
+        return [pi for pi in self.emu.stripe.payment_intents.values()
+                if pi["metadata"].get("kiosk_attempt") and pi.get("_reader") in (None, self.reader_id)]
+
+    def run(self, scenario):
+        async def main():
+            try:
+                return await asyncio.wait_for(scenario(), 30)
+            finally:
+                await self.c.aclose()
+        try:
+            return asyncio.run(main())
+        finally:
+            self.runner.close()
+            self.provider.close()
+            self.journal.close()
+
+
+@pytest.fixture
+def emu(fresh_shared_emulator):
+    return fresh_shared_emulator
+
+
+def test_d1_a_till_clock_fast_by_15_minutes_does_not_hide_the_payment_on_the_reader(emu, tmp_path):
+    """Killed during start_payment with the till's clock 15 min fast: the PaymentIntent exists and is on the reader.
+    Recovery must find it (no local-clock bound), reset the reader and void it — not say "never reached"."""
+    journal = JournalWriter.open(tmp_path / "journal.sqlite3", clock=lambda: time.time() + 900)
+    provider = StripeTerminalProvider(FAKE_STRIPE_KEY, api_base=emu.url, base_delay=0.01, max_delay=0.05)
+    fresh = StripeTerminalProvider(FAKE_STRIPE_KEY, api_base=emu.url, base_delay=0.01, max_delay=0.05)
+    try:
+        with emu.lock:
+            reader_id = emu.stripe._new_reader("simulated_wisepos_e", "Fast clock", emu.stripe.default_location_id, {})
+        crash = Crash(emu, journal, provider, reader_id)
+        attempt = crash.attempt(S.SENDING)
+        crash.pending(attempt, "start_payment", "start")
+        pid = crash.start(attempt).payment.id
+        report = reconcile(fresh, journal)
+        result = report.results[0]
+        assert result.payment_id == pid, result.message
+        assert result.final_state is S.CANCELLED and result.action is RecoveryAction.NOT_CHARGED
+        assert emu.stripe.payment_intents[pid]["status"] == "canceled"
+        assert crash.reader()["action"] is None, "the reader must not keep waiting for a card for a dead sale"
+    finally:
+        provider.close()
+        fresh.close()
+        journal.close()
+
+
+def test_d3_two_clicks_on_charge_a_millisecond_apart_start_exactly_one_sale(emu, tmp_path):
+    till = Till(emu, JournalWriter.open(tmp_path / "journal.sqlite3"))
+
+    async def scenario():
+        await till.ready()
+        till.add()
+        before = len(emu.stripe.payment_intents)
+        results = await asyncio.gather(till.c.charge(), till.c.charge(), return_exceptions=True)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        assert len(errors) == 1 and isinstance(errors[0], KioskError), results
+        await till.until(lambda: till.c.state is S.WAITING_FOR_CARD, "waiting for the card")
+        first = till.c.attempt
+        await till.tap()
+        await till.until(lambda: till.c.state.is_final, "a final state")
+        return first, list(emu.stripe.payment_intents.values())[before:]
+
+    first, created = till.run(scenario)
+    assert first.state is S.PAID
+    assert [pi["metadata"].get("kiosk_attempt") for pi in created] == [first.id], "the second click started a sale"
+
+
+def test_d4_disk_full_mid_payment_still_completes_or_cancels_the_sale_and_pauses_new_ones(emu, tmp_path):
+    journal = FillableJournal.open(tmp_path / "journal.sqlite3")
+    till = Till(emu, journal)
+
+    async def scenario():
+        await till.ready()
+        till.add()
+        await till.c.charge()
+        assert till.c.state is S.WAITING_FOR_CARD
+        journal.full = True
+        await till.tap()  # approved while the journal can't be written: capture must still happen
+        await till.until(lambda: till.c.state.is_final, "the approved sale to finish")
+        paid = till.c.attempt
+        assert paid.state is S.PAID, paid.message
+        assert ("error", JOURNAL_PAUSED) in till.messages
+        till.c.new_sale()
+        till.add("tea")
+        assert not till.c.can_charge and till.c.charge_blocker == JOURNAL_PAUSED
+        with pytest.raises(JournalError):
+            await till.c.charge()
+        journal.full = False  # space freed: the monitor notices and new payments resume by themselves
+        await till.until(lambda: till.c.can_charge, "charging to be possible again")
+        await till.c.charge()
+        assert till.c.state is S.WAITING_FOR_CARD
+        journal.full = True
+        await till.c.cancel()  # the sale in flight can still be cancelled without a journal
+        assert till.c.state is S.CANCELLED and till.c.attempt.cancel_outcome is CancelOutcome.NOT_CHARGED
+        return paid, till.c.attempt
+
+    paid, cancelled = till.run(scenario)
+    assert emu.stripe.payment_intents[paid.payment_id]["status"] == "succeeded"
+    assert emu.stripe.payment_intents[cancelled.payment_id]["status"] == "canceled"
+
+
+def test_d7_journal_locked_at_start_keeps_charge_off_until_recovery_has_run(emu, tmp_path):
+    path = tmp_path / "journal.sqlite3"
+    with JournalWriter.open(path) as previous_run:  # the last run died with a sale being sent
+        from kiosk.domain.money import Money
+        from kiosk.domain.payment import PaymentAttempt
+        unfinished = PaymentAttempt(Money(500, "USD"), "tmr_gone", "stripe")
+        previous_run.call(Journal.record_attempt, unfinished, {"total_minor": 500})
+    journal = JournalWriter.open(path, busy_timeout=0.2)
+    till = Till(emu, journal)
+    failures = []
+    till.c.recovery_failed.subscribe(failures.append)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # another program holds the journal
+
+    async def scenario():
+        await till.ready()
+        assert failures and isinstance(failures[0], JournalError)
+        till.add()
+        assert not till.c.can_charge and till.c.recovery_needed
+        with pytest.raises(RecoveryPending):
+            await till.c.charge()
+        other.execute("COMMIT")
+        await till.c.recover()  # the cashier presses Retry
+        assert till.c.can_charge
+        await till.c.charge()
+        assert till.c.state is S.WAITING_FOR_CARD
+        await till.c.cancel()
+        return till.c.state
+
+    try:
+        assert till.run(scenario) is S.CANCELLED
+    finally:
+        other.close()
