@@ -76,6 +76,7 @@ class RefundInfo:
 @runtime_checkable
 class Provider(Protocol):
     name: str  # "stripe" / "mercadopago"
+    capabilities: Capabilities  # what it can do beyond this protocol (receipts, PDV switch, manual capture…)
     currency_hint: str | None  # the account's default currency if known
 
     def list_readers(self) -> Sequence[Reader]: ...

@@ -91,7 +91,7 @@ class PaymentController:
         self.card_wait_timeout = card_wait_timeout
         self.settle_timeout = settle_timeout
         self.default_reader_id = default_reader_id  # from Settings; else the first online reader
-        self.capabilities: Capabilities = getattr(provider, "capabilities", Capabilities())
+        self.capabilities: Capabilities = provider.capabilities
 
         self.cart = Cart(currency)
         self.attempt: PaymentAttempt | None = None

@@ -94,13 +94,13 @@ class MainWindow(QMainWindow):
 
         right = QVBoxLayout()
         body.addLayout(right, 10)
-        self.reader_panel = ReaderPanel(self._select_reader, self._switch_mode if hasattr(services.provider, "set_operating_mode") else None)
+        self.reader_panel = ReaderPanel(self._select_reader, self._switch_mode if self.controller.capabilities.operating_mode else None)
         right.addWidget(self.reader_panel)
         self.payment_panel = PaymentPanel()
         right.addWidget(self.payment_panel)
         self.sim_panel = None
         if services.sim is not None:
-            device_cancel = self._sim_device_cancel if hasattr(services.sim, "cancel_on_device") else None
+            device_cancel = self._sim_device_cancel if self.controller.capabilities.cancel_on_device else None
             self.sim_panel = SimulatedReaderPanel(self._sim_tap, self._sim_online, device_cancel)
             right.addWidget(self.sim_panel)
         right.addStretch(1)
@@ -114,7 +114,7 @@ class MainWindow(QMainWindow):
 
         self._print_job = None
         self.receipt_button = None
-        if hasattr(services.provider, "print_receipt"):
+        if self.controller.capabilities.print_receipt:
             self.receipt_button = QPushButton("Print receipt on the terminal")
             self.receipt_button.setObjectName("receiptButton")
             self.receipt_button.setAccessibleName("Print receipt on the terminal")
@@ -135,6 +135,8 @@ class MainWindow(QMainWindow):
             c.message.subscribe(self.log_message),
             c.busy_changed.subscribe(self._on_busy),
             c.recovered.subscribe(self._on_recovered),
+            c.recovery_failed.subscribe(self._on_recovery_failed),
+            c.journal_changed.subscribe(lambda _error: self._refresh_buttons()),
         ]
         self._on_cart(c.cart)
         self._on_state(c.attempt)
@@ -185,6 +187,12 @@ class MainWindow(QMainWindow):
 
     def _on_recovered(self, report) -> None:
         self.recovery_banner.show_report(report)
+        self._refresh_buttons()
+
+    def _on_recovery_failed(self, error) -> None:
+        self.recovery_banner.show_failure(error)
+        self.log_message("error", error.cashier_message)
+        self._refresh_buttons()
         if not report.is_empty:
             self.log_message("warning" if report.needs_attention else "info", report.summary())
         self._refresh_buttons()
@@ -243,33 +251,31 @@ class MainWindow(QMainWindow):
 
     # --- receipts (Mercado Pago Point Smart print actions; cancellable while still queued) --------
     def _receipt_clicked(self) -> None:
-        provider = self.services.provider
-        attempt = self.controller.attempt
+        c = self.controller
+        attempt = c.attempt
         if attempt is None:
             return
         job = self._print_job
         if job is not None and job.status == "created":
             async def cancel_print():
-                self._print_job = await self.controller.runner.run(
-                    provider.cancel_print, job.id, idempotency_key=attempt.idempotency_key("print_cancel"))
+                self._print_job = await c.cancel_print(job.id)
                 self.log_message("info", "Receipt print cancelled (it had not reached the terminal).")
 
             self.run(cancel_print(), "Cancel print")
             return
         from kiosk.services.receipt import format_receipt
 
-        text = format_receipt(self.controller.cart, attempt)
+        text = format_receipt(c.cart, attempt)
 
         async def print_receipt():
-            self._print_job = await self.controller.runner.run(
-                provider.print_receipt, attempt.reader_id, text, idempotency_key=attempt.idempotency_key("print"))
+            self._print_job = await c.print_receipt(text)
             self.log_message("info", "Receipt queued for the terminal's printer.")
             self._refresh_buttons()
             for _ in range(30):  # follow the job until the terminal takes it (then it can't be cancelled)
                 await asyncio.sleep(1.0)
                 if self._print_job is None or self._print_job.status != "created":
                     break
-                self._print_job = await self.controller.runner.run(provider.get_print, self._print_job.id)
+                self._print_job = await c.read_print(self._print_job.id)
                 self._refresh_buttons()
 
         self.run(print_receipt(), "Print receipt")
@@ -278,12 +284,9 @@ class MainWindow(QMainWindow):
         self.run(self.controller.select_reader(reader_id), "Select reader")
 
     def _switch_mode(self, reader_id: str) -> None:
-        provider = self.services.provider
-
         async def switch():
-            await self.controller.runner.run(provider.set_operating_mode, reader_id, "PDV")
+            await self.controller.set_operating_mode(reader_id, "PDV")
             self.log_message("info", "Terminal switched to PDV mode. Restart the terminal to apply it.")
-            await self.controller.refresh_readers()
 
         self.run(switch(), "Switch mode")
 

@@ -34,6 +34,17 @@ class RecoveryBanner(QFrame):
         layout.addWidget(self.retry)
         layout.addWidget(self.dismiss)
 
+    def show_failure(self, error) -> None:
+        """Recovery could not run (journal locked by another program, disk error): Charge stays off; say why."""
+        self.setProperty("state", "needs_attention")
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.summary.setText("Unfinished payments from the last run could not be checked, so Charge is off.")
+        self.details.setText(f"{error.cashier_message} Then press Retry.")
+        self.retry.setVisible(True)
+        self.dismiss.setVisible(False)
+        self.setVisible(True)
+
     def show_report(self, report) -> None:
         if report is None or report.is_empty:
             self.setVisible(False)

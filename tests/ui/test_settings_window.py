@@ -127,3 +127,20 @@ def test_saving_a_key_switches_to_the_provider_and_never_logs_it(shell, emulator
     assert KEY not in caplog.text
     assert all(KEY not in m for m in _messages(s.window))
     secrets.set_secret("stripe", None)
+
+
+def test_save_from_the_dialog_rebuilds_the_window_cleanly_and_quit_still_works(shell, caplog):
+    """D11: Save (even unchanged) ran inside a task of the controller it then closed: aclose() cancelled and
+    gathered its own task (RecursionError on stderr) and the app later exited 1 from close()."""
+    s, loop = shell
+    caplog.set_level(logging.ERROR)
+    old_window = s.window
+    s.open_settings()
+    s._dialog.saved.emit(Settings(), None, None)  # what pressing Save does
+    deadline = loop.loop.time() + 10
+    while s.window is old_window and loop.loop.time() < deadline:
+        loop.run_until_complete(asyncio.sleep(0.05))
+    assert s.window is not old_window, "the window was not rebuilt"
+    loop.run_until_complete(asyncio.sleep(0.2))
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+    loop.run_until_complete(s.close())  # what quitting does; must not raise
