@@ -8,6 +8,7 @@ a bounded number of times with exponential backoff, always with the SAME `X-Idem
 ambiguous failure replays the first answer instead of creating a second order. 429 honours `Retry-After`.
 Calls without a key (the `/events` test helper) are sent once.
 The access token is only ever put in the Authorization header: never logged, never in an exception.
+Every request has an overall `deadline` and never follows a redirect (`GuardedSession`); neither is retried.
 """
 from __future__ import annotations
 
@@ -30,10 +31,12 @@ from kiosk.domain.errors import (
     ProviderUnavailable,
 )
 
+from .endpoints import require_safe_api_base
+from .guarded_http import DEFAULT_DEADLINE, GuardedSession, GuardError
 from .mercadopago_errors import error_for
 from .retry import parse_retry_after, retry_call
 from .sessions import close_session
-from .wire_errors import unexpected_error
+from .wire_errors import guard_error, unexpected_error
 
 log = logging.getLogger("kiosk.providers.mercadopago")
 
@@ -54,7 +57,8 @@ def check_idempotency_key(key: object) -> str:
 class MercadoPagoHttp:
     def __init__(self, access_token: str, base_url: str = DEFAULT_BASE_URL, *,
                  timeout: tuple[float, float] = TIMEOUT, max_attempts: int = 3, backoff: float = 0.25,
-                 max_retry_after: float = 5.0, sleep: Callable[[float], None] = time.sleep):
+                 max_retry_after: float = 5.0, sleep: Callable[[float], None] = time.sleep,
+                 deadline: float = DEFAULT_DEADLINE):
         if not isinstance(access_token, str) or not access_token.strip():
             raise AuthenticationFailed("No Mercado Pago access token is set. Add it in Settings.",
                                        detail="empty access token")
@@ -62,7 +66,8 @@ class MercadoPagoHttp:
             # Never echo the token: it may be a real secret pasted with a stray character.
             raise AuthenticationFailed("The Mercado Pago access token looks malformed. Paste it again in Settings.",
                                        detail="access token has unexpected characters or length")
-        if not isinstance(base_url, str) or not re.fullmatch(r"https?://[^\s/?#]+(?:/[^\s?#]*)?", base_url):
+        require_safe_api_base(base_url, provider="Mercado Pago")
+        if not re.fullmatch(r"https?://[^\s/?#]+(?:/[^\s?#]*)?", base_url):
             raise ConfigurationError(detail=f"bad Mercado Pago base URL {base_url!r}")
         self.base_url = base_url.rstrip("/")
         self._auth = f"Bearer {access_token.strip()}"
@@ -71,7 +76,9 @@ class MercadoPagoHttp:
         self.backoff = backoff
         self.max_retry_after = max_retry_after
         self._sleep = sleep
-        self.session = requests.Session()  # keep-alive: one TCP connection reused across calls
+        # keep-alive: one TCP connection reused across calls; guarded: an overall deadline per request (`timeout`
+        # only bounds each read) and redirects refused.
+        self.session = GuardedSession(deadline)
         self.session.headers.update({"Accept": "application/json", "User-Agent": "kiosk-pos"})
 
     def __repr__(self) -> str:  # no token in reprs (tracebacks, debuggers)
@@ -105,6 +112,8 @@ class MercadoPagoHttp:
                 resp = self.session.request(method, self.base_url + path, data=data, headers=headers,
                                             timeout=self.timeout, allow_redirects=False)
                 content = resp.content
+            except GuardError as e:  # not transient: a retry would wait as long again, or be redirected again
+                raise guard_error(e, operation=operation) from None
             except _TRANSIENT as e:
                 transient = True
                 raise ProviderUnavailable(detail=f"{operation}: {type(e).__name__}") from None

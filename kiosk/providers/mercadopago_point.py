@@ -54,6 +54,7 @@ from .base import (
     RefundInfo,
     StartedPayment,
 )
+from .guarded_http import DEFAULT_DEADLINE
 from .mercadopago_errors import NOT_PDV_MESSAGE
 from .mercadopago_http import (
     DEFAULT_BASE_URL,
@@ -141,12 +142,13 @@ class MercadoPagoPointProvider:
     def __init__(self, access_token: str, *, base_url: str | None = DEFAULT_BASE_URL, currency: str | None = None,
                  expiration_time: str = "PT15M", print_on_terminal: str = "no_ticket",
                  timeout: tuple[float, float] = TIMEOUT, max_attempts: int = 3, backoff: float = 0.25,
-                 max_retry_after: float = 5.0):
+                 max_retry_after: float = 5.0, deadline: float = DEFAULT_DEADLINE):
         self.currency_hint = Money.zero(currency).currency if currency else None
         self.expiration_time = expiration_time
         self.print_on_terminal = print_on_terminal
         self.http = MercadoPagoHttp(access_token, base_url or DEFAULT_BASE_URL, timeout=timeout,
-                                    max_attempts=max_attempts, backoff=backoff, max_retry_after=max_retry_after)
+                                    max_attempts=max_attempts, backoff=backoff, max_retry_after=max_retry_after,
+                                    deadline=deadline)
         self._lock = threading.Lock()
         self._terminals: dict[str, dict] = {}  # last listing, by id
         self._orders: dict[str, _OrderNote] = {}

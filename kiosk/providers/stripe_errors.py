@@ -12,7 +12,9 @@ import stripe
 
 from kiosk.domain import errors as E
 from kiosk.domain.declines import decline_reason
+from kiosk.providers.guarded_http import GuardError
 from kiosk.providers.retry import parse_retry_after
+from kiosk.providers.wire_errors import guard_error
 
 # What the request was about, so `resource_missing` can say "reader" or "payment".
 Subject = Literal["reader", "payment", "refund"] | None
@@ -66,6 +68,8 @@ def is_timeout(exc: BaseException) -> bool:
 
 def is_retryable(exc: BaseException) -> bool:
     """Transient failures only. Only safe because every call we retry is a GET or carries our idempotency key."""
+    if isinstance(exc.__cause__, GuardError):
+        return False  # a deadline passed or a redirect: doing it again would wait or be redirected again
     if isinstance(exc, stripe.RateLimitError):
         return True
     if isinstance(exc, stripe.APIConnectionError):
@@ -108,6 +112,8 @@ def map_stripe_error(exc: BaseException, *, subject: Subject = None, api_key: st
     """Translate one SDK exception into the domain error the caller raises."""
     if isinstance(exc, E.KioskError):
         return exc
+    if isinstance(exc.__cause__, GuardError):  # the SDK wraps what our session refused in APIConnectionError
+        return guard_error(exc.__cause__, operation=operation)
     code = error_code(exc) if isinstance(exc, stripe.StripeError) else None
     status = getattr(exc, "http_status", None)
     message = getattr(exc, "user_message", None) or str(exc)

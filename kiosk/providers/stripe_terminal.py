@@ -12,7 +12,9 @@ key — even a 500 or a stale "busy" — so reusing one key would make a retried
 instead of asking the reader again.
 
 Every public method validates ids (path injection) and amounts before any request, and raises only
-`kiosk.domain.errors.KioskError` subclasses. The API key never appears in logs, error details or repr().
+`kiosk.domain.errors.KioskError` subclasses (`_call` ends in a catch-all, see wire_errors). The API key never appears
+in logs, error details or repr(). The SDK talks through a `GuardedSession`: each HTTP request has an overall
+`deadline`, and redirects are refused, never followed; a plain-http `api_base` must be loopback (endpoints.py).
 """
 from __future__ import annotations
 
@@ -24,7 +26,6 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Self, TypeVar
 
-import requests
 import stripe
 
 from kiosk.domain import errors as E
@@ -39,6 +40,8 @@ from kiosk.providers.base import (
     RefundInfo,
     StartedPayment,
 )
+from kiosk.providers.endpoints import require_safe_api_base
+from kiosk.providers.guarded_http import DEFAULT_DEADLINE, GuardedSession
 from kiosk.providers.retry import retry_call
 from kiosk.providers.sessions import close_session
 from kiosk.providers.stripe_errors import (
@@ -79,21 +82,24 @@ class StripeTerminalProvider:
 
     def __init__(self, api_key: str, *, api_base: str | None = None, max_retries: int = 3, timeout: float = 15.0,
                  currency_hint: str | None = None, base_delay: float = 0.5, max_delay: float = 5.0,
-                 max_total_wait: float = 15.0, sleep: Callable[[float], None] = time.sleep):
+                 max_total_wait: float = 15.0, sleep: Callable[[float], None] = time.sleep,
+                 deadline: float = DEFAULT_DEADLINE):
+        """`timeout` bounds each socket read; `deadline` bounds one whole HTTP request (see guarded_http)."""
         key = api_key.strip() if isinstance(api_key, str) else ""
         if not _KEY_CHARS.fullmatch(key or " ") or len(key) > 255:
             # Do not echo the key: a pasted secret with a stray character is still a secret.
             raise E.AuthenticationFailed(detail="the Stripe API key is empty or contains spaces/control characters")
         self.__key = key
         self.currency_hint = currency_hint.upper() if currency_hint else None
-        self._api_base = api_base.rstrip("/") if api_base else None
+        self._api_base = require_safe_api_base(api_base, provider="Stripe").rstrip("/") if api_base else None
         self._max_attempts = max(1, int(max_retries) + 1)
         self._base_delay = base_delay
         self._max_delay = max_delay
         self._max_total_wait = max_total_wait
         self._sleep = sleep
-        # One shared session (instead of the SDK's per-thread sessions) so close() really closes every socket.
-        self._session = requests.Session()
+        # One shared session (instead of the SDK's per-thread sessions) so close() really closes every socket;
+        # guarded: an overall deadline per request, and redirects refused (the SDK would follow them).
+        self._session = GuardedSession(deadline)
         self._http = stripe.RequestsClient(timeout=timeout, session=self._session)
         self._client = stripe.StripeClient(
             key,

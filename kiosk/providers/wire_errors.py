@@ -1,4 +1,5 @@
-"""The last line of each provider's choke point: whatever the typed mappings did not foresee becomes a domain error.
+"""The last line of each provider's choke point: requests our session refused, and whatever the typed mappings did
+not foresee, become domain errors.
 
 Rule (issue 9 D2): nothing but a `KioskError` leaves a provider method, and its outcome is defined. When a
 *mutation* fails in a way we did not foresee, the request may have been applied (we could not read the answer), so
@@ -8,6 +9,7 @@ a definite error. The detail names only the exception type: its text may quote a
 from __future__ import annotations
 
 from kiosk.domain import errors as E
+from kiosk.providers.guarded_http import DeadlineExceeded, GuardError
 
 UNREADABLE = "The payment provider sent an answer the app could not read. Checking what happened…"
 UNEXPECTED_MUTATION = "Something unexpected happened while talking to the payment provider. Checking what happened…"
@@ -26,3 +28,22 @@ def unexpected_error(exc: BaseException, *, operation: str, mutation: bool) -> E
     if mutation:
         return E.ProviderUnavailable(UNEXPECTED_MUTATION, detail=detail)
     return E.ProviderError(UNEXPECTED_READ, detail=detail)
+
+
+TOO_SLOW = "The payment provider is answering too slowly, so the app stopped waiting. Checking what happened…"
+REDIRECTED = ("The payment provider's address sent the app somewhere else (a redirect), which the app never follows. "
+              "Check the provider address in Settings and the network (proxy, Wi-Fi login page).")
+
+
+def guard_error(exc: GuardError, *, operation: str) -> E.KioskError:
+    """The domain error for a request our GuardedSession refused (deadline passed, redirect)."""
+    detail = f"{operation}: {type(exc).__name__}: {exc}"
+    if isinstance(exc, DeadlineExceeded):
+        # The request left and part of an answer may have come: it may have been applied (resolved like a lost
+        # answer). Never retried here: a server that drips once will drip again, and the cashier is waiting.
+        return E.ProviderUnavailable(TOO_SLOW, detail=detail)
+    if exc.mutation:
+        # We never see what the first hop did with a redirected POST (a proxy may have forwarded it before
+        # answering 302), so the change may have been made: outcome unknown, the caller reads the truth back.
+        return E.MalformedResponse(f"{REDIRECTED} Checking what happened…", detail=detail)
+    return E.ProviderError(REDIRECTED, detail=detail)  # a refused read changed nothing: a definite error

@@ -1,0 +1,197 @@
+"""A requests Session for provider calls: an overall deadline per request, and redirects refused.
+
+Deadline (issue 9 D5). requests/urllib3 only have per-read timeouts (urllib3's `Timeout(total=)` sets the socket
+timeout once, it does not bound a server that drips a byte every few seconds), so a dripping server could hold a
+call for ever. Each `send` here starts a watchdog thread; past the deadline it shuts down every socket this request
+used (captured by our pool and connection classes: a kept-alive one in `_get_conn`, a new one in `connect`), which
+makes the blocked read return at once, and the request fails with `DeadlineExceeded`. `Session.send` also reads the body (we never
+stream), so the deadline covers headers *and* body. The watchdog is joined before `send` returns: no thread is
+left behind.
+
+Redirects (issue 9 D8). A 3xx is never followed (the Stripe SDK calls `session.request` with requests' default
+`allow_redirects=True` and would trust whatever the other origin says): it raises `RedirectRefused`.
+
+Both exceptions derive from `GuardError` (a `requests.RequestException`, so the Stripe SDK wraps it in an
+`APIConnectionError` with `__cause__` set, and does not retry it); `wire_errors.guard_error` maps them.
+"""
+from __future__ import annotations
+
+import socket
+import threading
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+DEFAULT_DEADLINE = 30.0  # seconds for one HTTP request, connect to last body byte
+
+_current = threading.local()  # the _Watch of the request running on this thread (send → _get_conn)
+
+
+class GuardError(requests.RequestException):
+    """A provider request refused by this module (not a network failure)."""
+
+    def __init__(self, message: str, *, method: str):
+        super().__init__(message)
+        self.method = method.upper()
+
+    @property
+    def mutation(self) -> bool:
+        return self.method not in ("GET", "HEAD", "OPTIONS")
+
+
+class DeadlineExceeded(GuardError):
+    """The request ran past its overall deadline; it may have been applied."""
+
+    def __init__(self, method: str, seconds: float):
+        super().__init__(f"no complete answer within the {seconds:g} s deadline", method=method)
+        self.seconds = seconds
+
+
+class RedirectRefused(GuardError):
+    """The server answered 3xx; the redirect was not followed."""
+
+    def __init__(self, method: str, status: int, location: str):
+        target = urlsplit(location)
+        # Only the origin: a Location's path or query may carry anything.
+        where = f"{target.scheme}://{target.netloc}" if target.netloc else "(same origin)"
+        super().__init__(f"HTTP {status} redirect to {where} not followed", method=method)
+        self.status = status
+        self.location_origin = where
+
+
+class _Watch:
+    """One request's deadline: a thread that shuts down the request's sockets if it runs too long."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.expired = False
+        self._socks: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="kiosk-http-deadline", daemon=True)
+
+    def __enter__(self) -> _Watch:  # noqa: PYI034 - private, never subclassed
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def track(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self._socks.append(sock)
+            late = self.expired  # connected after the deadline: cut it at once
+        if late:
+            _shut(sock)
+
+    def _run(self) -> None:
+        if self._done.wait(self.seconds):
+            return
+        with self._lock:
+            self.expired = True
+            socks = list(self._socks)
+        for sock in socks:
+            _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        # socket.socket's own shutdown, also for an SSLSocket: it only wakes the blocked reader (its recv returns
+        # at once) and leaves the TLS object to the thread that owns it.
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def _track(sock: socket.socket | None) -> None:
+    watch = getattr(_current, "watch", None)
+    if watch is not None:
+        watch.track(sock)
+
+
+# The socket is captured, not the connection: http.client drops `conn.sock` as soon as it sees a
+# "Connection: close" answer, while the body is still being read from that socket.
+class _HTTPConn(HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _track(self.sock)
+
+
+class _HTTPSConn(HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _track(self.sock)
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConn
+
+    def _get_conn(self, timeout=None):
+        conn = super()._get_conn(timeout)
+        _track(conn.sock)  # a kept-alive connection is already connected; a new one is tracked in connect()
+        return conn
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConn
+
+    def _get_conn(self, timeout=None):
+        conn = super()._get_conn(timeout)
+        _track(conn.sock)
+        return conn
+
+
+_POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+class _Adapter(HTTPAdapter):
+    """HTTPAdapter whose pools report the connection each request uses."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(_POOLS)
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = dict(_POOLS)
+        return manager
+
+
+class GuardedSession(requests.Session):
+    """requests.Session with an overall deadline per request and no redirects. Thread-safe like Session."""
+
+    def __init__(self, deadline: float = DEFAULT_DEADLINE):
+        super().__init__()
+        if not deadline > 0:
+            raise ValueError("deadline must be > 0 seconds")
+        self.deadline = float(deadline)
+        self.mount("https://", _Adapter())
+        self.mount("http://", _Adapter())
+
+    def send(self, request, **kwargs):
+        kwargs["allow_redirects"] = False
+        method = request.method or "GET"
+        with _Watch(self.deadline) as watch:
+            _current.watch = watch
+            try:
+                resp = super().send(request, **kwargs)
+            except Exception as exc:
+                if watch.expired:
+                    raise DeadlineExceeded(method, self.deadline) from exc
+                raise
+            finally:
+                _current.watch = None
+        if watch.expired:
+            # The answer may have been cut short by our own shutdown (a body read to EOF): not to be trusted.
+            resp.close()
+            raise DeadlineExceeded(method, self.deadline)
+        if 300 <= resp.status_code < 400:
+            resp.close()
+            raise RedirectRefused(method, resp.status_code, resp.headers.get("Location", ""))
+        return resp
