@@ -190,7 +190,7 @@ class AppShell:
         if self.args.self_test:
             from kiosk.selftest import run_window_self_test
 
-            code = await run_window_self_test(self.window, self.services)
+            code = await run_window_self_test(self.window, self.services, started_at=STARTED_AT)
             self.window.close()
             return code
         return await self._quit

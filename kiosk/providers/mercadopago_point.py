@@ -47,6 +47,7 @@ from kiosk.domain.money import Money
 from kiosk.domain.reader import ActionStatus, Reader, ReaderAction
 
 from .base import (
+    Capabilities,
     DEMO_CARDS,
     CancelResult,
     PaymentInfo,
@@ -138,6 +139,8 @@ class MercadoPagoPointProvider:
     """Provider + SimulatedReaderControl for Mercado Pago Point. Blocking; safe to call from worker threads."""
 
     name = "mercadopago"
+    # Point orders capture on the terminal; once an order is there only the device can cancel it.
+    capabilities = Capabilities(manual_capture=False, print_receipt=True, operating_mode=True, cancel_on_device=True)
 
     def __init__(self, access_token: str, *, base_url: str | None = DEFAULT_BASE_URL, currency: str | None = None,
                  expiration_time: str = "PT15M", print_on_terminal: str = "no_ticket",

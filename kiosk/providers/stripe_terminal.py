@@ -34,6 +34,7 @@ from kiosk.domain.identifiers import validate_id
 from kiosk.domain.money import Money
 from kiosk.domain.reader import Reader
 from kiosk.providers.base import (
+    Capabilities,
     CancelResult,
     PaymentInfo,
     PaymentStatus,
@@ -79,6 +80,7 @@ class StripeTerminalProvider:
     """Provider + SimulatedReaderControl for Stripe Terminal server-driven readers. Blocking; thread-safe."""
 
     name = "stripe"
+    capabilities = Capabilities(manual_capture=True, find_payments=True)
 
     def __init__(self, api_key: str, *, api_base: str | None = None, max_retries: int = 3, timeout: float = 15.0,
                  currency_hint: str | None = None, base_delay: float = 0.5, max_delay: float = 5.0,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.domain.errors import ConfigurationError
-from kiosk.providers.base import Provider, SimulatedReaderControl
+from kiosk.providers.base import DEMO_CARDS, Provider, SimulatedReaderControl  # DEMO_CARDS: for the demo panel
 from kiosk.services.controller import PaymentController
 from kiosk.services.runner import BlockingRunner
 from kiosk.services.secrets import get_secret
@@ -121,6 +121,11 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
 
                 instance_lock = acquire_instance_lock()
             journal = JournalWriter.open(journal_path)
+            if journal.damage is not None:
+                # Some records of the last run were unreadable (a damaged -wal): a copy was kept aside. Payments
+                # go on (the readable ones are recovered); the store owner must check the dashboard — say so.
+                log.error("journal damage: %s", journal.damage.detail)
+                notices.append(journal.damage.cashier_message)
     except Exception:
         if emulator is not None:
             emulator.stop()

@@ -1,4 +1,4 @@
 """Embedded emulator: a real loopback HTTP server speaking Stripe's and Mercado Pago's wire formats."""
-from .server import Emulator
+from .emulator import Emulator
 
 __all__ = ["Emulator"]

@@ -12,7 +12,7 @@ import sys
 import threading
 
 from .faults import FaultSpecError
-from .server import Emulator
+from .emulator import Emulator
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from .server import ApiFamily, HttpError, Request, Response, _parse_json_body
 
 if TYPE_CHECKING:
-    from .server import Emulator
+    from .emulator import Emulator
 
 _TOKEN = re.compile(r"(?:TEST|APP_USR)-[A-Za-z0-9_-]{1,250}")
 _ORDER_ID = re.compile(r"ORD[0-9A-Z]{26,32}")

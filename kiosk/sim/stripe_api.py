@@ -18,7 +18,7 @@ from .stripe_wire import (CURRENCIES, DECLINES, DEFAULT_CARD, REFUND_FAILS, Para
                           missing, paginate, stripe_error)
 
 if TYPE_CHECKING:
-    from .server import Emulator
+    from .emulator import Emulator
 
 __all__ = ["StripeBackend", "stripe_error", "fail"]
 

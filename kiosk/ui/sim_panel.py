@@ -5,7 +5,7 @@ from typing import Callable
 
 from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QPushButton, QVBoxLayout
 
-from kiosk.providers.base import DEMO_CARDS
+from kiosk.services.context import DEMO_CARDS  # the window reaches providers only through services
 
 
 class SimulatedReaderPanel(QGroupBox):

@@ -190,3 +190,20 @@ def test_journal_without_wal_is_unaffected(tmp_path):
     conn.close()
     with Journal.open(path) as j:
         assert j.damage is None and len(j.unfinished_attempts()) == 1
+
+
+def test_the_app_tells_the_cashier_when_journal_records_were_lost(tmp_path):
+    """The services the window starts with carry the loss as a notice (shown at start), and payments go on."""
+    from kiosk.services.context import build_services
+    from kiosk.services.settings import Settings
+
+    path, _ = _crashed_journal(tmp_path / "live", tmp_path / "copy")
+    _flip_in_frame(path.with_name(path.name + "-wal"), 3)
+    services = build_services(Settings(provider="demo_stripe"), journal_path=path)
+    try:
+        lost = [n for n in services.notices if "could not be read" in n or "copy" in n]
+        assert lost and str(services.journal.damage.copy_path) in lost[0]
+    finally:
+        import asyncio
+
+        asyncio.run(services.aclose())
