@@ -44,9 +44,10 @@ class FillableJournal(JournalWriter):
 class Till:
     """A controller with a real provider and journal, on a plain asyncio loop."""
 
-    def __init__(self, emu, journal):
+    def __init__(self, emu, journal, **provider_options):
         self.emu = emu
-        self.provider = StripeTerminalProvider(FAKE_STRIPE_KEY, api_base=emu.url, base_delay=0.01, max_delay=0.05)
+        self.provider = StripeTerminalProvider(FAKE_STRIPE_KEY, api_base=emu.url, base_delay=0.01, max_delay=0.05,
+                                               **provider_options)
         self.runner = BlockingRunner()
         self.journal = journal
         self.c = PaymentController(self.provider, self.runner, journal, poll_interval=0.02, idle_poll_interval=0.05,
@@ -213,3 +214,73 @@ def test_d7_journal_locked_at_start_keeps_charge_off_until_recovery_has_run(emu,
         assert till.run(scenario) is S.CANCELLED
     finally:
         other.close()
+
+
+@pytest.mark.parametrize("fault", ["nonutf8", "nonutf8_after"])
+def test_d2_a_latin1_gateway_page_on_the_hand_off_never_wedges_the_sale_or_leaves_a_hold(emu, tmp_path, fault):
+    """The Stripe SDK raised UnicodeDecodeError on a Latin-1 502: the screen stuck on "Sending…" with Charge and
+    Cancel off, and a tap left the card authorised. Now: a defined state, Cancel works, nothing stays held."""
+    till = Till(emu, JournalWriter.open(tmp_path / "journal.sqlite3"), max_retries=0)
+
+    async def scenario():
+        await till.ready()
+        till.add()
+        emu.faults.force(fault, path_contains="process_payment_intent", count=1)
+        await till.c.charge()
+        attempt = till.c.attempt
+        assert attempt.state in (S.NEEDS_ATTENTION, S.FAILED, S.WAITING_FOR_CARD), attempt.message
+        if not attempt.state.is_final:
+            assert till.c.can_cancel
+            if emu.stripe.readers[till.reader_id]["action"]:
+                await till.tap()  # the customer taps anyway
+            await till.c.cancel()
+            await till.until(lambda: till.c.state.is_final, "a final state")
+        return attempt
+
+    attempt = till.run(scenario)
+    held = [pi for pi in emu.stripe.payment_intents.values()
+            if pi["metadata"].get("kiosk_attempt") == attempt.id and pi["status"] in ("requires_capture", "succeeded")]
+    assert not held, f"money left taken for a cancelled sale: {held}"
+    assert emu.stripe.readers[till.reader_id]["action"] is None
+
+
+def test_d2_a_latin1_gateway_page_on_cancel_is_resolved_by_reading_the_truth(emu, tmp_path):
+    till = Till(emu, JournalWriter.open(tmp_path / "journal.sqlite3"), max_retries=0)
+
+    async def scenario():
+        await till.ready()
+        till.add()
+        await till.c.charge()
+        emu.faults.force("nonutf8_after", path_contains="cancel_action", count=1)
+        await till.c.cancel()
+        await till.until(lambda: till.c.state in (S.CANCELLED, S.NEEDS_ATTENTION), "the cancel to end")
+        if till.c.state is S.NEEDS_ATTENTION:
+            await till.c.cancel()  # the cashier presses Cancel again
+        return till.c.attempt
+
+    attempt = till.run(scenario)
+    assert attempt.state is S.CANCELLED, attempt.message
+    assert emu.stripe.payment_intents[attempt.payment_id]["status"] == "canceled"
+
+
+def test_d5_a_server_that_drips_its_answer_ends_in_a_defined_state_within_the_deadline(emu, tmp_path):
+    till = Till(emu, JournalWriter.open(tmp_path / "journal.sqlite3"), max_retries=0, deadline=1.0)
+    emu.faults.update("drip_delay=200ms")
+
+    async def scenario():
+        await till.ready()
+        till.add()
+        emu.faults.force("drip", path_contains="cancel_action", count=1)
+        await till.c.charge()
+        t0 = time.monotonic()
+        await till.c.cancel()
+        await till.until(lambda: till.c.state in (S.CANCELLED, S.NEEDS_ATTENTION), "the cancel to end", 20)
+        took = time.monotonic() - t0
+        if till.c.state is S.NEEDS_ATTENTION:
+            await till.c.cancel()
+        return till.c.attempt, took
+
+    attempt, took = till.run(scenario)
+    assert took < 10, f"the dripping answer held the cancel for {took:.1f} s"
+    assert attempt.state is S.CANCELLED, attempt.message
+    assert emu.stripe.payment_intents[attempt.payment_id]["status"] == "canceled"
