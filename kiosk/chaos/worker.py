@@ -1,15 +1,25 @@
-"""The chaos "app": the real services (provider "stripe" at the emulator's URL, journal in the workdir), no Qt.
+"""The chaos "app": the real services (provider at the emulator's URL, journal in the workdir), no Qt.
 
     python -m kiosk.chaos.worker --api-base URL --workdir DIR --seed S --first I --sessions K
+                                 [--provider stripe|mercadopago] [--run R] [--clock-skew S] [--disk-full P]
 
-The key comes from KIOSK_STRIPE_API_KEY (a fake sk_test_… set by the harness). It FIRST runs `reconcile` (as the
-window does before enabling Charge), then plays K randomized cashier sessions numbered I, I+1, … on a plain asyncio
-loop: add items, charge, wait a random moment, then tap an approved or a declined card, cancel (also while sending),
-change the cart and charge again, let the card-wait timeout fire, take the reader offline and back… Progress goes
-to DIR/progress.jsonl so the harness knows which session is running when it kills us.
+The key comes from KIOSK_STRIPE_API_KEY (a fake sk_test_…) or KIOSK_MP_ACCESS_TOKEN (a fake TEST-…), set by the
+harness. Like the window it FIRST runs the controller's recovery (`PaymentController.recover`) before any charge,
+then plays K randomized cashier sessions numbered I, I+1, … on a plain asyncio loop: add items, charge, wait a
+random moment, then tap an approved or a declined card, cancel (also while sending), change the cart and charge
+again, let the card-wait timeout fire, take the reader offline and back, cancel on the Mercado Pago terminal…
+Progress goes to DIR/progress.jsonl (session start/end, every state change of every sale, recovery, journal
+faults) so the harness knows what runs when it kills us, and can tell a wedged sale.
+
+Faults injected here, in the app's process (seeded by --seed and --run):
+- clock skew: the journal's clock (`Journal.open(clock=…)`) runs --clock-skew seconds fast (or slow if < 0);
+- disk full: at the start of a session, with probability --disk-full, the journal's connection gets
+  `PRAGMA max_page_count` = its current size a moment later (a write needing a new page fails with SQLITE_FULL),
+  and the cap is lifted 0.3–6 s later (as freeing space would; a restart opens a new connection without it).
 
 Exit status: 0 all sessions played; 3 a payment stayed unfinished after the cashier's retries (the harness restarts
-the app so recovery can settle it, as a shop would); 2 bad usage or set-up failure.
+the app so recovery can settle it, as a shop would); 4 the journal could not be opened (locked by another
+program, …: the app refuses to start; the harness starts it again); 2 bad usage or set-up failure.
 """
 from __future__ import annotations
 
@@ -24,9 +34,10 @@ from pathlib import Path
 
 from kiosk.domain.errors import KioskError
 from kiosk.domain.payment import PaymentState
+from kiosk.journal.errors import JournalError
+from kiosk.journal.writer import JournalWriter
 from kiosk.services.catalog import demo_products
 from kiosk.services.context import Services, build_services
-from kiosk.services.recovery import reconcile
 from kiosk.services.settings import Settings
 
 from .progress import ProgressWriter
@@ -50,6 +61,11 @@ SCENARIOS = {
     "cancel_after_approval": 5,
 }
 EXIT_STUCK = 3
+EXIT_NO_JOURNAL = 4
+MP_TERMINAL = "NEWLAND_N950__N950NCB801293324"  # the emulator's PDV terminal
+# A sale whose state has not changed for this long is given up on by the cashier (exit 3). Longer than the
+# harness's wedge bound (60 s by default), so a wedged sale is seen wedged before the app is restarted.
+PATIENCE_S = 75.0
 
 
 class Cashier:
@@ -61,6 +77,14 @@ class Cashier:
         self.provider = services.provider
         self.wait_limit = card_wait_timeout  # the app's card-wait timeout, in seconds
         self.products = demo_products(self.c.cart.currency)
+        self.last_change = time.monotonic()  # of the current sale's state
+        self.rng = random.Random(0)  # the current session's, set by play()
+        self.recovery: Recovery | None = None
+        self._tasks: set[asyncio.Task] = set()  # cancels still running in the background
+        self.c.state_changed.subscribe(self._changed)
+
+    def _changed(self, attempt) -> None:
+        self.last_change = time.monotonic()
 
     # --- the customer's side (test helpers) -------------------------------------------------------
     async def tap(self, card: str = APPROVED) -> None:
@@ -103,6 +127,10 @@ class Cashier:
             self.c.add_to_cart(rng.choice(self.products))
 
     async def charge(self) -> bool:
+        if self.recovery is not None and self.charge_blocked_by_recovery():
+            # Charge is disabled and the app says the last recovery did not run: press its Retry first.
+            await asyncio.sleep(self.rng.uniform(0.1, 0.5))
+            await self.recovery.run(retry=True)
         try:
             await self.c.charge()
         except KioskError as e:
@@ -110,7 +138,25 @@ class Cashier:
             return False
         return self.c.attempt is not None
 
+    def charge_blocked_by_recovery(self) -> bool:
+        """Charge is disabled although the cart, the reader and the sale would allow it."""
+        c = self.c
+        if getattr(c, "recovery_needed", False) and not c.recovering:
+            return True
+        idle = c.attempt is None or (c.attempt.state.is_final and c.attempt.state is not S.PAID)
+        return (self.recovery is not None and self.recovery.failed and not c.can_charge and idle
+                and not c.cart.is_empty and c.reader is not None and c.reader.online)
+
     async def cancel(self) -> None:
+        """Press Cancel. Like the window's button it starts the controller's cancel and stays responsive: the
+        script goes on once the cancel is done, or the app asks for the terminal's own cancel (Mercado Pago) or
+        for attention — the cancel may keep watching the payment in the background."""
+        task = asyncio.ensure_future(self._cancel())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        await self.wait(lambda: task.done() or self.c.state in (S.CANCEL_ON_TERMINAL, S.NEEDS_ATTENTION), 3600)
+
+    async def _cancel(self) -> None:
         try:
             await self.c.cancel()
         except KioskError as e:
@@ -125,10 +171,14 @@ class Cashier:
         return True
 
     async def settle(self) -> bool:
-        """Wait for a final state; on NEEDS_ATTENTION press what the message suggests (a few times)."""
+        """Wait for a final state; on NEEDS_ATTENTION press what the message suggests (a few times); on Mercado
+        Pago's "cancel it on the terminal" press cancel on the terminal (or, sometimes, the customer pays anyway).
+
+        Gives up (False) after 4 presses, or when the sale's state has not changed for PATIENCE_S."""
         presses = 0
-        deadline = time.monotonic() + self.wait_limit + 30
-        while time.monotonic() < deadline:
+        device_at = 0.0  # when to press cancel on the terminal (again)
+        self.last_change = time.monotonic()
+        while time.monotonic() - self.last_change < PATIENCE_S:
             attempt = self.c.attempt
             if attempt is None or attempt.state.is_final:
                 return True
@@ -145,11 +195,36 @@ class Cashier:
                 if self.c.attempt is attempt and attempt.state is S.NEEDS_ATTENTION:
                     await self.cancel()
                 continue
+            if attempt.state is S.CANCEL_ON_TERMINAL and time.monotonic() >= device_at:
+                # The screen says "cancel it on the terminal": the cashier does (again every few seconds while
+                # the screen still says so); once in four the customer pays on the terminal first (→ refund).
+                first = device_at == 0.0
+                await asyncio.sleep(self.rng.uniform(0.1, 1.0) if first else 0)
+                device_at = time.monotonic() + 3.0
+                if self.c.attempt is attempt and attempt.state is S.CANCEL_ON_TERMINAL:
+                    if first and self.rng.random() < 0.25:
+                        await self.tap(APPROVED)
+                    else:
+                        await self.cancel_on_device()
+                continue
             await asyncio.sleep(0.02)
         return False
 
+    async def cancel_on_device(self) -> None:
+        """Mercado Pago: the cashier presses cancel on the terminal (the demo panel's "Cancel on terminal")."""
+        press = getattr(self.provider, "cancel_on_device", None)
+        if press is None:
+            return
+        try:
+            reader = await self.c.runner.run(press, self.c.reader_id)
+        except KioskError as e:
+            log.info("cancel on the terminal refused: %s", e.code)
+            return
+        self.c.show_reader(reader)
+
     # --- scenarios -------------------------------------------------------------------------------------
     async def play(self, name: str, rng: random.Random) -> None:
+        self.rng = rng
         await self.ensure_reader()
         self.fill_cart(rng)
         await getattr(self, name)(rng)
@@ -237,35 +312,167 @@ class Cashier:
         await self.cancel()
 
 
+class JournalFaults:
+    """Disk full on the journal, injected from inside the app's process (seeded; see the module docstring)."""
+
+    def __init__(self, writer: JournalWriter, rng: random.Random, rate: float, progress: ProgressWriter):
+        self.writer = writer
+        self.rng = rng
+        self.rate = rate
+        self.progress = progress
+        self.full = False
+        self._task: asyncio.Task | None = None
+
+    def maybe_fill(self) -> None:
+        """At a session start: perhaps fill the disk a moment from now, and free it again later."""
+        if self.rate <= 0 or self.full or (self._task is not None and not self._task.done()):
+            return
+        if self.rng.random() >= self.rate:
+            return
+        self._task = asyncio.ensure_future(self._window(self.rng.uniform(0.0, 0.8), self.rng.uniform(0.3, 6.0)))
+
+    async def _window(self, delay: float, duration: float) -> None:
+        await asyncio.sleep(delay)
+        try:
+            pages = await self.writer.run(_cap_pages, None)
+        except Exception as e:  # noqa: BLE001 - the journal may already be failing; then there is no window
+            log.info("disk-full injection skipped: %s", e)
+            return
+        self.full = True
+        self.progress.write("disk_full", pages=pages, seconds=round(duration, 2))
+        try:
+            await asyncio.sleep(duration)
+        finally:
+            try:
+                await self.writer.run(_cap_pages, 2**30)
+                self.full = False
+                self.progress.write("disk_freed")
+            except Exception as e:  # noqa: BLE001 - closed at exit: the next start opens without the cap
+                log.info("disk-full lift failed: %s", e)
+
+    async def aclose(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001, S110 - cancelled on the way out
+                pass
+
+
+def _cap_pages(journal, pages: int | None) -> int:
+    """On the journal's writer thread: cap the file at `pages` (None: at its current size, i.e. disk full).
+
+    A chaos-only reach into the journal's connection: SQLite then fails any write that needs a new page with
+    SQLITE_FULL, which the journal reports as JournalDiskFull — the same path as a real full disk."""
+    conn = journal._conn  # test tool; Journal.open(max_page_count=…) only sets it at open
+    if pages is None:
+        pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+    return int(conn.execute(f"PRAGMA max_page_count = {int(pages)}").fetchone()[0])
+
+
+def make_settings(args: argparse.Namespace) -> Settings:
+    common = {"poll_interval_ms": args.poll_ms, "card_wait_timeout_s": args.card_wait_timeout}
+    if args.provider == "mercadopago":
+        return Settings(provider="mercadopago", mp_api_base=args.api_base, default_reader=MP_TERMINAL, **common)
+    return Settings(provider="stripe", api_base=args.api_base, **common)
+
+
+def open_journal(args: argparse.Namespace) -> JournalWriter:
+    skew = float(args.clock_skew)
+    clock = (lambda: time.time() + skew) if skew else time.time
+    return JournalWriter.open(Path(args.workdir) / "journal.sqlite3", clock=clock)
+
+
+class Recovery:
+    """The window's start-up recovery and its Retry button, pressed as a cashier would."""
+
+    def __init__(self, services: Services, progress: ProgressWriter):
+        self.c = services.controller
+        self.progress = progress
+        self.failed = False  # the last recover() raised
+        self.unresolved = 0  # the last report's payments still needing attention (the banner shows Retry)
+
+    async def run(self, *, retry: bool = False) -> None:
+        self.progress.write("recovering", retry=retry)
+        try:
+            report = await self.c.recover()
+        except KioskError as e:
+            self.failed = True
+            log.warning("recovery raised %s: %s", e.code, e.detail)
+            self.progress.write("recovered", failed=True, error=e.code, unresolved=0, actions={}, results=[])
+            return
+        if report is None:  # nothing to do, or it could not run (then the app keeps Charge off and says why)
+            error = getattr(self.c, "recovery_error", None)
+            self.failed = bool(getattr(self.c, "recovery_needed", False))
+            self.progress.write("recovered", failed=self.failed, error=getattr(error, "code", None), unresolved=0,
+                                actions={}, results=[])
+            return
+        self.failed = False
+        self.unresolved = len(report.needs_attention)
+        self.progress.write("recovered", summary=report.summary(), unresolved=self.unresolved,
+                            actions={a.value: n for a, n in report.counts().items()},
+                            results=[[r.attempt_id, r.payment_id, r.final_state.value] for r in report.results])
+
+    async def before_session(self, cashier: Cashier) -> None:
+        """The banner lists payments still needing attention, with Retry: the cashier presses it. (If recovery
+        itself failed, Retry is pressed only when Charge refuses to start: see Cashier.charge.)"""
+        if self.unresolved:
+            await asyncio.sleep(cashier.rng.uniform(0.1, 0.5))
+            await self.run(retry=True)
+
+
 async def run(args: argparse.Namespace, progress: ProgressWriter) -> int:
-    settings = Settings(provider="stripe", api_base=args.api_base, poll_interval_ms=args.poll_ms,
-                        card_wait_timeout_s=args.card_wait_timeout)
-    services = build_services(settings, api_base=args.api_base, journal_path=Path(args.workdir) / "journal.sqlite3")
+    settings = make_settings(args)
+    services = build_services(settings, api_base=args.api_base, use_journal=False)
     try:
-        services.controller.idle_poll_interval = 0.5
-        services.controller.settle_timeout = 10.0
-        progress.write("recovering")
-        report = await services.runner.run(reconcile, services.provider, services.journal,
-                                           settle_timeout=5.0, poll_interval=0.05)
-        progress.write("recovered", summary=report.summary(), results=len(report.results),
-                       unresolved=len(report.needs_attention),
-                       actions={a.value: n for a, n in report.counts().items()})
+        journal = open_journal(args)
+    except JournalError as e:
+        await services.aclose()
+        log.warning("journal unavailable at start: %s (%s)", e.code, e.detail)
+        progress.write("journal_unavailable", error=e.code)
+        return EXIT_NO_JOURNAL
+    services.journal = journal  # the same wiring as build_services, with the chaos clock on the journal
+    services.controller.journal = journal
+    rng = random.Random(f"{args.seed}:run{args.run}:journal")
+    faults = JournalFaults(journal, rng, args.disk_full, progress)
+    session = {"n": None}
+
+    def on_state(attempt) -> None:
+        progress.write("state", session=session["n"], attempt=attempt.id, payment=attempt.payment_id,
+                       state=attempt.state.value)
+
+    try:
+        c = services.controller
+        c.idle_poll_interval = 0.5
+        c.settle_timeout = 10.0
+        c.state_changed.subscribe(on_state)
+        recovery = Recovery(services, progress)
         if args.sessions <= 0:
+            await recovery.run()
             return 0
-        services.controller.start()
-        await services.controller.refresh_readers()
+        c.start()
+        await recovery.run()  # the window runs it first; Charge waits for it
+        try:
+            await c.refresh_readers()
+        except KioskError as e:  # the window shows the error and carries on; ensure_reader() tries again
+            log.info("loading readers failed: %s", e.code)
         cashier = Cashier(services, float(args.card_wait_timeout))
+        cashier.recovery = recovery
         names, weights = list(SCENARIOS), list(SCENARIOS.values())
         for number in range(args.first, args.first + args.sessions):
             rng = random.Random(f"{args.seed}:{number}")
             name = rng.choices(names, weights)[0]
+            session["n"] = number
             progress.write("start", session=number, scenario=name)
+            cashier.rng = rng
+            await recovery.before_session(cashier)
+            faults.maybe_fill()
             try:
                 await asyncio.wait_for(cashier.play(name, rng), timeout=60)
             except TimeoutError:
                 log.error("session %d (%s) did not finish its script", number, name)
             settled = await cashier.settle()
-            attempt = services.controller.attempt
+            attempt = c.attempt
             progress.write("end", session=number, scenario=name, state=attempt.state.value if attempt else "none",
                            attempt=attempt.id if attempt else None, message=attempt.message if attempt else "")
             if not settled:
@@ -273,6 +480,7 @@ async def run(args: argparse.Namespace, progress: ProgressWriter) -> int:
                 return EXIT_STUCK
         return 0
     finally:
+        await faults.aclose()
         await services.aclose()
 
 
@@ -280,16 +488,22 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m kiosk.chaos.worker", description=__doc__.splitlines()[0])
     ap.add_argument("--api-base", required=True, help="the emulator's URL (http://127.0.0.1:PORT)")
     ap.add_argument("--workdir", required=True)
+    ap.add_argument("--provider", choices=("stripe", "mercadopago"), default="stripe")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--run", type=int, default=0, help="number of this app run (seeds the in-process faults)")
     ap.add_argument("--first", type=int, default=0, help="number of the first session to play")
     ap.add_argument("--sessions", type=int, default=0, help="sessions to play (0: recovery only)")
     ap.add_argument("--card-wait-timeout", type=int, default=2, help="seconds before an unanswered reader is cancelled")
     ap.add_argument("--poll-ms", type=int, default=25)
+    ap.add_argument("--clock-skew", type=float, default=0.0, help="seconds the journal's clock is fast (< 0: slow)")
+    ap.add_argument("--disk-full", type=float, default=0.0, help="probability per session of a disk-full window")
     args = ap.parse_args(argv)
     if not args.api_base.startswith(("http://127.0.0.1:", "http://localhost:")):
         ap.error("the chaos worker only talks to a local emulator (http://127.0.0.1:PORT)")
-    if not (os.environ.get("KIOSK_STRIPE_API_KEY") or "").startswith("sk_test_"):
+    if args.provider == "stripe" and not (os.environ.get("KIOSK_STRIPE_API_KEY") or "").startswith("sk_test_"):
         ap.error("set KIOSK_STRIPE_API_KEY to a fake sk_test_… key")
+    if args.provider == "mercadopago" and not (os.environ.get("KIOSK_MP_ACCESS_TOKEN") or "").startswith("TEST-"):
+        ap.error("set KIOSK_MP_ACCESS_TOKEN to a fake TEST-… token")
     return args
 
 
