@@ -12,6 +12,7 @@ import os
 import random
 import select
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -21,14 +22,40 @@ from pathlib import Path
 
 import requests
 
-from .ledger import ANOMALY_KINDS, Audit, audit
+from .ledger import ANOMALY_KINDS, Audit, audit, audit_mercadopago, fetch_ledger
 from .progress import ProgressReader
+from .watch import Watch
 
-DEFAULT_FAULTS = ("latency=0-20ms,error500=0.03,error500_after=0.02,error429=0.03,drop=0.02,drop_after=0.02,"
-                  "offline=0.005,tap_during_cancel=0.3")
+BASE_FAULTS = ("latency=0-20ms,error500=0.03,error500_after=0.02,error429=0.03,drop=0.02,drop_after=0.02,"
+               "offline=0.005,tap_during_cancel=0.3")
+# Mercado Pago's own faults: a 500 idempotency_validation_failed on keyed calls, truncated JSON / an HTML 502.
+MP_FAULTS = "idempotency_validation_failed=0.01,garbage=0.01"
+# The wire faults behind issue 9's D2 (non-UTF-8 error pages), D5 (a server dripping one byte a second) and D8
+# (redirects): in the default SPEC as soon as the emulator knows them (kiosk.sim.faults.KINDS).
+WIRE_FAULTS = {"nonutf8": 0.01, "nonutf8_after": 0.01, "drip": 0.002, "drip_body": 0.001, "redirect": 0.005}
 API_KEY = "sk_test_chaos_fake_key_not_a_secret"
-WORKER_SILENCE_S = 120.0  # a worker that writes no progress for this long is hung: killed and reported
+MP_TOKEN = "TEST-chaos-fake-token-not-a-secret"
+WORKER_SILENCE_S = 180.0  # a worker that writes no progress for this long is hung: killed and reported
 MAX_FAILED_STARTS = 5  # consecutive worker runs that crash before playing a session → give up
+EXIT_STUCK, EXIT_NO_JOURNAL = 3, 4  # worker exit statuses (worker.py)
+SAMPLE_EVERY_S = 1.0  # ledger samples for authorised_while_running
+LOCK_HOLD_S = (5.5, 8.0)  # the journal is held by "another program" this long (the app waits 5 s)
+CLOCK_SKEW_S = 900.0  # the till's clock is off by up to ±15 min
+
+
+def emulator_fault_kinds() -> tuple[str, ...]:
+    from kiosk.sim.faults import KINDS
+
+    return tuple(KINDS)
+
+
+def default_faults(provider: str) -> str:
+    spec = BASE_FAULTS
+    if provider == "mercadopago":
+        spec += "," + MP_FAULTS
+    known = emulator_fault_kinds()
+    extra = [f"{name}={rate}" for name, rate in WIRE_FAULTS.items() if name in known]
+    return ",".join([spec, *extra])
 
 
 class HarnessError(Exception):
@@ -44,6 +71,11 @@ class Tally:
     stuck_restarts: int = 0
     hangs: int = 0
     crashes: int = 0  # worker runs that ended with an unexpected exit status (a bug: see worker.stderr)
+    journal_locks: int = 0  # times the harness held the journal locked while the app started
+    refused_starts: int = 0  # app runs that could not open the journal (exit 4)
+    skewed_runs: int = 0
+    disk_full: int = 0  # disk-full windows the worker opened
+    recovery_failures: int = 0  # recover() raised
     worker_runs: int = 0
     recovered: dict[str, int] = field(default_factory=dict)
     unresolved_after_recovery: int = 0
@@ -96,17 +128,61 @@ class Children:
         self.procs.clear()
 
 
-def start_emulator(children: Children, seed: int, faults: str, workdir: Path) -> tuple[subprocess.Popen, str]:
+def start_emulator(children: Children, seed: int, faults: str, workdir: Path,
+                   mp_pickup_after: float) -> tuple[subprocess.Popen, str, str]:
+    """The emulator (kiosk.sim) with the harness's ledger window (simhost.py): returns (proc, url, ledger url)."""
     with open(workdir / "emulator.log", "ab") as log:  # the child keeps its own copy of the descriptor
-        proc = children.start([sys.executable, "-m", "kiosk.sim", "--port", "0", "--seed", str(seed),
-                               "--faults", faults], stdout=subprocess.PIPE, stderr=log)
-    ready, _, _ = select.select([proc.stdout], [], [], 30)
-    line = proc.stdout.readline().decode().strip() if ready else ""
-    prefix = "kiosk-sim listening on "
-    if not line.startswith(prefix + "http://127.0.0.1:"):
-        raise HarnessError(f"emulator did not start (exit {proc.poll()}): {line or 'no output'}; "
+        proc = children.start([sys.executable, "-m", "kiosk.chaos.simhost", "--seed", str(seed),
+                               "--faults", faults, "--mp-pickup-after", str(mp_pickup_after)],
+                              stdout=subprocess.PIPE, stderr=log)
+    data = b""
+    end = time.monotonic() + 30
+    fd = proc.stdout.fileno()
+    while data.count(b"\n") < 2 and time.monotonic() < end:
+        ready, _, _ = select.select([fd], [], [], max(0.0, end - time.monotonic()))
+        chunk = os.read(fd, 4096) if ready else b""
+        if not chunk:
+            break
+        data += chunk
+    lines = [line.strip() for line in data.decode(errors="replace").splitlines()[:2]] + ["", ""]
+    prefixes = ("kiosk-sim listening on ", "chaos-ledger on ")
+    if not all(line.startswith(prefix + "http://127.0.0.1:") for line, prefix in zip(lines, prefixes)):
+        raise HarnessError(f"emulator did not start (exit {proc.poll()}): {' / '.join(lines) or 'no output'}; "
                            f"see {workdir / 'emulator.log'}")
-    return proc, line[len(prefix):]
+    return proc, lines[0][len(prefixes[0]):], lines[1][len(prefixes[1]):]
+
+
+class JournalLock:
+    """"Another program" holding the journal: BEGIN EXCLUSIVE from the harness's own sqlite3 connection."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.conn: sqlite3.Connection | None = None
+        self.release_at = 0.0
+
+    def take(self, seconds: float) -> bool:
+        if self.conn is not None or not self.path.exists():
+            return False
+        conn = sqlite3.connect(str(self.path), timeout=1.0, isolation_level=None)
+        try:
+            conn.execute("BEGIN EXCLUSIVE")
+        except sqlite3.Error:
+            conn.close()  # the app is writing right now; no lock this time
+            return False
+        self.conn, self.release_at = conn, time.monotonic() + seconds
+        return True
+
+    def poll(self, now: float) -> None:
+        if self.conn is not None and now >= self.release_at:
+            self.release()
+
+    def release(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            try:
+                conn.rollback()
+            finally:
+                conn.close()
 
 
 def sim_post(url: str, path: str, body: dict) -> None:
@@ -127,29 +203,68 @@ class Harness:
         self.tally = Tally()
         self.children = Children(workdir / "children.pids")
         self.progress = ProgressReader(workdir / "progress.jsonl")
+        self.env_rng = random.Random(f"{args.seed}:env")  # journal lock and clock skew (kills keep self.rng)
         self.url = ""
-        self.deadline = time.monotonic() + args.time_limit
+        self.ledger_url = ""
+        self.t0 = time.monotonic()
+        self.deadline = self.t0 + args.time_limit
         self.started: set[int] = set()
         self.phase = ""  # the worker's last progress event
+        self.watch = Watch(args.provider, wedge_after=args.wedge_after, hold_bound=args.hold_bound)
+        self.lock = JournalLock(workdir / "journal.sqlite3")
+        self.lock_at_recovery = 0.0  # > 0: take the journal lock for this long when the app starts recovering
+        self.locked_at_start = False  # the journal was locked (by us) when this app run started
 
     def say(self, text: str) -> None:
         print(text, flush=True)
 
     # --- workers --------------------------------------------------------------------------------------
-    def worker_argv(self, first: int, count: int) -> list[str]:
+    def worker_argv(self, first: int, count: int, skew: float, disk_full: float) -> list[str]:
         return [sys.executable, "-m", "kiosk.chaos.worker", "--api-base", self.url, "--workdir", str(self.workdir),
-                "--seed", str(self.args.seed), "--first", str(first), "--sessions", str(count),
-                "--card-wait-timeout", str(self.args.card_wait_timeout)]
+                "--provider", self.args.provider, "--seed", str(self.args.seed), "--run", str(self.tally.worker_runs),
+                "--first", str(first), "--sessions", str(count),
+                "--card-wait-timeout", str(self.args.card_wait_timeout), "--clock-skew", f"{skew:.1f}",
+                "--disk-full", str(disk_full)]
+
+    def plan_start(self, may_kill: bool) -> float:
+        """Environment faults for the next app run: the journal locked at start, the till's clock. → skew."""
+        args = self.args
+        self.lock_at_recovery = 0.0
+        self.locked_at_start = self.lock.conn is not None
+        if may_kill and self.env_rng.random() < args.journal_lock_rate:
+            hold = self.env_rng.uniform(*LOCK_HOLD_S)
+            if self.env_rng.random() < 0.5:  # before the app opens its journal …
+                if self.lock.take(hold):
+                    self.tally.journal_locks += 1
+                    self.locked_at_start = True
+            else:  # … or once it has, while its recovery runs
+                self.lock_at_recovery = hold
+        skew = 0.0
+        if may_kill and self.env_rng.random() < args.clock_skew_rate:
+            skew = self.env_rng.uniform(-CLOCK_SKEW_S, CLOCK_SKEW_S)
+            self.tally.skewed_runs += 1
+        return skew
 
     def run_worker(self, first: int, count: int, *, may_kill: bool) -> int | None:
         """One app run. Returns its exit status, or None if we killed it."""
-        env = {**os.environ, "KIOSK_STRIPE_API_KEY": API_KEY, "KIOSK_DATA_DIR": str(self.workdir / "data"),
+        env = {**os.environ, "KIOSK_DATA_DIR": str(self.workdir / "data"),
                "KIOSK_CONFIG_DIR": str(self.workdir / "config"), "QT_QPA_PLATFORM": "offscreen"}
+        env.pop("KIOSK_STRIPE_API_KEY", None)
+        env.pop("KIOSK_MP_ACCESS_TOKEN", None)
+        if self.args.provider == "mercadopago":
+            env["KIOSK_MP_ACCESS_TOKEN"] = MP_TOKEN
+        else:
+            env["KIOSK_STRIPE_API_KEY"] = API_KEY
+        skew = self.plan_start(may_kill)
+        disk_full = self.args.disk_full_rate if may_kill else 0.0
         with open(self.workdir / "worker.stderr", "ab") as err:
-            proc = self.children.start(self.worker_argv(first, count), env=env, stdout=subprocess.DEVNULL, stderr=err)
+            proc = self.children.start(self.worker_argv(first, count, skew, disk_full), env=env,
+                                       stdout=subprocess.DEVNULL, stderr=err)
         self.tally.worker_runs += 1
+        self.watch.app_started(proc.pid)
         kill_at: float | None = None
         last_news = time.monotonic()
+        next_sample = time.monotonic()
         try:
             while True:
                 for event in self.progress.read():
@@ -161,6 +276,13 @@ class Harness:
                         self.on_event(event, False, None)
                     return code
                 now = time.monotonic()
+                self.lock.poll(now)
+                for text in self.watch.check_wedged(now):
+                    self.say(f"chaos: WEDGED sale {text}")
+                if now >= next_sample:
+                    next_sample = now + SAMPLE_EVERY_S
+                    for text in self.watch.sample(fetch_ledger(self.ledger_url), now):
+                        self.say(f"chaos: AUTHORISATION STANDING {text}")
                 if kill_at is not None and now >= kill_at:
                     proc.kill()  # kill -9: no cleanup, no flush, exactly like a power cut of the app
                     proc.wait()
@@ -180,16 +302,30 @@ class Harness:
                 time.sleep(0.005)
         finally:
             self.children.procs.remove(proc)
+            self.watch.app_stopped()
+            self.lock.release()
 
     def on_event(self, event: dict, may_kill: bool, kill_at: float | None) -> float | None:
         kind = event.get("event")
+        self.watch.on_event(event)
+        if kind == "state":
+            return kill_at  # a sale's step: not a phase of the app
         self.phase = str(kind)
+        if kind == "recovering" and self.lock_at_recovery > 0:
+            if self.lock.take(self.lock_at_recovery):
+                self.tally.journal_locks += 1
+            self.lock_at_recovery = 0.0
         if kind == "recovering" and may_kill and self.rng.random() < self.args.kill_rate / 4:
             return time.monotonic() + self.rng.uniform(0, 0.15)
         if kind == "recovered":
             for action, n in (event.get("actions") or {}).items():
                 self.tally.recovered[action] = self.tally.recovered.get(action, 0) + n
             self.tally.unresolved_after_recovery = int(event.get("unresolved") or 0)
+            if event.get("failed"):
+                self.tally.recovery_failures += 1
+                self.tally.unresolved_after_recovery = max(1, self.tally.unresolved_after_recovery)
+        if kind == "disk_full":
+            self.tally.disk_full += 1
         if kind == "start":
             number = int(event["session"])
             if number not in self.started:
@@ -211,8 +347,13 @@ class Harness:
     # --- the run --------------------------------------------------------------------------------------
     def run(self) -> int:
         args = self.args
-        _, self.url = start_emulator(self.children, args.seed, args.faults, self.workdir)
-        self.say(f"chaos: emulator at {self.url}, seed {args.seed}, faults {args.faults or '(none)'}")
+        _, self.url, self.ledger_url = start_emulator(self.children, args.seed, args.faults, self.workdir,
+                                                      args.mp_pickup_after)
+        self.say(f"chaos: provider {args.provider}, emulator at {self.url}, seed {args.seed}, "
+                 f"faults {args.faults or '(none)'}")
+        self.say(f"chaos: app faults: kill rate {args.kill_rate}, journal lock {args.journal_lock_rate}/start, "
+                 f"clock skew {args.clock_skew_rate}/start, disk full {args.disk_full_rate}/session; "
+                 f"wedge bound {args.wedge_after:.0f}s, hold bound {args.hold_bound:.0f}s")
         self.say(f"chaos: workdir {self.workdir}")
         failed_starts = 0
         timed_out = False
@@ -223,7 +364,11 @@ class Harness:
             first = max(self.started, default=-1) + 1
             before = len(self.started)
             code = self.run_worker(first, args.sessions - first, may_kill=True)
-            if code not in (None, 0, 3):
+            if code == EXIT_NO_JOURNAL:
+                self.tally.refused_starts += 1
+                if self.locked_at_start:
+                    continue  # the harness held the journal: the app refused to start, as it should; start it again
+            if code not in (None, 0, EXIT_STUCK):
                 self.tally.crashes += 1
                 self.say(f"chaos: worker exited with status {code}; see {self.workdir / 'worker.stderr'}")
             if code not in (None, 0, 3) and len(self.started) == before:
@@ -242,7 +387,12 @@ class Harness:
             self.say(f"chaos: {self.tally.unresolved_after_recovery} payment(s) unresolved under faults; "
                      "restarting once more with faults cleared")
             self.run_worker(0, 0, may_kill=False)
-        result = audit(self.url, API_KEY, self.workdir / "journal.sqlite3")
+        if args.provider == "mercadopago":
+            result = audit_mercadopago(self.ledger_url, self.workdir / "journal.sqlite3")
+        else:
+            result = audit(self.url, API_KEY, self.workdir / "journal.sqlite3")
+        result.anomalies["wedged_sale"] = list(self.watch.wedged.values())
+        result.anomalies["authorised_while_running"] = list(self.watch.held.values())
         faults = int(sum(health.get("faults", {}).values()))
         self.report(result, health, faults, timed_out)
         anomalies = result.total
@@ -259,13 +409,16 @@ class Harness:
         say(f"sessions: {t.sessions} started, {t.completed} completed, {t.kills} killed by the harness "
             f"({t.kills_in_recovery} during recovery), {t.stuck_restarts} restarts after a stuck payment, "
             f"{t.hangs} hangs, {t.crashes} crashes, {t.worker_runs} app runs")
+        say(f"app faults: {t.journal_locks} journal locks ({t.refused_starts} starts refused), {t.skewed_runs} runs "
+            f"with a skewed clock, {t.disk_full} disk-full windows, {t.recovery_failures} recoveries raised; "
+            f"{self.watch.samples} ledger samples")
         say("scenarios: " + ", ".join(f"{k}={v}" for k, v in sorted(t.scenarios.items())))
         say("session end states: " + ", ".join(f"{k}={v}" for k, v in sorted(t.end_states.items())))
         say("recovery actions: " + (", ".join(f"{k}={v}" for k, v in sorted(t.recovered.items())) or "none"))
         say(f"faults injected: {faults} (" + ", ".join(f"{k}={v}" for k, v in
                                                      sorted(health.get("faults", {}).items())) + f") over "
             f"{health.get('requests')} requests")
-        say(f"ledger: {result.payment_intents} payment intents ("
+        say(f"ledger: {result.payment_intents} {result.noun} ("
             + ", ".join(f"{k}={v}" for k, v in sorted(result.pi_statuses.items())) + f"), {result.refunds} refunds; "
             f"journal attempts: " + ", ".join(f"{k}={v}" for k, v in sorted(result.attempt_states.items())))
         for kind in ANOMALY_KINDS:
@@ -276,11 +429,14 @@ class Harness:
             + (f" — {', '.join(result.paid_not_charged[:10])}" if result.paid_not_charged else ""))
         say(f"info unfinished_attempts: {len(result.unfinished)}"
             + (f" — {', '.join(a[:12] for a in result.unfinished[:10])}" if result.unfinished else ""))
-        summary = {"sessions": t.sessions, "completed": t.completed, "kills": t.kills, "faults": faults,
+        summary = {"provider": self.args.provider, "seed": self.args.seed, "sessions": t.sessions, "completed": t.completed, "kills": t.kills, "faults": faults,
                    "anomalies": {k: v for k, v in result.anomalies.items()}, "end_states": t.end_states,
                    "recovered": t.recovered, "stuck_restarts": t.stuck_restarts, "hangs": t.hangs, "crashes": t.crashes,
                    "paid_not_charged": result.paid_not_charged, "unfinished": result.unfinished,
-                   "fault_counts": health.get("faults", {}), "requests": health.get("requests")}
+                   "fault_counts": health.get("faults", {}), "requests": health.get("requests"),
+                   "journal_locks": t.journal_locks, "refused_starts": t.refused_starts, "skewed_runs": t.skewed_runs,
+                   "disk_full": t.disk_full, "recovery_failures": t.recovery_failures,
+                   "seconds": round(time.monotonic() - self.t0, 1)}
         (self.workdir / "summary.json").write_text(json.dumps(summary, indent=2))
 
 
@@ -291,7 +447,21 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--sessions", type=int, default=50, help="cashier sessions to run (default 50)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--kill-rate", type=float, default=0.15, help="probability per session of a kill -9 (0..1)")
-    ap.add_argument("--faults", default=DEFAULT_FAULTS, help=f"emulator fault SPEC (default: {DEFAULT_FAULTS})")
+    ap.add_argument("--provider", choices=("stripe", "mercadopago"), default="stripe")
+    ap.add_argument("--faults", default=None,
+                    help=f"emulator fault SPEC (default: {BASE_FAULTS}, plus {MP_FAULTS} for Mercado Pago, plus "
+                         f"{', '.join(WIRE_FAULTS)} once the emulator has them)")
+    ap.add_argument("--journal-lock-rate", type=float, default=0.05,
+                    help="probability per app start that the journal is held locked for 5.5-8 s")
+    ap.add_argument("--clock-skew-rate", type=float, default=0.3,
+                    help="probability per app start that the till's clock is off (up to ±15 min)")
+    ap.add_argument("--disk-full-rate", type=float, default=0.03,
+                    help="probability per session of a disk-full window on the journal")
+    ap.add_argument("--wedge-after", type=float, default=60.0, help="seconds without a new state: a wedged sale")
+    ap.add_argument("--hold-bound", type=float, default=30.0,
+                    help="seconds a card may stay authorised while the app runs")
+    ap.add_argument("--mp-pickup-after", type=float, default=1.0,
+                    help="Mercado Pago: seconds before the terminal picks an order up (then only it can cancel)")
     ap.add_argument("--workdir", default=None, help="journal, logs and progress (default: a new temp folder)")
     ap.add_argument("--card-wait-timeout", type=int, default=2, help="app's card-wait timeout in seconds")
     ap.add_argument("--max-kill-delay", type=float, default=1.0, help="a kill lands 0..this many s into a session")
@@ -299,8 +469,11 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     args = ap.parse_args(argv)
     if not 1 <= args.sessions <= 100_000:
         ap.error("--sessions must be within 1..100000")
-    if not 0.0 <= args.kill_rate <= 1.0:
-        ap.error("--kill-rate must be within 0..1")
+    for name in ("kill_rate", "journal_lock_rate", "clock_skew_rate", "disk_full_rate"):
+        if not 0.0 <= getattr(args, name) <= 1.0:
+            ap.error(f"--{name.replace('_', '-')} must be within 0..1")
+    if args.faults is None:
+        args.faults = default_faults(args.provider)
     if args.time_limit is None:
         args.time_limit = 60.0 + 3.0 * args.sessions
     return args

@@ -1,12 +1,19 @@
-"""The audit: every sale in the journal against the emulator's own ledger (its Stripe API, all pages).
+"""The audit: every sale in the journal against the emulator's own ledger.
+
+Stripe: the emulator's Stripe API, all pages (PaymentIntents, refunds, readers). Mercado Pago has no "list
+orders" endpoint: its orders come from the chaos emulator's ledger window (simhost.py), read after a tick.
 
 Anomalies (each is money that went wrong; the harness fails if any is found):
 - charged_but_cancelled: a PaymentIntent with net money taken (received − succeeded refunds > 0) whose attempt
   (metadata `kiosk_attempt`) is in the journal but is not PAID.
 - authorised_orphaned: a PaymentIntent left `requires_capture` (a hold on the customer's card nobody settles).
 - paid_missing_from_journal: net money taken but no PAID attempt in the journal with that payment id.
-- reader_left_busy: a reader whose payment action is still `in_progress` at the end.
+- reader_left_busy: a reader whose payment action is still `in_progress` at the end (Mercado Pago: an order
+  still `created`/`at_terminal`, i.e. the terminal still asks for a card).
+- wedged_sale, authorised_while_running: found by the harness while the app runs (see harness.Watch).
 The first and third are disjoint: a PI with money taken is counted once, in the first if its attempt is known.
+Mercado Pago orders: "money taken" is paid_amount − refunded amount of a processed (or refunded) order; there is
+no hold (Point captures on approval), so authorised_orphaned never applies to them.
 
 Also reported, not counted as anomalies (no customer's money involved): PAID attempts whose PaymentIntent holds no
 money (paid_not_charged), and attempts left unfinished (needs_attention) after the final recovery.
@@ -24,7 +31,8 @@ from kiosk.domain.payment import PaymentState
 from kiosk.journal import Journal
 
 MAX_PAGES = 1000  # 100 000 objects: far beyond any chaos run; stops a server that always says has_more
-ANOMALY_KINDS = ("charged_but_cancelled", "authorised_orphaned", "paid_missing_from_journal", "reader_left_busy")
+ANOMALY_KINDS = ("charged_but_cancelled", "authorised_orphaned", "paid_missing_from_journal", "reader_left_busy",
+                 "wedged_sale", "authorised_while_running")
 
 
 @dataclass
@@ -32,7 +40,8 @@ class Audit:
     anomalies: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in ANOMALY_KINDS})
     paid_not_charged: list[str] = field(default_factory=list)
     unfinished: list[str] = field(default_factory=list)
-    payment_intents: int = 0
+    payment_intents: int = 0  # PaymentIntents (Stripe) or orders (Mercado Pago)
+    noun: str = "payment intents"
     pi_statuses: Counter = field(default_factory=Counter)
     attempt_states: Counter = field(default_factory=Counter)
     refunds: int = 0
@@ -107,4 +116,56 @@ def classify(intents: list[dict], refunds: list[dict], readers: list[dict], atte
         action: Any = reader.get("action")
         if action and action.get("status") == "in_progress" and action.get("type") != "set_reader_display":
             out.anomalies["reader_left_busy"].append(reader["id"])
+    return out
+
+
+def mp_minor(amount) -> int:
+    """An MP amount string ("12.34", or "1234" for CLP) in hundredths of the major unit."""
+    if not amount:
+        return 0
+    whole, _, frac = str(amount).partition(".")
+    return int(whole) * 100 + int((frac + "00")[:2])
+
+
+def fetch_ledger(ledger_url: str, *, tick: bool = False) -> dict:
+    """The chaos emulator's ledger window (simhost.py): no faults, not counted as requests."""
+    resp = requests.get(f"{ledger_url}/ledger" + ("?tick=1" if tick else ""), timeout=10)
+    resp.raise_for_status()
+    return resp.json()
+
+
+def audit_mercadopago(ledger_url: str, journal_path: Path) -> Audit:
+    orders = fetch_ledger(ledger_url, tick=True)["mercadopago"]["orders"]
+    with Journal.open(journal_path) as journal:
+        attempts = journal.recent_attempts(limit=10**9)
+    return classify_orders(orders, attempts)
+
+
+def classify_orders(orders: list[dict], attempts: list) -> Audit:
+    out = Audit(payment_intents=len(orders), noun="orders")
+    by_id = {a.id: a for a in attempts}
+    paid_by_payment = {a.payment_id: a for a in attempts if a.state is PaymentState.PAID and a.payment_id}
+    out.attempt_states = Counter(a.state.value for a in attempts)
+    out.unfinished = [a.id for a in attempts if not a.state.is_final]
+    net_by_order: dict[str, int] = {}
+    for order in orders:
+        out.pi_statuses[order["status"]] += 1
+        out.refunds += 1 if order.get("refunded_minor") else 0
+        net = mp_minor(order.get("paid_amount")) - int(order.get("refunded_minor") or 0)
+        net_by_order[order["id"]] = net
+        if order["status"] in ("created", "at_terminal"):
+            out.anomalies["reader_left_busy"].append(f"{order['terminal_id']} ({order['id']} {order['status']})")
+        if net <= 0:
+            continue
+        attempt = by_id.get(order.get("external_reference"))
+        if order["id"] in paid_by_payment and (attempt is None or attempt is paid_by_payment[order["id"]]):
+            out.money_taken += net
+        elif attempt is not None and attempt.state is not PaymentState.PAID:
+            out.anomalies["charged_but_cancelled"].append(
+                f"{order['id']} (attempt {attempt.id[:12]} {attempt.state.value})")
+        else:
+            out.anomalies["paid_missing_from_journal"].append(order["id"])
+    for payment_id, attempt in paid_by_payment.items():
+        if net_by_order.get(payment_id, 0) <= 0:
+            out.paid_not_charged.append(f"{attempt.id[:12]} ({payment_id})")
     return out
