@@ -35,23 +35,50 @@ def assert_no_children_left(workdir) -> None:
         assert not [p for p in pids if alive(p)], "the harness left processes behind"
 
 
-@pytest.mark.slow
-def test_twelve_sessions_with_kills_end_with_no_anomaly(tmp_path):
-    workdir = tmp_path / "chaos"
-    proc = subprocess.run(harness(workdir, "--sessions", "12", "--seed", "3", "--kill-rate", "0.25",
-                                  "--time-limit", "80"), capture_output=True, text=True, timeout=120, check=False)
-    lines = proc.stdout.strip().splitlines()
-    assert lines, proc.stderr
+# Short runs for CI: the wire faults that cost no time (non-UTF-8 pages, redirects) and the app-side ones (disk
+# full, clock skew); no drip (a drip costs the app's 30 s deadline) and no journal lock (5 s a time).
+CI_FAULTS = ("latency=0-20ms,error500=0.03,error500_after=0.02,error429=0.03,drop=0.02,drop_after=0.02,"
+             "offline=0.005,tap_during_cancel=0.3,nonutf8=0.02,nonutf8_after=0.02,redirect=0.01")
+CI_APP_FAULTS = ("--journal-lock-rate", "0", "--disk-full-rate", "0.2", "--clock-skew-rate", "0.5")
+
+
+def check_run(proc: subprocess.Popen, workdir, sessions: int) -> str:
+    out, err = proc.communicate(timeout=120)
+    lines = out.strip().splitlines()
+    assert lines, err
     match = LAST_LINE.fullmatch(lines[-1])
-    assert match, f"last line must be the summary, got {lines[-1]!r}\n{proc.stdout}\n{proc.stderr}"
-    sessions, faults, kills, anomalies = map(int, match.groups())
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert (sessions, anomalies) == (12, 0), proc.stdout
-    assert kills >= 1, "the run must really kill the app (seed 3 plans several kills)\n" + proc.stdout
+    assert match, f"last line must be the summary, got {lines[-1]!r}\n{out}\n{err}"
+    got_sessions, faults, kills, anomalies = map(int, match.groups())
+    assert proc.returncode == 0, out + err
+    assert (got_sessions, anomalies) == (sessions, 0), out
+    assert kills >= 1, "the run must really kill the app (these seeds plan several kills)\n" + out
     assert faults > 0, "the emulator must really inject faults"
-    assert "anomaly charged_but_cancelled: 0" in proc.stdout
+    for kind in ("charged_but_cancelled", "wedged_sale", "authorised_while_running"):
+        assert f"anomaly {kind}: 0" in out
     assert (workdir / "journal.sqlite3").exists() and (workdir / "summary.json").exists()
     assert_no_children_left(workdir)
+    return out
+
+
+@pytest.mark.slow
+def test_short_runs_on_both_providers_end_with_no_anomaly(tmp_path):
+    """Stripe and Mercado Pago side by side (one core each), the app killed mid-session, disk full, skewed clocks."""
+    runs = {
+        "stripe": (tmp_path / "stripe", 10, ["--seed", "3", "--kill-rate", "0.25"]),
+        "mercadopago": (tmp_path / "mp", 8, ["--seed", "7", "--kill-rate", "0.3"]),
+    }
+    procs = {name: subprocess.Popen(harness(workdir, "--provider", name, "--sessions", str(n), *extra,
+                                            "--faults", CI_FAULTS, *CI_APP_FAULTS, "--time-limit", "80"),
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for name, (workdir, n, extra) in runs.items()}
+    try:
+        outs = {name: check_run(procs[name], runs[name][0], runs[name][1]) for name in runs}
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert "provider mercadopago" in outs["mercadopago"] and " orders (" in outs["mercadopago"]
 
 
 @pytest.mark.slow
@@ -76,7 +103,8 @@ def test_sigterm_stops_the_run_and_its_children(tmp_path):
 
 
 def test_bad_arguments_are_refused_before_anything_starts(tmp_path):
-    for bad in (["--sessions", "0"], ["--kill-rate", "1.5"]):
+    for bad, said in ((["--sessions", "0"], "must be within"), (["--kill-rate", "1.5"], "must be within"),
+                      (["--disk-full-rate", "2"], "must be within"), (["--provider", "paypal"], "invalid choice")):
         proc = subprocess.run(harness(tmp_path / "x", *bad), capture_output=True, text=True, timeout=30, check=False)
-        assert proc.returncode == 2 and "must be within" in proc.stderr
+        assert proc.returncode == 2 and said in proc.stderr
     assert not (tmp_path / "x").exists()
