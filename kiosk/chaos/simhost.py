@@ -23,8 +23,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from kiosk.sim.faults import FaultSpecError
 from kiosk.sim import Emulator
+from kiosk.sim.faults import FaultSpecError
 
 
 def snapshot(emu: Emulator, *, tick: bool = False) -> dict[str, Any]:
