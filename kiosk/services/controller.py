@@ -576,12 +576,14 @@ class PaymentController:
             return
         payment: PaymentInfo | None = None
         reader_offline = False
+        reader_idle = False  # the provider just returned the reader idle: no need to read it again before voiding
         try:
             result = await self._call("cancel", self.provider.cancel, attempt.reader_id, attempt.payment_id,
                                       key_op="cancel")
             if result.reader is not None:
                 self.set_reader(result.reader)
             payment = result.payment
+            reader_idle = result.reader_idle
             if not result.reader_idle:
                 self.message.emit("warning", "The reader did not confirm it is idle; checking the payment…")
         except ReaderBusy:
@@ -614,7 +616,8 @@ class PaymentController:
                     "The payment can't be read"
                 await self._to(S.NEEDS_ATTENTION, f"{prefix}: {e.cashier_message} Press Cancel to retry.")
                 return
-        await self._settle(attempt, payment, Purpose.CANCEL, reader_offline=reader_offline)
+        await self._settle(attempt, payment, Purpose.CANCEL, reader_offline=reader_offline,
+                           check_reader=not (reader_idle or reader_offline))
 
     async def _reader_busy_with(self, attempt: PaymentAttempt) -> bool | None:
         """Read the reader: True if it is still working on our payment, False if not, None if unreadable."""
