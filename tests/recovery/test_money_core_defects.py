@@ -23,7 +23,8 @@ from kiosk.services.controller import JOURNAL_PAUSED, PaymentController, Recover
 from kiosk.services.recovery import RecoveryAction, reconcile
 from kiosk.services.runner import BlockingRunner
 
-from conftest import APPROVED, FAKE_STRIPE_KEY, Crash  # tests/recovery/conftest.py
+FAKE_STRIPE_KEY = "sk_test_kioskFAKEkey"  # same as tests/conftest.py
+APPROVED = "4242424242424242"
 
 S = PaymentState
 
@@ -110,16 +111,22 @@ def test_d1_a_till_clock_fast_by_15_minutes_does_not_hide_the_payment_on_the_rea
     try:
         with emu.lock:
             reader_id = emu.stripe._new_reader("simulated_wisepos_e", "Fast clock", emu.stripe.default_location_id, {})
-        crash = Crash(emu, journal, provider, reader_id)
-        attempt = crash.attempt(S.SENDING)
-        crash.pending(attempt, "start_payment", "start")
-        pid = crash.start(attempt).payment.id
+        from kiosk.domain.money import Money
+        from kiosk.domain.payment import PaymentAttempt
+
+        attempt = PaymentAttempt(Money(1234, "USD"), reader_id, "stripe")
+        journal.call(Journal.record_attempt, attempt, {"total_minor": 1234})
+        attempt.to(S.SENDING, "test")
+        journal.call(Journal.update_attempt, attempt)
+        journal.call(Journal.begin_call, attempt.id, "start_payment", attempt.idempotency_key("start"), {})
+        pid = provider.start_payment(reader_id, attempt.amount, reference=attempt.id,
+                                     idempotency_key=attempt.idempotency_key("start")).payment.id
         report = reconcile(fresh, journal)
         result = report.results[0]
         assert result.payment_id == pid, result.message
         assert result.final_state is S.CANCELLED and result.action is RecoveryAction.NOT_CHARGED
         assert emu.stripe.payment_intents[pid]["status"] == "canceled"
-        assert crash.reader()["action"] is None, "the reader must not keep waiting for a card for a dead sale"
+        assert emu.stripe.readers[reader_id]["action"] is None, "the reader must not keep waiting for a dead sale"
     finally:
         provider.close()
         fresh.close()
