@@ -135,6 +135,8 @@ class Cashier:
             await self.c.charge()
         except KioskError as e:
             log.info("charge refused: %s", e.code)
+            if isinstance(e, JournalError):
+                await asyncio.sleep(0.5)  # "payments are paused until space is freed": the cashier reads it
             return False
         return self.c.attempt is not None
 
