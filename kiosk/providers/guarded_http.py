@@ -25,7 +25,10 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-DEFAULT_DEADLINE = 30.0  # seconds for one HTTP request, connect to last body byte
+DEFAULT_DEADLINE = 20.0  # seconds for one HTTP mutation, connect to last body byte
+# Reads get a shorter bound: the reader monitor polls with them, and a read held by a slow answer delays noticing an
+# approved card (the hold stays uncaptured meanwhile). A read is safe to repeat, so cutting it early costs nothing.
+READ_DEADLINE = 8.0
 
 _current = threading.local()  # the _Watch of the request running on this thread (send → _get_conn)
 
@@ -177,20 +180,22 @@ class GuardedSession(requests.Session):
     def send(self, request, **kwargs):
         kwargs["allow_redirects"] = False
         method = request.method or "GET"
-        with _Watch(self.deadline) as watch:
+        seconds = self.deadline if method.upper() not in ("GET", "HEAD", "OPTIONS") else min(self.deadline,
+                                                                                            READ_DEADLINE)
+        with _Watch(seconds) as watch:
             _current.watch = watch
             try:
                 resp = super().send(request, **kwargs)
             except Exception as exc:
                 if watch.expired:
-                    raise DeadlineExceeded(method, self.deadline) from exc
+                    raise DeadlineExceeded(method, seconds) from exc
                 raise
             finally:
                 _current.watch = None
         if watch.expired:
             # The answer may have been cut short by our own shutdown (a body read to EOF): not to be trusted.
             resp.close()
-            raise DeadlineExceeded(method, self.deadline)
+            raise DeadlineExceeded(method, seconds)
         if 300 <= resp.status_code < 400:
             resp.close()
             raise RedirectRefused(method, resp.status_code, resp.headers.get("Location", ""))

@@ -120,11 +120,27 @@ def test_mp_order_create_against_a_dripping_server_is_ambiguous_within_the_deadl
         mp.close()
 
 
-def test_default_deadline_is_thirty_seconds(emu):
+def test_default_deadline_is_twenty_seconds_for_a_mutation(emu):
     with StripeTerminalProvider(FAKE_STRIPE_KEY, api_base=emu.url) as p:
-        assert p._session.deadline == 30.0
+        assert p._session.deadline == 20.0
     mp = MercadoPagoPointProvider(MP_TOKEN, base_url=emu.url)
-    assert mp.http.session.deadline == 30.0
+    assert mp.http.session.deadline == 20.0
     mp.close()
     with pytest.raises(ValueError):
         StripeTerminalProvider(FAKE_STRIPE_KEY, api_base=emu.url, deadline=0)
+
+
+def test_a_read_gets_the_shorter_read_deadline(emu, reader_id, monkeypatch):
+    """The monitor polls with reads: a dripped poll must not hold an approved card uncaptured for a mutation's
+    whole deadline (chaos seed 9, authorised_while_running)."""
+    from kiosk.providers import guarded_http
+
+    monkeypatch.setattr(guarded_http, "READ_DEADLINE", DEADLINE)
+    p = StripeTerminalProvider(FAKE_STRIPE_KEY, api_base=emu.url, sleep=lambda s: None, base_delay=0.001,
+                               timeout=5.0, deadline=30.0)
+    try:
+        emu.faults.force("drip", path_contains=f"/readers/{reader_id}")
+        err, took = run_bounded(lambda: p.get_reader(reader_id))
+        assert isinstance(err, E.ProviderUnavailable) and took < BOUND and no_watchdog_left()
+    finally:
+        p.close()
