@@ -171,13 +171,14 @@ def call_failed(where: Where, error_message: str, *, purpose: Purpose | None = N
 def decide(status: PaymentStatus, purpose: Purpose, where: Where = Where.LIVE, *, last: LastCall = LastCall.NONE,
            did: Step | None = None, before: PaymentStatus | None = None, reader_busy: bool = False,
            reader_offline: bool = False, refund_status: str | None = None, failure_code: str | None = None,
-           failure_message: str | None = None, raw_status: str = "") -> Decision:
+           failure_message: str | None = None, raw_status: str = "", released_hold: bool = False) -> Decision:
     """The next step for a payment in `status` while doing `purpose`.
 
     last/did/before: the outcome of the previous step's call (`did`) and the status read before it. After a
     REFUSED call that changed nothing the table stops (someone else holds the payment in a state we can't move);
     after an UNKNOWN one it simply decides again from the fresh read (a repeat uses the same idempotency key).
     refund_status: what the refund call answered (pending / succeeded / failed), when `did` is REFUND.
+    released_hold: the provider's answer says the cancel released an authorised hold (a void).
     """
     S = PaymentStatus
     P = PaymentState
@@ -228,7 +229,7 @@ def decide(status: PaymentStatus, purpose: Purpose, where: Where = Where.LIVE, *
         if purpose is Purpose.DECLINE:
             return _done(P.DECLINED, Settled.DECLINED, describe_decline(failure_code, failure_message))
         if did is Step.VOID and last is not LastCall.NONE:
-            if before is S.AUTHORISED:
+            if before is S.AUTHORISED or released_hold:
                 return _done(P.CANCELLED, Settled.VOIDED, say("voided", where), CancelOutcome.VOIDED)
             what = "not_charged_offline" if reader_offline and where is Where.LIVE else "not_charged"
             return _done(P.CANCELLED, Settled.NOT_CHARGED, say(what, where), CancelOutcome.NOT_CHARGED)
@@ -250,6 +251,13 @@ def decide(status: PaymentStatus, purpose: Purpose, where: Where = Where.LIVE, *
     return attention(say("unknown_status", where))  # ACTION_REQUIRED and anything new
 
 
+def decide_unread(purpose: Purpose) -> Decision:
+    """The first step when the payment was not read yet. For a cancel right after the reader was reset, cancelling
+    the payment *is* the read (two round trips, not three): its answer says whether a hold was released, and a
+    refusal (money already taken, a card being read) is read back and decided again. Anything else reads first."""
+    return Decision(Step.VOID) if purpose is Purpose.CANCEL else Decision(Step.WAIT)
+
+
 def kept_changing(where: Where) -> Decision:
     return attention(say("kept_changing", where))
 
@@ -259,4 +267,4 @@ def still_processing(where: Where) -> Decision:
 
 
 __all__ = ["Decision", "LastCall", "PaymentStatus", "Purpose", "Settled", "Step", "Where", "attention",
-           "call_failed", "decide", "kept_changing", "say", "still_processing"]
+           "call_failed", "decide", "decide_unread", "kept_changing", "say", "still_processing"]

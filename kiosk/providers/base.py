@@ -43,6 +43,9 @@ class PaymentInfo:
     failure_message: str | None = None
     raw_status: str = ""  # the provider's own status string, for the log
     reference: str | None = None  # our attempt id as stored in the provider's metadata/external_reference
+    # Cancelled, and what was cancelled was an authorised hold on a card (Stripe: a cancelled PaymentIntent whose
+    # latest charge was approved but never captured). Lets a cancel's own answer say "voided" vs "never charged".
+    hold_released: bool = False
     extra: dict = field(default_factory=dict, compare=False)
 
 
@@ -87,7 +90,8 @@ class Provider(Protocol):
         self, reader_id: str, amount: Money, *, reference: str, idempotency_key: str, capture_manual: bool = True
     ) -> StartedPayment: ...
 
-    def cancel(self, reader_id: str, payment_id: str | None, *, idempotency_key: str) -> CancelResult: ...
+    def cancel(self, reader_id: str, payment_id: str | None, *, idempotency_key: str,
+               read_payment: bool = True) -> CancelResult: ...
 
     def get_payment(self, payment_id: str) -> PaymentInfo: ...
 

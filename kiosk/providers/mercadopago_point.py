@@ -233,8 +233,11 @@ class MercadoPagoPointProvider:
         _, order = self.http.request("GET", f"/v1/orders/{payment_id}")
         return self._payment_info(order)
 
-    def cancel(self, reader_id: str, payment_id: str | None, *, idempotency_key: str) -> CancelResult:
-        """Cancel the order on `reader_id` (or `payment_id`). Raises CannotCancelOnTerminal once it is at the terminal."""
+    def cancel(self, reader_id: str, payment_id: str | None, *, idempotency_key: str,
+               read_payment: bool = True) -> CancelResult:
+        """Cancel the order on `reader_id` (or `payment_id`). Raises CannotCancelOnTerminal once it is at the terminal.
+
+        The answer is the order itself, so `payment` is always there (`read_payment` changes nothing)."""
         validate_id("mp_terminal", reader_id)
         check_idempotency_key(idempotency_key)
         if payment_id is None:

@@ -105,6 +105,9 @@ def payment_from(obj: Any, *, refunded: int = 0, refund_pending: int = 0) -> Pay
             status = PaymentStatus.REFUNDED
         err = raw.get("last_payment_error") if isinstance(raw.get("last_payment_error"), dict) else None
         metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+        charge = raw.get("latest_charge") if isinstance(raw.get("latest_charge"), dict) else {}
+        # An approved, never-captured charge on a cancelled PI: the cancel released a hold (a void).
+        hold_released = raw_status == "canceled" and charge.get("status") == "succeeded" and not charge.get("captured")
         return PaymentInfo(
             id=str(raw["id"]),
             status=status,
@@ -116,6 +119,7 @@ def payment_from(obj: Any, *, refunded: int = 0, refund_pending: int = 0) -> Pay
             failure_message=err.get("message") if err else None,
             raw_status=raw_status,
             reference=metadata.get(REFERENCE_KEY),
+            hold_released=bool(hold_released),
             extra={"capture_method": raw.get("capture_method"), "cancellation_reason": raw.get("cancellation_reason"),
                    "latest_charge": _id_of(raw.get("latest_charge")), "refund_pending": refund_pending,
                    "decline_code": err.get("decline_code") if err else None,

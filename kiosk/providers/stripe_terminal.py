@@ -248,12 +248,15 @@ class StripeTerminalProvider:
                       payment_id, err.code)
             return False
 
-    def cancel(self, reader_id: str, payment_id: str | None, *, idempotency_key: str) -> CancelResult:
+    def cancel(self, reader_id: str, payment_id: str | None, *, idempotency_key: str,
+               read_payment: bool = True) -> CancelResult:
         """Reset the reader (cancel_action) and report what Stripe confirmed.
 
         Does not cancel the PaymentIntent: after a reset it normally stays `requires_payment_method`; the
         caller voids it (or, if the card won the race, voids/refunds it) once it knows the outcome.
-        `payment` is None if it could not be read after a successful reset (the caller asks again).
+        `payment` is None if it could not be read after a successful reset (the caller asks again), or if
+        `read_payment` is False: the controller cancels the PaymentIntent next and lets that answer say what
+        happened (two round trips for a cancel instead of three).
         """
         reader_id = validate_id("stripe_reader", reader_id)
         if payment_id is not None:
@@ -272,7 +275,7 @@ class StripeTerminalProvider:
             if reader.action is not None:
                 raise
         payment = None
-        if payment_id is not None:
+        if payment_id is not None and read_payment:
             try:
                 payment = self.get_payment(payment_id)
             except E.KioskError as err:
@@ -281,7 +284,7 @@ class StripeTerminalProvider:
 
     def get_payment(self, payment_id: str) -> PaymentInfo:
         payment_id = validate_id("stripe_payment", payment_id)
-        raw = as_dict(self._call("retrieve payment", lambda: self._intents.retrieve(payment_id),
+        raw = as_dict(self._call("retrieve payment", lambda: self._intents.retrieve(payment_id, {"expand": ["latest_charge"]}),
                                  subject="payment", read=True))
         if raw.get("status") == "succeeded" and (raw.get("amount_received") or 0) > 0:
             done, pending = self._refund_totals(payment_id)
@@ -361,7 +364,8 @@ class StripeTerminalProvider:
         key = self._check_key(idempotency_key)
         try:
             return payment_from(self._call("cancel payment", lambda: self._intents.cancel(
-                payment_id, {"cancellation_reason": "abandoned"}, {"idempotency_key": key}), subject="payment"))
+                payment_id, {"cancellation_reason": "abandoned", "expand": ["latest_charge"]},  # says if a hold was released
+                {"idempotency_key": key}), subject="payment"))
         except E.InvalidProviderState:
             info = self.get_payment(payment_id)
             if info.status is PaymentStatus.CANCELED:

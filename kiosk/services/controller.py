@@ -396,7 +396,7 @@ class PaymentController:
         if target.is_final:
             self.poke()  # the monitor refreshes the reader panel; the cashier is not kept waiting for it
 
-    async def _settle(self, attempt: PaymentAttempt, payment: PaymentInfo, purpose: Purpose, **kw: Any) -> None:
+    async def _settle(self, attempt: PaymentAttempt, payment: PaymentInfo | None, purpose: Purpose, **kw: Any) -> None:
         decision = await self.runner.run(functools.partial(self.settler.settle, attempt, payment, purpose, **kw))
         if attempt is self.attempt:
             await self._apply(attempt, decision)
@@ -578,8 +578,9 @@ class PaymentController:
         reader_offline = False
         reader_idle = False  # the provider just returned the reader idle: no need to read it again before voiding
         try:
+            # read_payment=False: the void that follows is the read (its answer says what happened).
             result = await self._call("cancel", self.provider.cancel, attempt.reader_id, attempt.payment_id,
-                                      key_op="cancel")
+                                      key_op="cancel", read_payment=False)
             if result.reader is not None:
                 self.set_reader(result.reader)
             payment = result.payment
@@ -608,14 +609,14 @@ class PaymentController:
         except KioskError as e:
             await self._to(S.NEEDS_ATTENTION, f"Cancel failed: {e.cashier_message}")
             return
-        if payment is None:
-            try:
+        if payment is None and not (reader_idle or reader_offline):
+            try:  # a card may be being read right now: read the payment before deciding
                 payment = await self.read(self.provider.get_payment, attempt.payment_id)
             except KioskError as e:
-                prefix = "Reader offline and the provider can't be reached" if reader_offline else \
-                    "The payment can't be read"
-                await self._to(S.NEEDS_ATTENTION, f"{prefix}: {e.cashier_message} Press Cancel to retry.")
+                await self._to(S.NEEDS_ATTENTION, f"The payment can't be read: {e.cashier_message} "
+                                                  "Press Cancel to retry.")
                 return
+        # payment None here: the reader is idle (or offline) — the table cancels the payment and reads its answer.
         await self._settle(attempt, payment, Purpose.CANCEL, reader_offline=reader_offline,
                            check_reader=not (reader_idle or reader_offline))
 

@@ -23,6 +23,7 @@ from kiosk.domain.settlement import (
     Where,
     call_failed,
     decide,
+    decide_unread,
     kept_changing,
     still_processing,
 )
@@ -59,24 +60,30 @@ class Settler:
         self.stop = stop or threading.Event()
         self.sleep = sleep or self.stop.wait
 
-    def settle(self, attempt: PaymentAttempt, payment: PaymentInfo, purpose: Purpose, *,
+    def settle(self, attempt: PaymentAttempt, payment: PaymentInfo | None, purpose: Purpose, *,
                reader_offline: bool = False, check_reader: bool = True,
                on_wait: Callable[[], None] | None = None) -> Decision:
-        """Drive `payment` to a final decision for `purpose`. Never raises a KioskError: a call that fails ends
-        in an ATTENTION decision with the cashier's sentence. `on_wait` runs before each wait (recovery resets
-        a reader that is still waiting for a card there)."""
+        """Drive the attempt's payment to a final decision for `purpose`. Never raises a KioskError: a call that
+        fails ends in an ATTENTION decision with the cashier's sentence. `payment` None: not read yet (the table
+        says what to do first: a cancel cancels it and reads its answer). `on_wait` runs before each wait
+        (recovery resets a reader that is still waiting for a card there)."""
+        pid = payment.id if payment is not None else attempt.payment_id
+        assert pid is not None
         last, did, before, refund_status = LastCall.NONE, None, None, None
         wait_until: float | None = None
         waits = 0
         max_waits = int(self.settle_timeout / max(self.poll_interval, 0.001)) + 2  # also bounds a frozen clock
         for _ in range(MAX_ROUNDS + max_waits):
-            busy = False
-            if check_reader and payment.status is PaymentStatus.WAITING and purpose is not Purpose.DECLINE:
-                busy = busy_with(self._reader(attempt), payment.id)
-            decision = decide(payment.status, purpose, self.where, last=last, did=did, before=before,
-                              reader_busy=busy, reader_offline=reader_offline, refund_status=refund_status,
-                              failure_code=payment.failure_code, failure_message=payment.failure_message,
-                              raw_status=payment.raw_status)
+            if payment is None:
+                decision = decide_unread(purpose)
+            else:
+                busy = False
+                if check_reader and payment.status is PaymentStatus.WAITING and purpose is not Purpose.DECLINE:
+                    busy = busy_with(self._reader(attempt), pid)
+                decision = decide(payment.status, purpose, self.where, last=last, did=did, before=before,
+                                  reader_busy=busy, reader_offline=reader_offline, refund_status=refund_status,
+                                  failure_code=payment.failure_code, failure_message=payment.failure_message,
+                                  raw_status=payment.raw_status, released_hold=payment.hold_released)
             if decision.is_final:
                 return decision
             if decision.step is Step.WAIT:
@@ -84,28 +91,29 @@ class Settler:
                 waits += 1
                 if self.now() > wait_until or self.stop.is_set() or waits > max_waits:
                     return still_processing(self.where)
-                if on_wait is not None:
-                    on_wait()
-                self.sleep(self.poll_interval)
+                if payment is not None:
+                    if on_wait is not None:
+                        on_wait()
+                    self.sleep(self.poll_interval)
                 try:
-                    payment = self.calls.read(self.provider.get_payment, payment.id)
+                    payment = self.calls.read(self.provider.get_payment, pid)
                 except KioskError as e:
-                    log.warning("settle: payment %s unreadable while waiting (%s)", payment.id, e.code)
+                    log.warning("settle: payment %s unreadable while waiting (%s)", pid, e.code)
                 continue
             wait_until = None
-            before, did, refund_status = payment.status, decision.step, None
+            before, did, refund_status = (payment.status if payment else None), decision.step, None
+            failure = (payment.failure_code, payment.failure_message) if payment else (None, None)
             try:
-                answer = self._perform(attempt, decision.step, payment)
+                answer = self._perform(attempt, decision.step, pid)
             except InvalidProviderState as e:
-                log.info("settle: %s of %s refused (%s); reading it again", decision.step.value, payment.id, e.detail)
+                log.info("settle: %s of %s refused (%s); reading it again", decision.step.value, pid, e.detail)
                 last = LastCall.REFUSED
             except OUTCOME_UNKNOWN as e:
-                log.warning("settle: %s of %s not confirmed (%s); reading it again", decision.step.value,
-                            payment.id, e.code)
+                log.warning("settle: %s of %s not confirmed (%s); reading it again", decision.step.value, pid, e.code)
                 last = LastCall.UNKNOWN
             except KioskError as e:
                 return call_failed(self.where, e.cashier_message, purpose=purpose, verb=_VERB[decision.step],
-                                   failure_code=payment.failure_code, failure_message=payment.failure_message)
+                                   failure_code=failure[0], failure_message=failure[1])
             else:
                 last = LastCall.OK
                 if isinstance(answer, PaymentInfo):
@@ -113,24 +121,23 @@ class Settler:
                     continue
                 refund_status = getattr(answer, "status", None)
             try:  # after a refund, a refusal or a lost answer: the provider's truth decides the next round
-                payment = self.calls.read(self.provider.get_payment, payment.id)
+                payment = self.calls.read(self.provider.get_payment, pid)
             except KioskError as e:
-                if last is LastCall.OK and refund_status is not None:
+                if last is LastCall.OK and refund_status is not None and payment is not None:
                     payment = _with_status(payment, PaymentStatus.SUCCEEDED)  # refund accepted; decide on that
                     continue
                 return call_failed(self.where, e.cashier_message, purpose=purpose, verb=_VERB[decision.step],
-                                   failure_code=payment.failure_code, failure_message=payment.failure_message)
+                                   failure_code=failure[0], failure_message=failure[1])
         return kept_changing(self.where)
 
-    def _perform(self, attempt: PaymentAttempt, step: Step, payment: PaymentInfo):
+    def _perform(self, attempt: PaymentAttempt, step: Step, pid: str):
         p = self.provider
         if step is Step.VOID:
-            return self.calls.mutate(attempt, "void", p.void, payment.id, key_op=_key(attempt, "void", payment))
+            return self.calls.mutate(attempt, "void", p.void, pid, key_op=_key(attempt, "void", pid))
         if step is Step.CAPTURE:
-            return self.calls.mutate(attempt, "capture", p.capture, payment.id,
-                                     key_op=_key(attempt, "capture", payment))
+            return self.calls.mutate(attempt, "capture", p.capture, pid, key_op=_key(attempt, "capture", pid))
         if step is Step.REFUND:
-            return self.calls.mutate(attempt, "refund", p.refund, payment.id, key_op=_key(attempt, "refund", payment))
+            return self.calls.mutate(attempt, "refund", p.refund, pid, key_op=_key(attempt, "refund", pid))
         raise AssertionError(step)
 
     def _reader(self, attempt: PaymentAttempt) -> Reader | None:
@@ -144,9 +151,9 @@ class Settler:
 _VERB = {Step.VOID: "cancel", Step.CAPTURE: "capture", Step.REFUND: "refund"}
 
 
-def _key(attempt: PaymentAttempt, op: str, payment: PaymentInfo) -> str:
+def _key(attempt: PaymentAttempt, op: str, pid: str) -> str:
     """The attempt's key for `op`; a second payment of the same attempt (found by recovery) gets its own."""
-    return op if payment.id == attempt.payment_id or attempt.payment_id is None else f"{op}-extra-{payment.id}"
+    return op if pid == attempt.payment_id or attempt.payment_id is None else f"{op}-extra-{pid}"
 
 
 def _with_status(payment: PaymentInfo, status: PaymentStatus) -> PaymentInfo:

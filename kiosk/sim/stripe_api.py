@@ -732,8 +732,12 @@ class StripeBackend:
         reason = p.str("cancellation_reason", choices=CANCELLATION_REASONS)
         if pi["status"] not in PI_CANCELABLE:
             raise self._unexpected_state(pi, "canceled", PI_CANCELABLE[:4])
+        held = pi["status"] == "requires_capture"
         pi.update(status="canceled", cancellation_reason=reason, canceled_at=int(self.emu.now()),
                   amount_capturable=0)  # a hold is released (void)
+        charge = self.charges.get(pi["latest_charge"]) if held else None
+        if charge is not None:  # Stripe refunds the uncaptured charge when its PaymentIntent is cancelled
+            charge.update(refunded=True, amount_refunded=charge["amount"])
         self._abort_reader_actions_for(pi)
         return _ok(self._pi_json(pi, p.expand()))
 

@@ -86,3 +86,16 @@ def test_every_status_and_purpose_has_an_answer():
             for where in Where:
                 d = decide(status, purpose, where)
                 assert d.step in Step and (not d.is_final or d.message), (status, purpose, where)
+
+
+def test_an_unread_payment_of_a_cancelled_sale_is_cancelled_first_and_its_answer_decides():
+    from kiosk.domain.settlement import decide_unread
+
+    assert decide_unread(Purpose.CANCEL).step is Step.VOID
+    assert decide_unread(Purpose.COMPLETE).step is Step.WAIT  # anything else reads first
+    voided = decide(P.CANCELED, Purpose.CANCEL, last=LastCall.OK, did=Step.VOID, before=None, released_hold=True)
+    assert voided.cancel_outcome is CancelOutcome.VOIDED
+    never = decide(P.CANCELED, Purpose.CANCEL, last=LastCall.OK, did=Step.VOID, before=None)
+    assert never.cancel_outcome is CancelOutcome.NOT_CHARGED
+    taken = decide(P.SUCCEEDED, Purpose.CANCEL, last=LastCall.REFUSED, did=Step.VOID, before=None)
+    assert taken.step is Step.REFUND  # the blind void was refused because money was taken: refund it
