@@ -2,11 +2,11 @@
 
 Deadline (issue 9 D5). requests/urllib3 only have per-read timeouts (urllib3's `Timeout(total=)` sets the socket
 timeout once, it does not bound a server that drips a byte every few seconds), so a dripping server could hold a
-call for ever. Each `send` here starts a watchdog thread; past the deadline it shuts down every socket this request
-used (captured by our pool and connection classes: a kept-alive one in `_get_conn`, a new one in `connect`), which
-makes the blocked read return at once, and the request fails with `DeadlineExceeded`. `Session.send` also reads the body (we never
-stream), so the deadline covers headers *and* body. The watchdog is joined before `send` returns: no thread is
-left behind.
+call for ever. Each `send` here registers its deadline with the session's one watchdog thread; past the deadline it
+shuts down every socket this request used (captured by our pool and connection classes: a kept-alive one in
+`_get_conn`, a new one in `connect`), which makes the blocked read return at once, and the request fails with
+`DeadlineExceeded`. `Session.send` also reads the body (we never stream), so the deadline covers headers *and* body.
+The watchdog thread ends when the session is closed (providers close theirs): no thread is left behind.
 
 Redirects (issue 9 D8). A 3xx is never followed (the Stripe SDK calls `session.request` with requests' default
 `allow_redirects=True` and would trust whatever the other origin says): it raises `RedirectRefused`.
@@ -16,8 +16,11 @@ Both exceptions derive from `GuardError` (a `requests.RequestException`, so the 
 """
 from __future__ import annotations
 
+import heapq
+import itertools
 import socket
 import threading
+import time
 from urllib.parse import urlsplit
 
 import requests
@@ -66,23 +69,15 @@ class RedirectRefused(GuardError):
 
 
 class _Watch:
-    """One request's deadline: a thread that shuts down the request's sockets if it runs too long."""
+    """One request's deadline and the sockets it used; the session's _Watchdog cuts them when it passes."""
 
     def __init__(self, seconds: float):
         self.seconds = seconds
+        self.due = time.monotonic() + seconds
         self.expired = False
+        self.done = False
         self._socks: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="kiosk-http-deadline", daemon=True)
-
-    def __enter__(self) -> _Watch:  # noqa: PYI034 - private, never subclassed
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._done.set()
-        self._thread.join()
 
     def track(self, sock: socket.socket | None) -> None:
         if sock is None:
@@ -93,14 +88,68 @@ class _Watch:
         if late:
             _shut(sock)
 
-    def _run(self) -> None:
-        if self._done.wait(self.seconds):
-            return
+    def expire(self) -> None:
         with self._lock:
+            if self.done:
+                return
             self.expired = True
             socks = list(self._socks)
         for sock in socks:
             _shut(sock)
+
+
+class _Watchdog:
+    """One thread per session watches every request's deadline (a thread per request cost about 1 ms a call).
+
+    Started by the first request, stopped by `GuardedSession.close()`, so a closed provider leaves no thread."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, _Watch]] = []
+        self._seq = itertools.count()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def watch(self, seconds: float) -> _Watch:
+        w = _Watch(seconds)
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("session closed")
+            heapq.heappush(self._heap, (w.due, next(self._seq), w))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="kiosk-http-deadline", daemon=True)
+                self._thread.start()
+            elif self._heap[0][2] is w:
+                self._cond.notify()  # earlier than what the thread sleeps towards
+        return w
+
+    def release(self, w: _Watch) -> None:
+        with w._lock:
+            w.done = True  # lazily dropped from the heap by the thread
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            thread, self._thread = self._thread, None
+            self._cond.notify()
+        if thread is not None:
+            thread.join()
+
+    def _run(self) -> None:
+        with self._cond:
+            while not self._closed:
+                while self._heap and self._heap[0][2].done:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                due, _, w = self._heap[0]
+                wait = due - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(min(wait, 1.0))  # also re-checks dropped watches now and then
+                    continue
+                heapq.heappop(self._heap)
+                w.expire()
 
 
 def _shut(sock: socket.socket) -> None:
@@ -174,6 +223,7 @@ class GuardedSession(requests.Session):
         if not deadline > 0:
             raise ValueError("deadline must be > 0 seconds")
         self.deadline = float(deadline)
+        self._watchdog = _Watchdog()
         self.mount("https://", _Adapter())
         self.mount("http://", _Adapter())
 
@@ -182,16 +232,17 @@ class GuardedSession(requests.Session):
         method = request.method or "GET"
         seconds = self.deadline if method.upper() not in ("GET", "HEAD", "OPTIONS") else min(self.deadline,
                                                                                             READ_DEADLINE)
-        with _Watch(seconds) as watch:
-            _current.watch = watch
-            try:
-                resp = super().send(request, **kwargs)
-            except Exception as exc:
-                if watch.expired:
-                    raise DeadlineExceeded(method, seconds) from exc
-                raise
-            finally:
-                _current.watch = None
+        watch = self._watchdog.watch(seconds)
+        _current.watch = watch
+        try:
+            resp = super().send(request, **kwargs)
+        except Exception as exc:
+            if watch.expired:
+                raise DeadlineExceeded(method, seconds) from exc
+            raise
+        finally:
+            _current.watch = None
+            self._watchdog.release(watch)
         if watch.expired:
             # The answer may have been cut short by our own shutdown (a body read to EOF): not to be trusted.
             resp.close()
@@ -200,3 +251,7 @@ class GuardedSession(requests.Session):
             resp.close()
             raise RedirectRefused(method, resp.status_code, resp.headers.get("Location", ""))
         return resp
+
+    def close(self) -> None:
+        self._watchdog.close()
+        super().close()
