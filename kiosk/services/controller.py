@@ -120,6 +120,7 @@ class PaymentController:
                                poll_interval=poll_interval, stop=self._stop)
         self.monitor = ReaderMonitor(self)
         self._tasks: set[asyncio.Task] = set()
+        self._unrecorded: str | None = None  # id of a sale whose journal record could not be written (never sent)
         self._cancel_requested = False
         self._money_lock = asyncio.Lock()  # one money-moving sequence at a time (capture vs void)
         self._monitor_task: asyncio.Task | None = None
@@ -328,8 +329,8 @@ class PaymentController:
 
     async def _save(self, attempt: PaymentAttempt) -> None:
         """Journal the attempt's state. A failure pauses new payments (JOURNAL_PAUSED), never the sale in flight."""
-        if self.journal is None:
-            return
+        if self.journal is None or attempt.id == self._unrecorded:
+            return  # a sale the journal never recorded was never sent: there is nothing of it to update
         try:
             await self.journal.update_attempt(attempt)
         except JournalError as e:
@@ -355,7 +356,7 @@ class PaymentController:
         """The monitor calls this each tick: once the disk has room again, catch up and resume."""
         if self.calls.degraded is None or self.journal is None:
             return
-        if self.attempt is not None:
+        if self.attempt is not None and self.attempt.id != self._unrecorded:
             await self._save(self.attempt)
         else:
             try:
@@ -447,6 +448,7 @@ class PaymentController:
                 await self.journal.record_attempt(attempt, _cart_snapshot(self.cart),
                                                   capture_manual=self.capture_manual)
             except JournalError as e:
+                self._unrecorded = attempt.id
                 self._journal_failed(e)
                 await self._to(S.FAILED, f"{e.cashier_message} Nothing was sent to the reader.")
                 return

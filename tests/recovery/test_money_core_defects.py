@@ -291,3 +291,27 @@ def test_d5_a_server_that_drips_its_answer_ends_in_a_defined_state_within_the_de
     assert took < 10, f"the dripping answer held the cancel for {took:.1f} s"
     assert attempt.state is S.CANCELLED, attempt.message
     assert emu.stripe.payment_intents[attempt.payment_id]["status"] == "canceled"
+
+
+def test_d4_a_sale_refused_because_the_journal_was_full_does_not_keep_new_sales_paused(emu, tmp_path):
+    """Chaos (Mercado Pago, seed 2024): the refused sale was never recorded, and every later save of it failed
+    with 'update of unrecorded attempt', so the pause never lifted after the disk had room again."""
+    journal = FillableJournal.open(tmp_path / "journal.sqlite3")
+    till = Till(emu, journal)
+
+    async def scenario():
+        await till.ready()
+        till.add()
+        journal.full = True
+        await till.c.charge()
+        assert till.c.state is S.FAILED and "Nothing was sent" in till.c.attempt.message
+        journal.full = False
+        await till.until(lambda: till.c.journal_error is None, "the journal to be seen writable again")
+        till.c.new_sale()
+        till.add()
+        await till.c.charge()
+        assert till.c.state is S.WAITING_FOR_CARD
+        await till.c.cancel()
+        return till.c.state
+
+    assert till.run(scenario) is S.CANCELLED
