@@ -3,13 +3,20 @@ on the right; the last provider messages at the bottom.
 
 The window only observes the PaymentController's events and starts its coroutines; it never calls a
 provider and never blocks: every wait shows the busy indicator while the loop keeps running.
+
+Start-up: the app shows the window *before* the services exist (`MainWindow()`), in a starting state that says
+so ("Connecting to the payment provider…") with Charge and Settings off; `attach(services)` then builds the
+parts that depend on the provider. Nothing heavy is imported here at module level (no provider SDK, emulator,
+journal or controller), so the first paint costs little more than a bare window. Charge is enabled only by the
+controller (`charge_blocker`), which keeps it off until start-up recovery has run.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from typing import Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -18,14 +25,12 @@ from PySide6.QtWidgets import (
 
 from kiosk.domain.errors import KioskError
 from kiosk.domain.payment import PaymentAttempt, PaymentState
-from kiosk.services.catalog import demo_products
-from kiosk.services.context import Services
 
-from .cart_panel import CartPanel
 from .payment_panel import PaymentPanel
-from .reader_panel import ReaderPanel
 from .recovery_banner import RecoveryBanner
-from .sim_panel import SimulatedReaderPanel
+
+if TYPE_CHECKING:
+    from kiosk.services.context import Services
 
 log = logging.getLogger(__name__)
 MAX_LOG_LINES = 200
@@ -33,21 +38,30 @@ CLOSE_CONFIRM_S = 10.0
 # States in which closing the window would walk away from a card on the reader or money in motion.
 CLOSE_GUARDED = {PaymentState.SENDING, PaymentState.WAITING_FOR_CARD, PaymentState.CANCELLING,
                  PaymentState.AUTHORISED, PaymentState.CAPTURING}
+CONNECTING_TEXT = "Connecting to the payment provider…"
+RECOVERING_TEXT = "Checking unfinished payments from the last run…"
 
 
 class MainWindow(QMainWindow):
     settings_requested = Signal()
     first_painted = Signal(float)  # monotonic time of the first paint
 
-    def __init__(self, services: Services, parent=None):
+    def __init__(self, services: Services | None = None, parent=None):
         super().__init__(parent)
-        self.services = services
-        self.controller = services.controller
+        self.services: Services | None = None
+        self.controller = None
         self._first_paint: float | None = None
+        self._attached_at: float | None = None  # monotonic: services attached (the provider is connected)
+        self._ready_at: float | None = None  # monotonic: start-up recovery finished (Charge may be enabled)
         self._close_warned_at = float("-inf")
         self._unsubscribe: list[Callable] = []
+        self._print_job = None
+        self.receipt_button = None
+        self.cart_panel = None
+        self.reader_panel = None
+        self.sim_panel = None
         self.setObjectName("mainWindow")
-        self.setWindowTitle("kiosk — " + services.mode_label)
+        self.setWindowTitle("kiosk — starting")
         self.setAccessibleName("kiosk cashier window")
         self.resize(1280, 800)
 
@@ -56,12 +70,12 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         root = QVBoxLayout(central)
 
-        header = QHBoxLayout()
+        self._header = header = QHBoxLayout()
         self.title_label = QLabel("kiosk")
         self.title_label.setObjectName("titleLabel")
         self.title_label.setStyleSheet("font-size: 22px; font-weight: 800;")
         header.addWidget(self.title_label)
-        self.mode_label = QLabel(services.mode_label)
+        self.mode_label = QLabel("Starting…")
         self.mode_label.setObjectName("providerLabel")
         header.addWidget(self.mode_label)
         self.demo_banner = QLabel("DEMO MODE — no card is really charged. Payments go to the built-in emulator. "
@@ -69,13 +83,9 @@ class MainWindow(QMainWindow):
         self.demo_banner.setObjectName("demoBanner")
         self.demo_banner.setAccessibleName("Demo mode notice")
         self.demo_banner.setWordWrap(True)
-        if not services.is_demo and services.sim is not None:
-            self.demo_banner.setText("TEST SERVER — payments go to the emulator at this address; no card is charged.")
-        self.demo_banner.setVisible(services.sim is not None)
+        self.demo_banner.setVisible(False)
         self.demo_banner.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
         header.addWidget(self.demo_banner, 1)
-        if services.sim is None:
-            header.addStretch(1)
         self.settings_button = QPushButton("Settings")
         self.settings_button.setObjectName("settingsButton")
         self.settings_button.setAccessibleName("Settings")
@@ -86,23 +96,20 @@ class MainWindow(QMainWindow):
 
         self.recovery_banner = RecoveryBanner(lambda: self.run(self.controller.recover(), "Recovery"))
         root.addWidget(self.recovery_banner)
+        # What the app is doing before Charge can be pressed: connecting, then checking the last run's payments.
+        self.startup_label = QLabel(CONNECTING_TEXT)
+        self.startup_label.setObjectName("startupStatus")
+        self.startup_label.setAccessibleName("Start-up status")
+        self.startup_label.setProperty("state", "connecting")
+        self.startup_label.setStyleSheet("font-size: 16px; font-weight: 600; padding: 6px;")
+        root.addWidget(self.startup_label)
 
-        body = QHBoxLayout()
+        self._body = body = QHBoxLayout()
         root.addLayout(body, 1)
-        self.cart_panel = CartPanel(demo_products(self.controller.cart.currency), self._add, self._set_qty)
-        body.addWidget(self.cart_panel, 11)
-
-        right = QVBoxLayout()
+        self._right = right = QVBoxLayout()
         body.addLayout(right, 10)
-        self.reader_panel = ReaderPanel(self._select_reader, self._switch_mode if self.controller.capabilities.operating_mode else None)
-        right.addWidget(self.reader_panel)
         self.payment_panel = PaymentPanel()
         right.addWidget(self.payment_panel)
-        self.sim_panel = None
-        if services.sim is not None:
-            device_cancel = self._sim_device_cancel if self.controller.capabilities.cancel_on_device else None
-            self.sim_panel = SimulatedReaderPanel(self._sim_tap, self._sim_online, device_cancel)
-            right.addWidget(self.sim_panel)
         right.addStretch(1)
 
         self.log_view = QListWidget()
@@ -112,21 +119,55 @@ class MainWindow(QMainWindow):
         root.addWidget(self.log_view)
         self.setStatusBar(QStatusBar())
 
-        self._print_job = None
-        self.receipt_button = None
-        if self.controller.capabilities.print_receipt:
+        p = self.payment_panel
+        p.status.setText("Starting…")
+        p.status.setProperty("state", "starting")
+        p.detail.setText(CONNECTING_TEXT + " Charge is available once the app is ready.")
+        p.charge.clicked.connect(lambda: self.run(self.controller.charge(), "Charge"))
+        p.cancel.clicked.connect(self._cancel_clicked)
+        p.new_sale.clicked.connect(self._new_sale)
+        self._refresh_buttons()
+        if services is not None:
+            self.attach(services)
+
+    def attach(self, services: Services) -> None:
+        """Build the provider-dependent parts (cart, reader, simulated reader, receipts) and start observing the
+        controller. Called once, when the services built in the background are ready."""
+        if self.services is not None:
+            raise RuntimeError("MainWindow.attach: services are already attached")
+        from kiosk.services.catalog import demo_products
+
+        from .cart_panel import CartPanel
+        from .reader_panel import ReaderPanel
+        from .sim_panel import SimulatedReaderPanel
+
+        self.services = services
+        self.controller = c = services.controller
+        self.setWindowTitle("kiosk — " + services.mode_label)
+        self.mode_label.setText(services.mode_label)
+        if not services.is_demo and services.sim is not None:
+            self.demo_banner.setText("TEST SERVER — payments go to the emulator at this address; no card is charged.")
+        self.demo_banner.setVisible(services.sim is not None)
+        if services.sim is None:
+            self._header.insertStretch(self._header.indexOf(self.settings_button), 1)
+
+        self.cart_panel = CartPanel(demo_products(c.cart.currency), self._add, self._set_qty)
+        self._body.insertWidget(0, self.cart_panel, 11)
+        self.reader_panel = ReaderPanel(self._select_reader,
+                                        self._switch_mode if c.capabilities.operating_mode else None)
+        self._right.insertWidget(0, self.reader_panel)
+        if services.sim is not None:
+            device_cancel = self._sim_device_cancel if c.capabilities.cancel_on_device else None
+            self.sim_panel = SimulatedReaderPanel(self._sim_tap, self._sim_online, device_cancel)
+            self._right.insertWidget(self._right.indexOf(self.payment_panel) + 1, self.sim_panel)
+
+        if c.capabilities.print_receipt:
             self.receipt_button = QPushButton("Print receipt on the terminal")
             self.receipt_button.setObjectName("receiptButton")
             self.receipt_button.setAccessibleName("Print receipt on the terminal")
             self.receipt_button.clicked.connect(self._receipt_clicked)
             self.payment_panel.layout().addWidget(self.receipt_button)
 
-        p = self.payment_panel
-        p.charge.clicked.connect(lambda: self.run(self.controller.charge(), "Charge"))
-        p.cancel.clicked.connect(self._cancel_clicked)
-        p.new_sale.clicked.connect(self._new_sale)
-
-        c = self.controller
         self._unsubscribe += [
             c.state_changed.subscribe(self._on_state),
             c.reader_changed.subscribe(self._on_reader),
@@ -138,13 +179,24 @@ class MainWindow(QMainWindow):
             c.recovery_failed.subscribe(self._on_recovery_failed),
             c.journal_changed.subscribe(lambda _error: self._refresh_buttons()),
         ]
+        self._attached_at = time.monotonic()
+        if not c.recovery_needed:
+            self._ready_at = self._attached_at  # no journal: nothing to recover
         self._on_cart(c.cart)
         self._on_state(c.attempt)
         self._on_reader(c.reader)
 
+    @property
+    def is_starting(self) -> bool:
+        """True until the services are attached and start-up recovery has run (or failed, with Retry)."""
+        c = self.controller
+        return c is None or (c.recovery_needed and c.recovery_error is None)
+
     # ------------------------------------------------------------------------------------------
     def run(self, coro, what: str):
         """Start a controller coroutine in the background; errors become a readable message, not a crash."""
+        if self.controller is None:
+            raise RuntimeError(f"MainWindow.run({what}): no services attached yet")
 
         async def guarded():
             try:
@@ -186,15 +238,16 @@ class MainWindow(QMainWindow):
         self._refresh_buttons()
 
     def _on_recovered(self, report) -> None:
+        if self._ready_at is None:
+            self._ready_at = time.monotonic()
         self.recovery_banner.show_report(report)
+        if not report.is_empty:
+            self.log_message("warning" if report.needs_attention else "info", report.summary())
         self._refresh_buttons()
 
     def _on_recovery_failed(self, error) -> None:
         self.recovery_banner.show_failure(error)
         self.log_message("error", error.cashier_message)
-        self._refresh_buttons()
-        if not report.is_empty:
-            self.log_message("warning" if report.needs_attention else "info", report.summary())
         self._refresh_buttons()
 
     def _on_busy(self, busy: bool, text: str) -> None:
@@ -204,9 +257,22 @@ class MainWindow(QMainWindow):
         elif not busy:
             self.statusBar().clearMessage()  # "Checking…" must not outlive the check
 
+    def _refresh_startup(self) -> None:
+        starting = self.is_starting
+        self.startup_label.setVisible(starting)
+        if starting:
+            state, text = ("connecting", CONNECTING_TEXT) if self.controller is None else ("recovering", RECOVERING_TEXT)
+            self.startup_label.setText(text)
+            self.startup_label.setProperty("state", state)
+
     def _refresh_buttons(self) -> None:
+        self._refresh_startup()
         c = self.controller
         p = self.payment_panel
+        if c is None:  # starting: nothing can be pressed until the services are attached
+            for button in (p.charge, p.cancel, p.new_sale, self.settings_button):
+                button.setEnabled(False)
+            return
         p.charge.setEnabled(c.can_charge and not c.is_busy)
         p.cancel.setEnabled(c.can_cancel)
         final = c.attempt is not None and c.attempt.state.is_final
@@ -325,7 +391,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         c = self.controller
-        busy = c.attempt is not None and c.attempt.state in CLOSE_GUARDED
+        busy = c is not None and c.attempt is not None and c.attempt.state in CLOSE_GUARDED
         now = time.monotonic()
         if busy and now - self._close_warned_at > CLOSE_CONFIRM_S:
             # Closing now would leave the customer's card on the reader; the journal and start-up recovery make
