@@ -3,6 +3,11 @@
 `main(argv)` returns the exit code and reuses a QApplication that already exists, so the whole app can run
 inside a test process. The API key is never a command-line argument (it would show in the process list):
 it comes from the OS keyring or the KIOSK_STRIPE_API_KEY / KIOSK_MP_ACCESS_TOKEN environment variables.
+
+First window first: the window is shown (starting, Charge off) as soon as the QApplication exists; the settings
+file, the keyring, the provider SDK, the emulator and the journal are read, imported and opened afterwards in a
+start-up thread, then attached to the window, and recovery runs before Charge can be pressed. Keep this module's
+imports light: everything imported here is paid before the first paint.
 """
 from __future__ import annotations
 
@@ -14,17 +19,21 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from kiosk import __version__
 from kiosk.domain.errors import ConfigurationError, KioskError
-from kiosk.services import settings as settings_store
-from kiosk.services.settings import PROVIDERS, Settings
+
+if TYPE_CHECKING:
+    from kiosk.services.settings import Settings
 
 log = logging.getLogger("kiosk")
 STARTED_AT: float | None = None  # monotonic time main() was entered: the self-test's first-paint baseline
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    from kiosk.services.settings import PROVIDERS
+
     ap = argparse.ArgumentParser(prog="kiosk", description="Card-present payments at the counter (Stripe Terminal, "
                                  "Mercado Pago Point). Runs in demo mode with a built-in emulator when no key is set.")
     ap.add_argument("--version", action="version", version=f"kiosk {__version__}")
@@ -41,7 +50,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def resolve_settings(args: argparse.Namespace) -> tuple[Settings, list[str]]:
-    """Settings for this run plus notices for the cashier (e.g. why we fell back to demo mode)."""
+    """Settings for this run plus notices for the cashier (e.g. why we fell back to demo mode).
+
+    Reads the settings file and the keyring: the app calls it in its start-up thread, never on the Qt thread."""
+    from kiosk.services import settings as settings_store
+
     return effective_settings(settings_store.load(), args)
 
 
@@ -94,11 +107,6 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "kiosk"])
     app.setApplicationName("kiosk")
     app.setOrganizationName("kiosk")
-    try:
-        settings, notices = resolve_settings(args)
-    except KioskError as e:
-        print(f"kiosk: {e.cashier_message}", file=sys.stderr)
-        return 2
 
     loop = qasync.QEventLoop(app)
     previous = None
@@ -107,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     except RuntimeError:
         pass
     asyncio.set_event_loop(loop)
-    shell = AppShell(app, args, settings, notices)
+    shell = AppShell(app, args)  # settings are read in the start-up thread, once the window is up
     try:
         return loop.run_until_complete(shell.run())
     except KioskError as e:
@@ -130,34 +138,79 @@ def main(argv: list[str] | None = None) -> int:
 class AppShell:
     """Owns the running services and the window; rebuilds both when Settings change the provider."""
 
-    def __init__(self, app, args, settings: Settings, notices: list[str]):
+    def __init__(self, app, args, settings: Settings | None = None, notices: list[str] | None = None):
         self.app = app
         self.args = args
-        self.settings = settings
-        self.notices = notices
+        self.settings = settings  # None: read (with the keyring) in the start-up thread by run()
+        self.notices = list(notices or [])
         self.services = None
         self.window = None
         self._quit: asyncio.Future | None = None
         self._dialog = None
         self.kiosk = None
 
+    @staticmethod
+    async def _off_thread(fn, *args, **kwargs):
+        """Run start-up I/O (settings file, keyring, SDK import, emulator socket, journal file) off the Qt thread."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-start") as pool:
+            return await asyncio.get_running_loop().run_in_executor(pool, lambda: fn(*args, **kwargs))
+
     async def _build_services(self, settings: Settings):
         from kiosk.services.context import build_services
 
-        # Start-up I/O (journal file, emulator socket) happens off the Qt thread too.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-start") as pool:
-            return await asyncio.get_running_loop().run_in_executor(
-                pool, lambda: build_services(settings, api_base=self.args.api_base))
+        return await self._off_thread(build_services, settings, api_base=self.args.api_base)
 
-    async def _show(self, settings: Settings) -> None:
+    def show_starting(self) -> None:
+        """Show the window now, before any service exists: it says it is starting and nothing can be pressed."""
+        from kiosk.ui.main_window import MainWindow
+        from kiosk.ui.theme import apply_theme
+
+        apply_theme(self.app)
+        self.window = MainWindow()
+        self.window.settings_requested.connect(self.open_settings)
+        self.window.destroyed.connect(lambda *_: None)
+        self.window.show()
+
+    async def _first_paint(self, timeout: float = 0.3) -> None:
+        """Give the starting window its first paint before the start-up thread competes for the GIL."""
+        window = self.window
+        if window is None or window._first_paint is not None or not window.isVisible():
+            return
+        painted = asyncio.get_running_loop().create_future()
+
+        def on_paint(_when: float) -> None:
+            if not painted.done():
+                painted.set_result(None)
+
+        window.first_painted.connect(on_paint)
+        try:
+            await asyncio.wait_for(painted, timeout)  # an unmapped window may never paint: don't wait for it
+        except TimeoutError:
+            pass
+        finally:
+            window.first_painted.disconnect(on_paint)
+
+    @property
+    def _quitting(self) -> bool:
+        return self._quit is not None and self._quit.done()
+
+    async def _show(self, settings: Settings, window=None) -> None:
+        """Build the services in the start-up thread, then attach them to `window` (the starting window already
+        on screen) or to a new window, and start recovery: Charge stays off until it has run."""
         from kiosk.ui.main_window import MainWindow
         from kiosk.ui.theme import apply_theme
 
         self.services = await self._build_services(settings)
-        apply_theme(self.app)
-        self.window = MainWindow(self.services)
-        self.window.settings_requested.connect(self.open_settings)
-        self.window.destroyed.connect(lambda *_: None)
+        if self._quitting:
+            return  # the window was closed while we started: close() stops the services, nothing to show
+        if window is None:
+            apply_theme(self.app)
+            window = MainWindow(self.services)
+            window.settings_requested.connect(self.open_settings)
+            window.destroyed.connect(lambda *_: None)
+        else:
+            window.attach(self.services)
+        self.window = window
         for notice in self.notices + self.services.notices:
             self.window.log_message("warning", notice)
         if settings.kiosk_mode and settings.admin_pin_hash:
@@ -181,12 +234,19 @@ class AppShell:
         self._quit = asyncio.get_running_loop().create_future()
         self.app.aboutToQuit.connect(self._on_quit)
         self.app.lastWindowClosed.connect(self._on_quit)
+        # While starting, closing the window must not end Qt's exec() under us (qasync's run_until_complete then
+        # fails with the start-up thread still running): the close sets _quit and run() ends once that thread is
+        # done, so main() can close whatever it had started.
+        quit_on_close = self.app.quitOnLastWindowClosed()
+        self.app.setQuitOnLastWindowClosed(False)
         try:
-            await self._show(self.settings)
-        except ConfigurationError as e:
-            # A real provider without a usable key: say so and run the demo instead of refusing to start.
-            self.notices.append(e.cashier_message + " Running in demo mode.")
-            await self._show(replace(self.settings, provider="demo_" + self.settings.provider_family))
+            await self._start()
+        finally:
+            if self.kiosk is None:  # the kiosk shell keeps it off on purpose
+                self.app.setQuitOnLastWindowClosed(quit_on_close)
+        if self._quitting or self.window is None or (self.kiosk is None and not self.window.isVisible()):
+            self._on_quit()  # the window was closed while starting
+            return self._quit.result()
         if self.args.self_test:
             from kiosk.selftest import run_window_self_test
 
@@ -194,6 +254,26 @@ class AppShell:
             self.window.close()
             return code
         return await self._quit
+
+    async def _start(self) -> None:
+        if self.window is None:
+            self.show_starting()
+        await self._first_paint()
+        if self.settings is None:
+            # Settings file and keyring (D-Bus may block): read while the window already says we are starting.
+            # A KioskError here ends main() with exit code 2 and the message, as before the window existed.
+            self.settings, notices = await self._off_thread(resolve_settings, self.args)
+            self.notices += notices
+        if self._quitting:
+            return
+        try:
+            await self._show(self.settings, self.window)
+        except ConfigurationError as e:
+            if self._quitting:
+                return
+            # A real provider without a usable key: say so and run the demo instead of refusing to start.
+            self.notices.append(e.cashier_message + " Running in demo mode.")
+            await self._show(replace(self.settings, provider="demo_" + self.settings.provider_family), self.window)
 
     def quit(self) -> None:
         """Leave the app (the kiosk's admin exit and the window's close both end here)."""
@@ -253,6 +333,8 @@ class AppShell:
             except KioskError as e:
                 self.window.log_message("error", e.cashier_message)
                 return
+        from kiosk.services import settings as settings_store
+
         await runner.run(settings_store.save, new)
         self.settings = new
         self.window.log_message("info", "Settings saved.")
