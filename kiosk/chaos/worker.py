@@ -253,9 +253,13 @@ class Cashier:
 
     async def cancel_while_sending(self, rng):
         charging = asyncio.ensure_future(self.charge())
+        self._tasks.add(charging)
+        charging.add_done_callback(self._tasks.discard)
         await asyncio.sleep(rng.uniform(0, 0.03))
         await self.cancel()
-        await charging
+        # Like the window, the cashier is not blocked by the charge: when the app asks for the terminal's own
+        # cancel (Mercado Pago) or for attention, the script goes on to do what it says.
+        await self.wait(lambda: charging.done() or self.c.state in (S.CANCEL_ON_TERMINAL, S.NEEDS_ATTENTION), 3600)
 
     async def cancel_then_change_cart(self, rng):
         await self.cancel_waiting(rng)

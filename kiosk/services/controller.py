@@ -433,13 +433,23 @@ class PaymentController:
         self.cart_changed.emit(self.cart)
         self.state_changed.emit(attempt)
         self._set_busy(+1, "Sending to the reader…")
+        await self._run_flow(self._charge_flow(attempt, amount), "kiosk-charge")
+        return attempt
+
+    async def _run_flow(self, coro, name: str) -> None:
+        """Run a money flow as the controller's own task. The caller awaits it shielded: a caller that gives up
+        (a cancelled UI task, a harness timeout) must not stop a flow half-way — a sale left in cancelling or
+        cancel-on-terminal with nobody watching is a wedged sale. Only aclose() stops flows (then recovery
+        settles what they left at the next start)."""
+        await asyncio.shield(self.spawn(coro, name=name))
+
+    async def _charge_flow(self, attempt: PaymentAttempt, amount) -> None:
         try:
             await self._charge(attempt, amount)
         except Exception as e:  # noqa: BLE001
             await self._wedge_guard(attempt, "charge", e)
         finally:
             self._set_busy(-1)
-        return attempt
 
     async def _charge(self, attempt: PaymentAttempt, amount) -> None:
         # Journal first: if the journal can't be written, nothing is sent (no new payment without it).
@@ -539,6 +549,9 @@ class PaymentController:
             await self._to(S.CANCELLING, "Cancelling… (waiting for the reader to receive the payment first)")
             return
         self._set_busy(+1, "Cancelling…")
+        await self._run_flow(self._cancel_flow(attempt), "kiosk-cancel")
+
+    async def _cancel_flow(self, attempt: PaymentAttempt) -> None:
         try:
             async with self._money_lock:
                 if attempt is not self.attempt:

@@ -103,3 +103,24 @@ def test_cancel_after_pickup_then_customer_pays_is_refunded(emulator):
     attempt = run_flow(emulator, scenario)
     assert attempt.cancel_outcome is CancelOutcome.REFUNDED
     assert emulator.mp.orders[attempt.payment_id].status == "refunded"
+
+
+def test_a_caller_that_gives_up_on_charge_does_not_stop_the_sale_being_watched(emulator):
+    """Chaos (Mercado Pago, seed 2024): the cashier's task awaiting charge() was cancelled while the sale waited for
+    the terminal's own cancel; the flow watching the order died with it, the customer paid, and nobody refunded the
+    cancelled sale until a restart. Money flows are the controller's own tasks, shielded from their callers."""
+    emulator.faults.force("tap_during_cancel", path_contains="/cancel", count=1)
+
+    async def scenario(ctl, provider):
+        charging = asyncio.ensure_future(ctl.charge())
+        await asyncio.sleep(0)
+        await ctl.cancel()  # pressed while sending; the tap wins at the terminal
+        await until(lambda: ctl.attempt is not None and ctl.attempt.state is PaymentState.CANCEL_ON_TERMINAL)
+        charging.cancel()  # the caller gives up
+        await asyncio.gather(charging, return_exceptions=True)
+        await until(lambda: ctl.attempt.state.is_final, timeout=10)  # the tapped card is approved ~1 s later
+        return ctl.attempt
+
+    attempt = run_flow(emulator, scenario)
+    assert attempt.state is PaymentState.CANCELLED and attempt.cancel_outcome is CancelOutcome.REFUNDED
+    assert emulator.mp.orders[attempt.payment_id].status == "refunded"
