@@ -780,7 +780,7 @@ class PaymentController:
         return await self._call("print", self.provider.print_receipt, attempt.reader_id, text, key_op="print")
 
     async def cancel_print(self, job_id: str) -> Any:
-        attempt = self._require(self.capabilities.print_receipt, "Printing receipts")
+        self._require(self.capabilities.print_receipt, "Printing receipts")
         return await self._call("print_cancel", self.provider.cancel_print, job_id, key_op="print_cancel")
 
     async def read_print(self, job_id: str) -> Any:
