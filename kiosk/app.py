@@ -29,15 +29,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("kiosk")
 STARTED_AT: float | None = None  # monotonic time main() was entered: the self-test's first-paint baseline
+# kiosk.services.settings.PROVIDERS, spelled out so that parsing the command line doesn't import the settings
+# module (it pulls in the whole journal package, SQLite included, before the first paint); tests/test_cli.py
+# checks that the two agree.
+PROVIDER_CHOICES = ("demo_stripe", "demo_mercadopago", "stripe", "mercadopago")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    from kiosk.services.settings import PROVIDERS
-
     ap = argparse.ArgumentParser(prog="kiosk", description="Card-present payments at the counter (Stripe Terminal, "
                                  "Mercado Pago Point). Runs in demo mode with a built-in emulator when no key is set.")
     ap.add_argument("--version", action="version", version=f"kiosk {__version__}")
-    ap.add_argument("--provider", choices=PROVIDERS, help="override the provider from Settings for this run")
+    ap.add_argument("--provider", choices=PROVIDER_CHOICES, help="override the provider from Settings for this run")
     ap.add_argument("--demo", action="store_true", help="force demo mode (built-in emulator, no account needed)")
     ap.add_argument("--api-base", metavar="URL",
                     help="send the provider's API calls to this server (a running `python -m kiosk.sim`, stripe-mock, …); "
@@ -94,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     global STARTED_AT
     STARTED_AT = time.monotonic()
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    configure_logging(args.log_level)
+    # Logging is configured in the start-up thread, first thing (it creates the log folder and file); until then
+    # warnings still reach stderr through logging's last-resort handler.
     if args.self_test and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -255,14 +258,19 @@ class AppShell:
             return code
         return await self._quit
 
+    def _prepare(self) -> tuple[Settings, list[str]]:
+        """Start-up thread: set up logging, then read the settings and the keyring."""
+        configure_logging(self.args.log_level)
+        return resolve_settings(self.args)
+
     async def _start(self) -> None:
         if self.window is None:
             self.show_starting()
         await self._first_paint()
         if self.settings is None:
-            # Settings file and keyring (D-Bus may block): read while the window already says we are starting.
+            # Log file, settings file and keyring (D-Bus may block): while the window already says we are starting.
             # A KioskError here ends main() with exit code 2 and the message, as before the window existed.
-            self.settings, notices = await self._off_thread(resolve_settings, self.args)
+            self.settings, notices = await self._off_thread(self._prepare)
             self.notices += notices
         if self._quitting:
             return

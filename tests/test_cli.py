@@ -92,3 +92,54 @@ def test_second_instance_on_the_same_data_folder_is_refused(tmp_path, standalone
         lock.release()
     assert r.returncode == 2
     assert "already running" in r.stderr.lower()
+
+
+def test_provider_choices_on_the_command_line_are_the_settings_providers():
+    from kiosk.app import PROVIDER_CHOICES
+    from kiosk.services.settings import PROVIDERS
+
+    assert PROVIDER_CHOICES == PROVIDERS
+
+
+# Runs kiosk's main() in a fresh interpreter and lists what was imported when the first window was painted.
+_MODULES_AT_FIRST_PAINT = r"""
+import json, sys, types
+import kiosk.app as app
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication
+
+qapp = QApplication(["kiosk"])  # main() reuses it; created here only to watch for the first paint
+seen = {}
+
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint and obj.isWidgetType() and obj.isWindow() and not seen:
+            seen["modules"] = sorted(sys.modules)
+            seen["services"] = obj.services is not None
+        return False
+
+watcher = FirstPaint()
+qapp.installEventFilter(watcher)
+stub = types.ModuleType("kiosk.selftest")  # stop as soon as the app has started
+
+async def run_window_self_test(window, services, started_at=None):
+    return 0
+
+stub.run_window_self_test = run_window_self_test
+sys.modules["kiosk.selftest"] = stub
+code = app.main(["--self-test"])
+print(json.dumps({"code": code, **seen}))
+"""
+
+
+def test_first_window_is_painted_before_the_sdk_emulator_and_journal_are_imported(tmp_path):
+    r = subprocess.run([sys.executable, "-c", _MODULES_AT_FIRST_PAINT], env=_env(tmp_path), check=False,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    seen = json.loads(r.stdout.strip().splitlines()[-1])
+    assert seen["code"] == 0 and seen["services"] is False, seen
+    heavy = [m for m in seen["modules"]
+             if m.split(".")[0] in ("stripe", "requests", "urllib3", "keyring", "sqlite3")
+             or m.startswith(("kiosk.providers", "kiosk.sim", "kiosk.journal", "kiosk.services.context",
+                              "kiosk.services.controller", "kiosk.services.settings"))]
+    assert not heavy, f"imported before the first paint: {heavy}"
