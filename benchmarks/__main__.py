@@ -163,9 +163,14 @@ def machine() -> dict:
 
 
 def commit(path: Path) -> str | None:
+    """HEAD of the measured tree, with "+dirty" when its kiosk/ has uncommitted edits (they were measured too)."""
     try:
-        return subprocess.run(["git", "-C", str(path), "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, timeout=10, check=False).stdout.strip() or None
+        def git(*a):
+            return subprocess.run(["git", "-C", str(path), *a], capture_output=True, text=True, timeout=10,
+                                  check=False).stdout.strip()
+
+        head = git("rev-parse", "--short", "HEAD")
+        return (head + ("+dirty" if git("status", "--porcelain", "--", "kiosk") else "")) or None
     except (OSError, subprocess.SubprocessError):
         return None
 
