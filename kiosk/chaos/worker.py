@@ -418,6 +418,22 @@ class Recovery:
         self.progress.write("recovered", summary=report.summary(), unresolved=self.unresolved,
                             actions={a.value: n for a, n in report.counts().items()},
                             results=[[r.attempt_id, r.payment_id, r.final_state.value] for r in report.results])
+        on_terminal = [r for r in report.needs_attention if "on the terminal" in r.message and r.reader_id]
+        if on_terminal and not retry:
+            # The banner says "cancel it on the terminal, then retry" (Mercado Pago: only the device can stop an
+            # order it already has): the cashier does exactly that.
+            for r in on_terminal:
+                await self.cancel_on_device(r.reader_id)
+            await self.run(retry=True)
+
+    async def cancel_on_device(self, reader_id: str) -> None:
+        press = getattr(self.c.provider, "cancel_on_device", None)
+        if press is None:
+            return
+        try:
+            await self.c.runner.run(press, reader_id)
+        except KioskError as e:
+            log.info("cancel on the terminal (after recovery) refused: %s", e.code)
 
     async def before_session(self, cashier: Cashier) -> None:
         """The banner lists payments still needing attention, with Retry: the cashier presses it. (If recovery
