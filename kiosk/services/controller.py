@@ -199,10 +199,10 @@ class PaymentController:
             return "Choose a card reader first."
         if not self.reader.online:
             return "The card reader is offline. Check its power and network."
-        if self.recovering:
-            return "Checking unfinished payments from the last run…"
+        if self.recovering or (self.recovery_needed and self.recovery_error is None):
+            return "Checking unfinished payments from the last run…"  # running, or about to run at start
         if self.recovery_needed:
-            return RecoveryPending.cashier_message
+            return RecoveryPending.cashier_message  # it ran and could not finish: Retry
         if self.calls.degraded is not None:
             return JOURNAL_PAUSED
         if self.attempt is not None and not (self.attempt.state.is_final and self.attempt.state is not S.PAID):
