@@ -1,6 +1,8 @@
 """State icons painted with QPainter: no image files to ship, crisp at any size, no font glyph gaps."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmap
 
@@ -10,7 +12,14 @@ COLOURS = {
 }
 
 
+@lru_cache(maxsize=64)
 def state_pixmap(kind: str, size: int = 40, colour: str | None = None) -> QPixmap:
+    """One painted pixmap per (kind, size, colour), kept for the life of the process (a handful of them).
+
+    Cached rather than painted per state change: with PySide6/Qt 6.11, `QLabel.setPixmap()` with a *new* pixmap
+    while another is shown kept the old pixmap's image alive (~11 KB per call for 52 px, measured with
+    heaptrack and mallinfo2: the payment icon alone grew the C heap by ~50 KB per sale). Setting the same cached
+    pixmap again allocates nothing. Callers must not paint on the returned pixmap."""
     pm = QPixmap(size, size)
     pm.fill(Qt.transparent)
     p = QPainter(pm)

@@ -57,6 +57,7 @@ class PaymentPanel(QGroupBox):
         buttons.addWidget(self.cancel, 3)
         buttons.addWidget(self.new_sale, 2)
         layout.addLayout(buttons)
+        self._icon_kind: str | None = None
         self.show_attempt(None)
 
     def show_attempt(self, attempt: PaymentAttempt | None) -> None:
@@ -65,7 +66,10 @@ class PaymentPanel(QGroupBox):
         self.status.setProperty("state", state.value)
         self.status.style().unpolish(self.status)
         self.status.style().polish(self.status)
-        self.icon.setPixmap(state_pixmap(icon_for(state), 52))
+        kind = icon_for(state)
+        if kind != self._icon_kind:  # the same icon again: nothing to do (and nothing allocated)
+            self._icon_kind = kind
+            self.icon.setPixmap(state_pixmap(kind, 52))
         self.detail.setText(detail_for(attempt))
 
     def set_busy(self, busy: bool) -> None:
