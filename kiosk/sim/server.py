@@ -110,6 +110,12 @@ class EmulatorCore:
     Use as a context manager in tests:  with Emulator(seed=1).start() as emu: emu.url
     """
 
+    # Stripe keeps an idempotency key for 24 h; the emulator also caps how many it keeps, so a long demo session or
+    # benchmark does not grow without bound (oldest forgotten first; a retry of a forgotten key runs again, as
+    # Stripe does after 24 h).
+    IDEMPOTENCY_TTL_S = 24 * 3600.0
+    IDEMPOTENCY_MAX_KEYS = 10_000
+
     def __init__(self, *, seed: int = 0, faults: str | None = None, mp_pickup_after: float = 3.0):
         self.lock = threading.RLock()
         self.seed = seed
@@ -117,7 +123,8 @@ class EmulatorCore:
         self.mp_pickup_after = mp_pickup_after
         self._clock_offset = 0.0
         self.routes: list[Route] = []
-        self._idem: dict[tuple[str, str, str], tuple[str, Response]] = {}
+        # slot → (fingerprint, response, emulator time stored); insertion order is age order (oldest first)
+        self._idem: dict[tuple[str, str, str], tuple[str, Response, float]] = {}
         self.request_count = 0
         self.calls: Counter[str] = Counter()  # "POST /v1/terminal/readers/{id}/cancel_action" → count, for tests
         self.rng = random.Random(seed)  # ids and card outcomes: same seed, same run
@@ -249,6 +256,7 @@ class EmulatorCore:
             if key:
                 fingerprint = _fingerprint(method, path, body)
                 slot = (api.name, req.api_key, key)
+                self._expire_idempotency_keys()
                 stored = self._idem.get(slot)
                 if stored is not None:
                     if stored[0] != fingerprint:
@@ -264,7 +272,9 @@ class EmulatorCore:
                 resp = Response(500, api.error(500, "internal_error", f"emulator error: {type(e).__name__}"))
             # Only completed work is remembered; validation failures and conflicts are not (as Stripe/MP do).
             if key and (200 <= resp.status < 300 or resp.status == 402):
-                self._idem[slot] = (fingerprint, resp)
+                self._idem[slot] = (fingerprint, resp, self.now())
+                while len(self._idem) > self.IDEMPOTENCY_MAX_KEYS:
+                    del self._idem[next(iter(self._idem))]
 
         if not is_admin:
             if self.faults.roll("drop_after", path):
@@ -279,6 +289,15 @@ class EmulatorCore:
             if self.faults.roll("drip_body", path):
                 return Response(resp.status, resp.body, dict(resp.headers), drip="body")
         return resp
+
+    def _expire_idempotency_keys(self) -> None:
+        """Forget keys older than IDEMPOTENCY_TTL_S (emulator time, so advance() ages them). Under self.lock."""
+        cutoff = self.now() - self.IDEMPOTENCY_TTL_S
+        while self._idem:
+            oldest = next(iter(self._idem))
+            if self._idem[oldest][2] > cutoff:
+                break
+            del self._idem[oldest]
 
     def _redirect(self, target: str) -> Response:
         # Another loopback origin: "localhost" is not "127.0.0.1" to a client (different host, so requests even
