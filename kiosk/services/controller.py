@@ -331,11 +331,26 @@ class PaymentController:
         """Journal the attempt's state. A failure pauses new payments (JOURNAL_PAUSED), never the sale in flight."""
         if self.journal is None or attempt.id == self._unrecorded:
             return  # a sale the journal never recorded was never sent: there is nothing of it to update
+        future = self.journal.update_attempt(attempt)  # queued now, with a snapshot of the attempt
+        if not (attempt.state.is_final or attempt.state is S.NEEDS_ATTENTION):
+            # An intermediate state: nothing waits for it (the writer keeps the queue's order, and the next
+            # write-ahead record follows it); a failure still pauses new payments when it comes back.
+            future.add_done_callback(self._saved)
+            return
         try:
-            await self.journal.update_attempt(attempt)
+            await future
         except JournalError as e:
             self._journal_failed(e)
         else:
+            self._journal_ok()
+
+    def _saved(self, future: asyncio.Future) -> None:
+        if future.cancelled():
+            return
+        error = future.exception()
+        if isinstance(error, JournalError):
+            self._journal_failed(error)
+        elif error is None:
             self._journal_ok()
 
     def _journal_failed(self, e: JournalError) -> None:
