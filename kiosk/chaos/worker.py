@@ -71,8 +71,9 @@ PATIENCE_S = 75.0
 class Cashier:
     """Plays one cashier (and the customer) against the controller, like the window would."""
 
-    def __init__(self, services: Services, card_wait_timeout: float):
+    def __init__(self, services: Services, card_wait_timeout: float, reader: str = ""):
         self.s = services
+        self.reader = reader  # this till's reader (the harness's lanes each sell on their own)
         self.c = services.controller
         self.provider = services.provider
         self.wait_limit = card_wait_timeout  # the app's card-wait timeout, in seconds
@@ -108,6 +109,8 @@ class Cashier:
             try:
                 if self.c.reader_id is None:
                     await self.c.refresh_readers()
+                if self.reader and self.c.reader_id != self.reader:
+                    await self.c.select_reader(self.reader)  # never another till's reader
                 reader = await self.c.runner.run(self.provider.get_reader, self.c.reader_id)
                 self.c.show_reader(reader)
                 if reader.online:
@@ -288,7 +291,11 @@ class Cashier:
 
     async def card_wait_timeout(self, rng):
         if await self.charge():
-            await self.wait(lambda: self.c.state.is_final, self.wait_limit + 10)
+            # Until the app's own timeout has fired and its cancel has ended — or the app asks the cashier for
+            # something (Mercado Pago: "cancel it on the terminal"; attention), which settle() then does at once.
+            # (Waiting for a final state only sat out the whole bound whenever the terminal held the order.)
+            asks = (S.CANCEL_ON_TERMINAL, S.NEEDS_ATTENTION)
+            await self.wait(lambda: self.c.state.is_final or self.c.state in asks, self.wait_limit + 10)
 
     async def offline_then_cancel(self, rng):
         if not await self.charge():
@@ -379,8 +386,23 @@ def _cap_pages(journal, pages: int | None) -> int:
 def make_settings(args: argparse.Namespace) -> Settings:
     common = {"poll_interval_ms": args.poll_ms, "card_wait_timeout_s": args.card_wait_timeout}
     if args.provider == "mercadopago":
-        return Settings(provider="mercadopago", mp_api_base=args.api_base, default_reader=MP_TERMINAL, **common)
-    return Settings(provider="stripe", api_base=args.api_base, **common)
+        return Settings(provider="mercadopago", mp_api_base=args.api_base, default_reader=args.reader or MP_TERMINAL,
+                        **common)
+    return Settings(provider="stripe", api_base=args.api_base, default_reader=args.reader or "", **common)
+
+
+def set_deadline(provider, seconds: float) -> float:
+    """Chaos-only: the provider's overall per-request deadline (reads: min(this, 8 s)), so a dripping answer costs
+    `seconds`, not 8-20 s, and still ends on the same DeadlineExceeded path. A reach into the provider's
+    GuardedSession (Stripe `_session`, Mercado Pago `http.session`): the providers take `deadline=` at construction
+    but build_services does not pass one. Raises if neither is found, so a refactor cannot silently undo it."""
+    sessions = [getattr(provider, "_session", None), getattr(getattr(provider, "http", None), "session", None)]
+    found = [s for s in sessions if s is not None and hasattr(s, "deadline")]
+    if not found:
+        raise RuntimeError(f"no GuardedSession on {provider!r}: cannot set the deadline")
+    for session in found:
+        session.deadline = float(seconds)
+    return float(seconds)
 
 
 def open_journal(args: argparse.Namespace) -> JournalWriter:
@@ -446,6 +468,8 @@ class Recovery:
 async def run(args: argparse.Namespace, progress: ProgressWriter) -> int:
     settings = make_settings(args)
     services = build_services(settings, api_base=args.api_base, use_journal=False)
+    if args.deadline > 0:
+        set_deadline(services.provider, args.deadline)
     try:
         journal = open_journal(args)
     except JournalError as e:
@@ -478,10 +502,10 @@ async def run(args: argparse.Namespace, progress: ProgressWriter) -> int:
             await c.refresh_readers()
         except KioskError as e:  # the window shows the error and carries on; ensure_reader() tries again
             log.info("loading readers failed: %s", e.code)
-        cashier = Cashier(services, float(args.card_wait_timeout))
+        cashier = Cashier(services, float(args.card_wait_timeout), args.reader)
         cashier.recovery = recovery
         names, weights = list(SCENARIOS), list(SCENARIOS.values())
-        for number in range(args.first, args.first + args.sessions):
+        for number in range(args.first, args.first + args.sessions * args.stride, args.stride):
             rng = random.Random(f"{args.seed}:{number}")
             name = rng.choices(names, weights)[0]
             session["n"] = number
@@ -515,8 +539,13 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--run", type=int, default=0, help="number of this app run (seeds the in-process faults)")
     ap.add_argument("--first", type=int, default=0, help="number of the first session to play")
     ap.add_argument("--sessions", type=int, default=0, help="sessions to play (0: recovery only)")
+    ap.add_argument("--stride", type=int, default=1, help="session numbers go first, first+stride, … (lanes)")
+    ap.add_argument("--reader", default="", help="the reader / terminal this till sells on (default: the first)")
     ap.add_argument("--card-wait-timeout", type=int, default=2, help="seconds before an unanswered reader is cancelled")
     ap.add_argument("--poll-ms", type=int, default=25)
+    ap.add_argument("--deadline", type=float, default=0.0,
+                    help="the provider's overall deadline per request in seconds (0: the app's own, 8 s reads / 20 s "
+                         "mutations)")
     ap.add_argument("--clock-skew", type=float, default=0.0, help="seconds the journal's clock is fast (< 0: slow)")
     ap.add_argument("--disk-full", type=float, default=0.0, help="probability per session of a disk-full window")
     args = ap.parse_args(argv)
