@@ -121,6 +121,7 @@ class PaymentController:
         self.monitor = ReaderMonitor(self)
         self._tasks: set[asyncio.Task] = set()
         self._unrecorded: str | None = None  # id of a sale whose journal record could not be written (never sent)
+        self._journal_paused_said = False  # the cashier was told new payments are paused (journal failing)
         self._cancel_requested = False
         self._money_lock = asyncio.Lock()  # one money-moving sequence at a time (capture vs void)
         self._monitor_task: asyncio.Task | None = None
@@ -354,22 +355,25 @@ class PaymentController:
             self._journal_ok()
 
     def _journal_failed(self, e: JournalError) -> None:
-        first = self.calls.degraded is None
+        # `calls.degraded` may already be set by a worker thread (a write-ahead record that failed): the cashier
+        # is told once per outage, whoever noticed it first.
         self.calls.degraded = e
         log.error("journal write failed: %s %s", e.code, e.detail)
-        if first:
+        if not self._journal_paused_said:
+            self._journal_paused_said = True
             self.message.emit("error", JOURNAL_PAUSED)
             self.journal_changed.emit(e)
 
     def _journal_ok(self) -> None:
-        if self.calls.degraded is not None:
-            self.calls.degraded = None
+        self.calls.degraded = None
+        if self._journal_paused_said:
+            self._journal_paused_said = False
             self.message.emit("info", "The payment journal can be written again — new payments are possible.")
             self.journal_changed.emit(None)
 
     async def retry_journal_if_degraded(self) -> None:
         """The monitor calls this each tick: once the disk has room again, catch up and resume."""
-        if self.calls.degraded is None or self.journal is None:
+        if (self.calls.degraded is None and not self._journal_paused_said) or self.journal is None:
             return
         if self.attempt is not None and self.attempt.id != self._unrecorded:
             await self._save(self.attempt)
