@@ -70,16 +70,24 @@ def fetch_all(session: requests.Session, base: str, path: str, params: dict | No
     return items
 
 
-def audit(api_base: str, api_key: str, journal_path: Path) -> Audit:
+def audit(api_base: str, api_key: str, journal_path: Path | list[Path]) -> Audit:
     """Read the ledger (after faults were cleared) and the journal; classify every payment."""
     with requests.Session() as session:
         session.headers["Authorization"] = f"Bearer {api_key}"
         intents = fetch_all(session, api_base, "/v1/payment_intents")
         refunds = fetch_all(session, api_base, "/v1/refunds")
         readers = fetch_all(session, api_base, "/v1/terminal/readers")
-    with Journal.open(journal_path) as journal:
-        attempts = journal.recent_attempts(limit=10**9)
-    return classify(intents, refunds, readers, attempts)
+    return classify(intents, refunds, readers, journal_attempts(journal_path))
+
+
+def journal_attempts(journal_paths: Path | list[Path]) -> list:
+    """Every attempt of one journal, or of several (one per till when the harness runs lanes side by side)."""
+    paths = [journal_paths] if isinstance(journal_paths, Path) else list(journal_paths)
+    attempts: list = []
+    for path in paths:
+        with Journal.open(path) as journal:
+            attempts.extend(journal.recent_attempts(limit=10**9))
+    return attempts
 
 
 def classify(intents: list[dict], refunds: list[dict], readers: list[dict], attempts: list) -> Audit:
@@ -127,18 +135,18 @@ def mp_minor(amount) -> int:
     return int(whole) * 100 + int((frac + "00")[:2])
 
 
-def fetch_ledger(ledger_url: str, *, tick: bool = False) -> dict:
-    """The chaos emulator's ledger window (simhost.py): no faults, not counted as requests."""
-    resp = requests.get(f"{ledger_url}/ledger" + ("?tick=1" if tick else ""), timeout=10)
+def fetch_ledger(ledger_url: str, *, tick: bool = False, holding: bool = False) -> dict:
+    """The chaos emulator's ledger window (simhost.py): no faults, not counted as requests. holding=True: only the
+    payments that hold a customer's money (what the per-second samples need)."""
+    query = "&".join(q for q, on in (("tick=1", tick), ("holding=1", holding)) if on)
+    resp = requests.get(f"{ledger_url}/ledger" + (f"?{query}" if query else ""), timeout=10)
     resp.raise_for_status()
     return resp.json()
 
 
-def audit_mercadopago(ledger_url: str, journal_path: Path) -> Audit:
+def audit_mercadopago(ledger_url: str, journal_path: Path | list[Path]) -> Audit:
     orders = fetch_ledger(ledger_url, tick=True)["mercadopago"]["orders"]
-    with Journal.open(journal_path) as journal:
-        attempts = journal.recent_attempts(limit=10**9)
-    return classify_orders(orders, attempts)
+    return classify_orders(orders, journal_attempts(journal_path))
 
 
 def classify_orders(orders: list[dict], attempts: list) -> Audit:
