@@ -126,3 +126,43 @@ def test_default_faults_add_mercado_pagos_own_and_only_wire_faults_the_emulator_
     monkeypatch.setattr(h, "emulator_fault_kinds", lambda: ("error500", "nonutf8"))
     assert "nonutf8=" in default_faults("stripe") and "drip=" not in default_faults("stripe")
     assert "garbage=" in default_faults("mercadopago") and "garbage=" not in default_faults("stripe")
+
+
+def lanes_harness(tmp_path, provider: str, lanes: int):
+    from kiosk.chaos.harness import Harness, _args
+
+    args = _args(["--sessions", "10", "--lanes", str(lanes), "--provider", provider, "--workdir", str(tmp_path)])
+    h = Harness(args, tmp_path)
+    h.make_lanes({"stripe": [f"tmr_{k}" for k in range(lanes)], "mercadopago": [f"T{k}" for k in range(lanes)]})
+    return h
+
+
+def test_lanes_split_the_sessions_and_each_sees_only_its_own_and_unclaimed_payments(tmp_path):
+    h = lanes_harness(tmp_path, "stripe", 3)
+    assert [lane.workdir for lane in h.lanes] == [tmp_path, tmp_path / "lane1", tmp_path / "lane2"]
+    assert [lane.reader for lane in h.lanes] == ["tmr_0", "tmr_1", "tmr_2"]
+    assert [lane.next_sessions(10, 3) for lane in h.lanes] == [(0, 4), (1, 3), (2, 3)]
+    h.lanes[1].started.update({1, 4})  # lane 1 played 1 and 4 (say 4 was killed): it goes on at 7
+    assert h.lanes[1].next_sessions(10, 3) == (7, 1)
+    h.lanes[0].watch.on_event(state("a0", "waiting_for_card", payment="pi_0"), now=0)
+    h.lanes[1].watch.on_event(state("a1", "waiting_for_card", payment="pi_1"), now=0)
+    ledger = stripe_ledger(("pi_0", "requires_capture", "a0"), ("pi_1", "requires_capture", "a1"),
+                           ("pi_x", "requires_capture", "ax"))  # ax: reported by no lane (yet)
+    seen = [sorted(h.lanes[k].watch.standing(h.lane_view(ledger, h.lanes[k]))) for k in range(3)]
+    assert seen == [["pi_0", "pi_x"], ["pi_1", "pi_x"], ["pi_x"]]
+    one = lanes_harness(tmp_path / "one", "stripe", 1)
+    assert one.lane_view(ledger, one.lanes[0]) is ledger and one.lanes[0].workdir == tmp_path / "one"
+
+
+def test_the_per_second_sample_holds_only_what_can_hold_money():
+    from kiosk.chaos.simhost import snapshot
+    from kiosk.sim import Emulator
+
+    emu = Emulator(seed=1)
+    st = emu.stripe
+    st.payment_intents["pi_a"] = {"id": "pi_a", "status": "requires_capture", "metadata": {"kiosk_attempt": "a"}}
+    st.payment_intents["pi_b"] = {"id": "pi_b", "status": "canceled", "metadata": {"kiosk_attempt": "b"}}
+    full, small = snapshot(emu), snapshot(emu, holding=True)
+    assert {pi["id"] for pi in full["stripe"]["payment_intents"]} == {"pi_a", "pi_b"}
+    assert [pi["id"] for pi in small["stripe"]["payment_intents"]] == ["pi_a"]
+    assert small["stripe"]["readers"] == [] and full["stripe"]["readers"]

@@ -36,7 +36,7 @@ def assert_no_children_left(workdir) -> None:
 
 
 # Short runs for CI: the wire faults that cost no time (non-UTF-8 pages, redirects) and the app-side ones (disk
-# full, clock skew); no drip (a drip costs the app's 30 s deadline) and no journal lock (5 s a time).
+# full, clock skew); no drip (a drip costs the request deadline, 2 s in chaos runs) and no journal lock (5 s a time).
 CI_FAULTS = ("latency=0-20ms,error500=0.03,error500_after=0.02,error429=0.03,drop=0.02,drop_after=0.02,"
              "offline=0.005,tap_during_cancel=0.3,nonutf8=0.02,nonutf8_after=0.02,redirect=0.01")
 CI_APP_FAULTS = ("--journal-lock-rate", "0", "--disk-full-rate", "0.2", "--clock-skew-rate", "0.5")
@@ -62,10 +62,11 @@ def check_run(proc: subprocess.Popen, workdir, sessions: int) -> str:
 
 @pytest.mark.slow
 def test_short_runs_on_both_providers_end_with_no_anomaly(tmp_path):
-    """Stripe and Mercado Pago side by side (one core each), the app killed mid-session, disk full, skewed clocks."""
+    """Stripe and Mercado Pago side by side (one core each), the app killed mid-session, disk full, skewed clocks.
+    Stripe as one till (--lanes 1), Mercado Pago as three tills on three terminals, audited together."""
     runs = {
-        "stripe": (tmp_path / "stripe", 10, ["--seed", "3", "--kill-rate", "0.25"]),
-        "mercadopago": (tmp_path / "mp", 8, ["--seed", "7", "--kill-rate", "0.3"]),
+        "stripe": (tmp_path / "stripe", 10, ["--seed", "3", "--kill-rate", "0.25", "--lanes", "1"]),
+        "mercadopago": (tmp_path / "mp", 12, ["--seed", "7", "--kill-rate", "0.3", "--lanes", "3"]),
     }
     procs = {name: subprocess.Popen(harness(workdir, "--provider", name, "--sessions", str(n), *extra,
                                             "--faults", CI_FAULTS, *CI_APP_FAULTS, "--time-limit", "80"),
@@ -79,6 +80,10 @@ def test_short_runs_on_both_providers_end_with_no_anomaly(tmp_path):
                 proc.kill()
                 proc.communicate()
     assert "provider mercadopago" in outs["mercadopago"] and " orders (" in outs["mercadopago"]
+    assert "3 lane(s)" in outs["mercadopago"] and "1 lane(s)" in outs["stripe"]
+    for k in (1, 2):  # every lane's till really sold and has its own journal
+        assert (runs["mercadopago"][0] / f"lane{k}" / "journal.sqlite3").exists()
+        assert b'"start"' in (runs["mercadopago"][0] / f"lane{k}" / "progress.jsonl").read_bytes()
 
 
 @pytest.mark.slow
