@@ -391,20 +391,6 @@ def make_settings(args: argparse.Namespace) -> Settings:
     return Settings(provider="stripe", api_base=args.api_base, default_reader=args.reader or "", **common)
 
 
-def set_deadline(provider, seconds: float) -> float:
-    """Chaos-only: the provider's overall per-request deadline (reads: min(this, 8 s)), so a dripping answer costs
-    `seconds`, not 8-20 s, and still ends on the same DeadlineExceeded path. A reach into the provider's
-    GuardedSession (Stripe `_session`, Mercado Pago `http.session`): the providers take `deadline=` at construction
-    but build_services does not pass one. Raises if neither is found, so a refactor cannot silently undo it."""
-    sessions = [getattr(provider, "_session", None), getattr(getattr(provider, "http", None), "session", None)]
-    found = [s for s in sessions if s is not None and hasattr(s, "deadline")]
-    if not found:
-        raise RuntimeError(f"no GuardedSession on {provider!r}: cannot set the deadline")
-    for session in found:
-        session.deadline = float(seconds)
-    return float(seconds)
-
-
 def open_journal(args: argparse.Namespace) -> JournalWriter:
     skew = float(args.clock_skew)
     clock = (lambda: time.time() + skew) if skew else time.time
@@ -467,9 +453,9 @@ class Recovery:
 
 async def run(args: argparse.Namespace, progress: ProgressWriter) -> int:
     settings = make_settings(args)
-    services = build_services(settings, api_base=args.api_base, use_journal=False)
-    if args.deadline > 0:
-        set_deadline(services.provider, args.deadline)
+    # A short provider deadline: a dripping answer costs seconds, not 8-20 s, and still ends on the same path.
+    services = build_services(settings, api_base=args.api_base, use_journal=False,
+                              provider_deadline=args.deadline if args.deadline > 0 else None)
     try:
         journal = open_journal(args)
     except JournalError as e:

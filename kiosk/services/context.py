@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.domain.errors import ConfigurationError
-from kiosk.providers.base import DEMO_CARDS, Provider, SimulatedReaderControl  # DEMO_CARDS: for the demo panel
+from kiosk.providers.base import DEMO_CARDS, Provider, SimulatedReaderControl  # noqa: F401 - DEMO_CARDS re-exported for the demo panel
 from kiosk.services.controller import PaymentController
 from kiosk.services.runner import BlockingRunner
 from kiosk.services.secrets import get_secret
@@ -64,34 +64,41 @@ def is_loopback(url: str) -> bool:
     return (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
 
-def make_provider(settings: Settings, *, api_base: str | None = None, emulator=None) -> Provider:
+def make_provider(settings: Settings, *, api_base: str | None = None, emulator=None,
+                  deadline: float | None = None) -> Provider:
+    """deadline: the overall seconds per provider request (mutations; reads get at most 8 s); None = the default.
+    Only tools set it (the chaos harness shortens it so a dripping answer costs seconds, not minutes)."""
     family = settings.provider_family
+    extra = {} if deadline is None else {"deadline": deadline}
     if family == "stripe":
         from kiosk.providers.stripe_terminal import StripeTerminalProvider
 
         if emulator is not None:
-            return StripeTerminalProvider(DEMO_STRIPE_KEY, api_base=emulator.url, currency_hint=settings.currency)
+            return StripeTerminalProvider(DEMO_STRIPE_KEY, api_base=emulator.url, currency_hint=settings.currency,
+                                          **extra)
         key = get_secret("stripe")
         if not key:
             raise ConfigurationError("No Stripe API key is set. Add it in Settings, or use demo mode.",
                                      detail="stripe key missing (keyring and KIOSK_STRIPE_API_KEY)")
         return StripeTerminalProvider(key, api_base=api_base or settings.api_base or None,
-                                      currency_hint=settings.currency)
+                                      currency_hint=settings.currency, **extra)
     from kiosk.providers.mercadopago_point import MercadoPagoPointProvider
 
     if emulator is not None:
         return MercadoPagoPointProvider(DEMO_MP_TOKEN, base_url=emulator.url,
-                                        currency=settings.currency if settings.currency in MP_CURRENCIES else None)
+                                        currency=settings.currency if settings.currency in MP_CURRENCIES else None,
+                                        **extra)
     token = get_secret("mercadopago")
     if not token:
         raise ConfigurationError("No Mercado Pago access token is set. Add it in Settings, or use demo mode.",
                                  detail="mp token missing (keyring and KIOSK_MP_ACCESS_TOKEN)")
     return MercadoPagoPointProvider(token, base_url=api_base or settings.mp_api_base or None,
-                                    currency=settings.currency if settings.currency in MP_CURRENCIES else None)
+                                    currency=settings.currency if settings.currency in MP_CURRENCIES else None,
+                                    **extra)
 
 
 def build_services(settings: Settings, *, api_base: str | None = None, journal_path=None, use_journal: bool = True,
-                   emulator_options: dict | None = None) -> Services:
+                   emulator_options: dict | None = None, provider_deadline: float | None = None) -> Services:
     """Start everything the app needs. Demo mode (no key configured) starts the embedded emulator."""
     emulator = None
     notices: list[str] = []
@@ -106,7 +113,7 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
     scratch = None
     instance_lock = None
     try:
-        provider = make_provider(settings, api_base=api_base, emulator=emulator)
+        provider = make_provider(settings, api_base=api_base, emulator=emulator, deadline=provider_deadline)
         if use_journal:
             from kiosk.journal.writer import JournalWriter
 
