@@ -1,6 +1,8 @@
 """On-screen PIN pad for the kiosk administrator (touch-sized keys; opened with open(), never exec())."""
 from __future__ import annotations
 
+import threading
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
@@ -10,6 +12,7 @@ from kiosk.services.admin_pin import MAX_LEN, MIN_LEN, PinGate
 class PinPad(QDialog):
     exit_requested = Signal()
     settings_requested = Signal()
+    _checked = Signal(bool)  # from the checking thread; delivered on the Qt thread (queued)
 
     def __init__(self, gate: PinGate, parent=None):
         super().__init__(parent)
@@ -18,6 +21,9 @@ class PinPad(QDialog):
         self.setAccessibleName("Administrator PIN pad")
         self._gate = gate
         self._digits = ""
+        self.checking = False  # a PIN is being checked (scrypt, ~0.1 s): off the Qt thread, keys disabled
+        self._keys: list[QPushButton] = []
+        self._checked.connect(self._on_checked)
         layout = QVBoxLayout(self)
         self.display = QLabel("Enter the admin PIN")
         self.display.setObjectName("pinDisplay")
@@ -38,6 +44,7 @@ class PinPad(QDialog):
             b.setAccessibleName({"Clear": "Clear PIN", "OK": "Confirm PIN"}.get(key, f"Digit {key}"))
             b.setMinimumSize(72, 64)
             b.clicked.connect(lambda _=False, k=key: self._press(k))
+            self._keys.append(b)
             grid.addWidget(b, i // 3, i % 3)
         layout.addLayout(grid)
         self.unlocked_row = QHBoxLayout()
@@ -58,6 +65,8 @@ class PinPad(QDialog):
         layout.addLayout(self.unlocked_row)
 
     def _press(self, key: str) -> None:
+        if self.checking:
+            return
         if key == "Clear":
             self._digits = ""
         elif key == "OK":
@@ -68,8 +77,26 @@ class PinPad(QDialog):
         self.display.setText("•" * len(self._digits) or "Enter the admin PIN")
 
     def _submit(self) -> None:
+        """scrypt is deliberately slow (~0.1 s): check the PIN in a short-lived thread, never on the Qt thread."""
         pin, self._digits = self._digits, ""
-        if self._gate.check(pin):
+        self.checking = True
+        for b in self._keys:
+            b.setEnabled(False)
+        self.display.setText("Checking…")
+        threading.Thread(target=self._check, args=(pin,), name="kiosk-pin-check", daemon=True).start()
+
+    def _check(self, pin: str) -> None:
+        ok = self._gate.check(pin)
+        try:
+            self._checked.emit(ok)
+        except RuntimeError:  # the pad was closed and deleted meanwhile: nobody is waiting for the answer
+            pass
+
+    def _on_checked(self, ok: bool) -> None:
+        self.checking = False
+        for b in self._keys:
+            b.setEnabled(True)
+        if ok:
             self.display.setText("Unlocked")
             if self._gate.needs_new_pin:
                 self.advice.setText(f"This PIN is too short to be safe. Open Settings and set a new admin PIN "

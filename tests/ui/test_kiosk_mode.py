@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import time
 
 import pytest
 from gui_harness import LiveLoop
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
 from PySide6.QtWidgets import QPushButton
 
 from kiosk.app import AppShell
@@ -44,6 +45,12 @@ def kiosk(qapp):
 def _press(pad, digits, ok=True):
     for k in list(digits) + (["OK"] if ok else []):
         pad.findChild(QPushButton, f"pinKey:{k}").click()
+    # The PIN is checked off the Qt thread (scrypt): keys are off meanwhile; wait for the answer.
+    deadline = time.monotonic() + 10
+    while pad.checking and time.monotonic() < deadline:
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        time.sleep(0.005)
+    assert not pad.checking, "the PIN check never answered"
 
 
 def test_close_and_escape_are_refused_and_settings_hidden(kiosk):
@@ -123,3 +130,28 @@ def test_pin_pad_with_a_current_pin_gives_no_advice(qtbot):
     qtbot.addWidget(pad)
     _press(pad, PIN)
     assert pad.display.text() == "Unlocked" and not pad.advice.text()
+
+
+def test_the_pin_is_checked_off_the_qt_thread_with_the_keys_disabled(qtbot):
+    """scrypt takes ~0.1 s: the pad says it is checking and takes no key meanwhile; the Qt thread stays free."""
+    import threading
+
+    from kiosk.services.admin_pin import PinGate
+    from kiosk.ui.pin_pad import PinPad
+
+    seen = {}
+
+    class SlowGate(PinGate):
+        def check(self, pin):
+            seen["thread"] = threading.current_thread().name
+            return super().check(pin)
+
+    pad = PinPad(SlowGate(hash_pin(PIN)))
+    qtbot.addWidget(pad)
+    for k in PIN:
+        pad.findChild(QPushButton, f"pinKey:{k}").click()
+    pad.findChild(QPushButton, "pinKey:OK").click()
+    assert pad.checking and pad.display.text() == "Checking…"
+    assert not pad.findChild(QPushButton, "pinKey:1").isEnabled()
+    _press(pad, "", ok=False)  # waits for the answer
+    assert seen["thread"] != threading.main_thread().name and pad.display.text() == "Unlocked"
