@@ -289,6 +289,8 @@ class MainWindow(QMainWindow):
                 button.setEnabled(False)
             return
         p.charge.setEnabled(c.can_charge and not c.is_busy)
+        if c.attempt is None:
+            p.show_ready_hint(c.charge_blocker)
         p.cancel.setEnabled(c.can_cancel)
         final = c.attempt is not None and c.attempt.state.is_final
         p.new_sale.setEnabled(final or (c.attempt is None and not c.cart.is_empty))

@@ -72,5 +72,10 @@ class PaymentPanel(QGroupBox):
             self.icon.setPixmap(state_pixmap(kind, 52))
         self.detail.setText(detail_for(attempt))
 
+    def show_ready_hint(self, reason: str | None) -> None:
+        """Idle only: say why Charge can't be pressed (reader offline, recovery pending, journal paused…), or that
+        it can. Never claims "Ready" words over a disabled Charge."""
+        self.detail.setText(reason or "Press Charge when the customer is ready.")
+
     def set_busy(self, busy: bool) -> None:
         self.busy.setVisible(busy)
