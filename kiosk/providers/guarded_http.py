@@ -72,7 +72,6 @@ class _Watch:
     """One request's deadline and the sockets it used; the session's _Watchdog cuts them when it passes."""
 
     def __init__(self, seconds: float):
-        self.seconds = seconds
         self.due = time.monotonic() + seconds
         self.expired = False
         self.done = False

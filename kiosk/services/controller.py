@@ -50,7 +50,7 @@ from .events import Event
 from .journaled import JournaledCalls
 from .reader_monitor import ReaderMonitor
 from .runner import BlockingRunner
-from .settle import Settler, busy_with
+from .settle import Settler
 
 log = logging.getLogger(__name__)
 S = PaymentState
@@ -661,9 +661,9 @@ class PaymentController:
         except KioskError:
             return None
         self.set_reader(reader)
-        return busy_with(reader, attempt.payment_id) or (
-            reader.action is not None and reader.action.payment_id == attempt.payment_id
-            and reader.action.status is ActionStatus.IN_PROGRESS)
+        # Online or not: after an unconfirmed reset, an offline reader still showing our action is not "reset".
+        a = reader.action
+        return a is not None and a.payment_id == attempt.payment_id and a.status is ActionStatus.IN_PROGRESS
 
     async def _wait_on_terminal(self, attempt: PaymentAttempt) -> PaymentInfo | None:
         """Mercado Pago: the cashier was told to cancel on the terminal. Watch the order until it is final (or

@@ -276,7 +276,7 @@ class _Reconciler:
     def payment_on_reader(self, attempt: PaymentAttempt) -> list[PaymentInfo]:
         """Whatever the reader is working on, if it is a payment of this attempt. Unreadable → unresolved."""
         try:
-            reader = self.provider.get_reader(attempt.reader_id)
+            reader = self.read(self.provider.get_reader, attempt.reader_id)
         except KioskError as e:
             raise _Unresolved("The app could not confirm whether this payment reached the reader. It will be "
                               "checked again at the next start.", f"reader unreadable: {e.code}") from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import replace
 from typing import Callable
 
 from kiosk.domain.errors import OUTCOME_UNKNOWN, InvalidProviderState, KioskError
@@ -157,8 +158,6 @@ def _key(attempt: PaymentAttempt, op: str, pid: str) -> str:
 
 
 def _with_status(payment: PaymentInfo, status: PaymentStatus) -> PaymentInfo:
-    from dataclasses import replace
-
     return replace(payment, status=status)
 
 

@@ -318,7 +318,7 @@ class EmulatorCore:
         return None, allowed
 
     # --- server lifecycle ---------------------------------------------------------------------------
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> "Emulator":
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> "EmulatorCore":
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the emulator listens on loopback only")
         emulator = self
@@ -360,7 +360,7 @@ class EmulatorCore:
         if self._thread:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "Emulator":
+    def __enter__(self) -> "EmulatorCore":
         if self._server is None:
             self.start()
         return self
@@ -373,7 +373,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
-    emulator: Emulator
+    emulator: EmulatorCore
 
     def process_request(self, request, client_address):
         with self.emulator.lock:
@@ -392,7 +392,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "kiosk-sim"
     sys_version = ""
     timeout = 60  # idle keep-alive connections are closed after a minute
-    emu: Emulator
+    emu: EmulatorCore
 
     def log_message(self, fmt, *args):  # quiet by default; the emulator logs through logging
         log.debug("%s " + fmt, self.address_string(), *args)
