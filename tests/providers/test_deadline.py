@@ -67,12 +67,6 @@ def stripe_p(emu):
     p.close()
 
 
-@pytest.fixture
-def reader_id(emu):
-    with emu.lock:
-        return emu.stripe._new_reader("simulated_wisepos_e", "lane", emu.stripe.default_location_id, {})
-
-
 @pytest.mark.parametrize("kind", ["drip", "drip_body"])
 def test_stripe_cancel_against_a_dripping_server_is_ambiguous_within_the_deadline(emu, stripe_p, reader_id, kind):
     started = stripe_p.start_payment(reader_id, Money(500, "USD"), reference="att-d5a", idempotency_key=key())

@@ -5,12 +5,10 @@ answers like Stripe would (a reader with no action), so following it would make 
 from __future__ import annotations
 
 import json
-import threading
 import uuid
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from upstream_server import upstream
 
 from kiosk.domain import errors as E
 from kiosk.domain.money import Money
@@ -27,61 +25,18 @@ def key() -> str:
     return f"kiosk-test-{uuid.uuid4().hex}"
 
 
-@contextmanager
 def impostor(reader_id: str):
     """Another origin that answers every request with an idle Stripe reader; records what reached it."""
-    hits: list[str] = []
     body = json.dumps({"id": reader_id, "object": "terminal.reader", "action": None, "device_type":
                        "simulated_wisepos_e", "label": "impostor", "livemode": False, "location": None,
                        "metadata": {}, "serial_number": "x", "status": "online"}).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
-        def _answer(self):
-            hits.append(f"{self.command} {self.path}")
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(body)
-            self.close_connection = True
-
-        do_GET = do_POST = _answer
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="kiosk-test-impostor")
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    return upstream(200, body)
 
 
 @pytest.fixture
 def emu(fresh_shared_emulator):
     yield fresh_shared_emulator
     fresh_shared_emulator.redirect_origin = None
-
-
-@pytest.fixture
-def stripe_p(emu):
-    p = StripeTerminalProvider(FAKE_STRIPE_KEY, api_base=emu.url, sleep=lambda s: None, base_delay=0.001)
-    yield p
-    p.close()
-
-
-@pytest.fixture
-def reader_id(emu):
-    with emu.lock:
-        return emu.stripe._new_reader("simulated_wisepos_e", "lane", emu.stripe.default_location_id, {})
 
 
 # --- Stripe ---------------------------------------------------------------------------------------------

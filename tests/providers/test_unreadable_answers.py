@@ -11,7 +11,6 @@ from kiosk.domain.cart import Cart, Product
 from kiosk.domain.money import Money
 from kiosk.providers.base import PaymentStatus
 from kiosk.providers.mercadopago_point import MercadoPagoPointProvider
-from kiosk.providers.stripe_terminal import StripeTerminalProvider
 
 FAKE_STRIPE_KEY = "sk_test_kioskFAKEkey"  # same as tests/conftest.py
 MP_TOKEN = "TEST-0000000000000000-000000-kioskFAKEtoken"
@@ -26,19 +25,6 @@ def key() -> str:
 @pytest.fixture
 def emu(fresh_shared_emulator):
     return fresh_shared_emulator
-
-
-@pytest.fixture
-def stripe_p(emu):
-    p = StripeTerminalProvider(FAKE_STRIPE_KEY, api_base=emu.url, sleep=lambda s: None, base_delay=0.001)
-    yield p
-    p.close()
-
-
-@pytest.fixture
-def reader_id(emu):
-    with emu.lock:
-        return emu.stripe._new_reader("simulated_wisepos_e", "lane", emu.stripe.default_location_id, {})
 
 
 def assert_ambiguous(err: BaseException) -> None:
