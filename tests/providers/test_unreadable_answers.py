@@ -12,7 +12,6 @@ from kiosk.domain.money import Money
 from kiosk.providers.base import PaymentStatus
 from kiosk.providers.mercadopago_point import MercadoPagoPointProvider
 
-FAKE_STRIPE_KEY = "sk_test_kioskFAKEkey"  # same as tests/conftest.py
 MP_TOKEN = "TEST-0000000000000000-000000-kioskFAKEtoken"
 PDV = "NEWLAND_N950__N950NCB801293324"
 USD = lambda minor: Money(minor, "USD")
