@@ -90,16 +90,23 @@ def journal_attempts(journal_paths: Path | list[Path]) -> list:
     return attempts
 
 
+def _journal_side(out: Audit, attempts: list) -> tuple[dict, dict]:
+    """What both audits need from the journal: attempts by id, paid attempts by payment id; also fills `out`'s
+    attempt counts and unfinished list."""
+    out.attempt_states = Counter(a.state.value for a in attempts)
+    out.unfinished = [a.id for a in attempts if not a.state.is_final]
+    by_id = {a.id: a for a in attempts}
+    paid_by_payment = {a.payment_id: a for a in attempts if a.state is PaymentState.PAID and a.payment_id}
+    return by_id, paid_by_payment
+
+
 def classify(intents: list[dict], refunds: list[dict], readers: list[dict], attempts: list) -> Audit:
     out = Audit(payment_intents=len(intents), refunds=len(refunds))
     refunded: Counter = Counter()
     for r in refunds:
         if r.get("status") == "succeeded":
             refunded[r.get("payment_intent")] += int(r.get("amount") or 0)
-    by_id = {a.id: a for a in attempts}
-    paid_by_payment = {a.payment_id: a for a in attempts if a.state is PaymentState.PAID and a.payment_id}
-    out.attempt_states = Counter(a.state.value for a in attempts)
-    out.unfinished = [a.id for a in attempts if not a.state.is_final]
+    by_id, paid_by_payment = _journal_side(out, attempts)
     net_by_pi: dict[str, int] = {}
     for pi in intents:
         out.pi_statuses[pi["status"]] += 1
@@ -151,10 +158,7 @@ def audit_mercadopago(ledger_url: str, journal_path: Path | list[Path]) -> Audit
 
 def classify_orders(orders: list[dict], attempts: list) -> Audit:
     out = Audit(payment_intents=len(orders), noun="orders")
-    by_id = {a.id: a for a in attempts}
-    paid_by_payment = {a.payment_id: a for a in attempts if a.state is PaymentState.PAID and a.payment_id}
-    out.attempt_states = Counter(a.state.value for a in attempts)
-    out.unfinished = [a.id for a in attempts if not a.state.is_final]
+    by_id, paid_by_payment = _journal_side(out, attempts)
     net_by_order: dict[str, int] = {}
     for order in orders:
         out.pi_statuses[order["status"]] += 1
