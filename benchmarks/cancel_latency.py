@@ -2,9 +2,13 @@
 
     python benchmarks/cancel_latency.py [--rounds 50]
 
-Prints JSON: the controller's cancel() (cancel_action + read PI + void + journal writes, the path behind the
-Cancel button) and, as the baseline measured in the same run, the raw SDK cancel_action round trip; plus
-their ratio. No Qt: the controller runs on a plain asyncio loop, as in the chaos worker.
+Prints JSON: the controller's cancel (cancel_action + void, each after its fsynced write-ahead record: the path
+behind the Cancel button) and, as the baseline measured in the same run, the raw SDK cancel_action round trip;
+plus their ratio. No Qt: the controller runs on a plain asyncio loop, as in the chaos worker.
+
+Two end points, both reported: *confirmed* — the controller announces the sale cancelled (`state_changed` with
+the provider's answers in hand: reader idle, payment cancelled; what the window shows) — and *returned* —
+`cancel()` returns, after the final state's own fsynced journal record.
 """
 from __future__ import annotations
 
@@ -23,14 +27,18 @@ def _summary(samples: list[float]) -> dict:
             "p95_ms": round(s[int(len(s) * 0.95) - 1], 2), "n": len(s)}
 
 
-async def controller_cancels(rounds: int, journal: Path) -> tuple[list[float], str]:
+async def controller_cancels(rounds: int, journal: Path) -> tuple[list[float], list[float]]:
+    """→ (ms to the confirmed-cancelled event, ms to cancel()'s return), one sample of each per round."""
     from kiosk.services.catalog import demo_products
     from kiosk.services.context import build_services
     from kiosk.services.settings import Settings
 
     services = build_services(Settings(poll_interval_ms=1000), journal_path=journal, emulator_options={"seed": 5})
     c = services.controller
-    samples = []
+    confirmed, returned = [], []
+    cancelled_at: list[float] = []
+    c.state_changed.subscribe(lambda a: a is not None and a.state.value == "cancelled"
+                              and cancelled_at.append(time.perf_counter()))
     try:
         await c.recover()
         await c.refresh_readers()
@@ -39,11 +47,13 @@ async def controller_cancels(rounds: int, journal: Path) -> tuple[list[float], s
             c.new_sale()
             c.add_to_cart(coffee)
             await c.charge()
+            cancelled_at.clear()
             t0 = time.perf_counter()
             await c.cancel()
-            samples.append((time.perf_counter() - t0) * 1000)
-            assert c.attempt.state.value == "cancelled", c.attempt.state
-        return samples, services.emulator.url
+            returned.append((time.perf_counter() - t0) * 1000)
+            assert c.attempt.state.value == "cancelled" and len(cancelled_at) == 1, c.attempt.state
+            confirmed.append((cancelled_at[0] - t0) * 1000)
+        return confirmed, returned
     finally:
         await services.aclose()
 
@@ -74,9 +84,10 @@ def main() -> None:
     args = ap.parse_args()
     baseline = raw_sdk_cancels(args.rounds)
     with tempfile.TemporaryDirectory() as tmp:
-        app, _ = asyncio.run(controller_cancels(args.rounds, Path(tmp) / "j.sqlite3"))
-    b, a = _summary(baseline), _summary(app)
+        confirmed, returned = asyncio.run(controller_cancels(args.rounds, Path(tmp) / "j.sqlite3"))
+    b, a = _summary(baseline), _summary(confirmed)
     print(json.dumps({"baseline_raw_sdk_cancel_action": b, "app_cancel_to_confirmed_cancelled": a,
+                      "app_cancel_to_return": _summary(returned),
                       "ratio_median": round(a["median_ms"] / b["median_ms"], 2)}, indent=2))
 
 
