@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import time
 
 import pytest
@@ -53,14 +54,76 @@ def _press(pad, digits, ok=True):
     assert not pad.checking, "the PIN check never answered"
 
 
+def _wait_for(loop, predicate, what: str, timeout: float = 3.0) -> None:
+    """Drive the app's loop (Qt timers included) until `predicate` holds."""
+    async def until():
+        start = time.monotonic()
+        while not predicate():
+            assert time.monotonic() - start < timeout, f"timed out waiting for {what}"
+            await asyncio.sleep(0.02)
+
+    loop.run_until_complete(until())
+
+
 def test_close_and_escape_are_refused_and_settings_hidden(kiosk):
     s, _ = kiosk
     w = s.window
     assert w.isFullScreen() and w.windowFlags() & Qt.FramelessWindowHint
-    w.close()
+    w.close()  # Alt+F4, or Close in the window manager's menu
     assert w.isVisible(), "a customer must not be able to close the kiosk"
+    assert s.kiosk.pin_pad is not None and s.kiosk.pin_pad.isVisible(), "closing asks for the admin PIN"
     assert not w.settings_button.isVisible()
     assert not s._quit.done()
+
+
+def _owns_the_screen(w) -> bool:
+    from PySide6.QtGui import QGuiApplication
+
+    # focusWindow: the offscreen platform leaves QApplication.activeWindow() unset after a hide/show
+    return (w.isFullScreen() and not w.isMinimized() and w.isVisible() and w.windowHandle().isExposed()
+            and QGuiApplication.focusWindow() is w.windowHandle())
+
+
+@pytest.mark.parametrize("lose", ["showMinimized", "showNormal", "hide"])
+def test_kiosk_takes_the_screen_back(kiosk, lose):
+    """Alt+Space → Iconify, Super+D (minimise or unmap), an external un-fullscreen: full screen again at once."""
+    s, loop = kiosk
+    w = s.window
+    _wait_for(loop, lambda: _owns_the_screen(w), "the kiosk on screen")
+    getattr(w, lose)()
+    assert not _owns_the_screen(w)
+    _wait_for(loop, lambda: _owns_the_screen(w), f"the kiosk back after {lose}", timeout=2.0)
+
+
+def test_kiosk_takes_the_focus_back_from_another_window(kiosk, qtbot):
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    s, loop = kiosk
+    w = s.window
+    _wait_for(loop, lambda: _owns_the_screen(w), "the kiosk on screen")
+    other = QWidget()
+    qtbot.addWidget(other)
+    other.show()
+    other.activateWindow()
+    QCoreApplication.processEvents()
+    assert QApplication.activeWindow() is other and not _owns_the_screen(w)
+    _wait_for(loop, lambda: _owns_the_screen(w), "the kiosk active again", timeout=2.0)
+
+
+def test_the_pin_pad_keeps_the_focus_it_is_given(kiosk):
+    """Taking the screen back must not steal the focus from the kiosk's own PIN pad."""
+    from PySide6.QtWidgets import QApplication
+
+    s, loop = kiosk
+    _wait_for(loop, lambda: _owns_the_screen(s.window), "the kiosk on screen")
+    s.kiosk.open_pin_pad()
+    pad = s.kiosk.pin_pad
+    pad.activateWindow()
+    _wait_for(loop, lambda: QApplication.activeWindow() is pad, "the PIN pad active")
+    deadline = time.monotonic() + 1.5  # the guard looks every second
+    _wait_for(loop, lambda: time.monotonic() > deadline or QApplication.activeWindow() is not pad, "1.5 s")
+    assert QApplication.activeWindow() is pad and s.window.isFullScreen()
+    pad.reject()
 
 
 def test_wrong_pin_is_refused_right_pin_exits(kiosk):
