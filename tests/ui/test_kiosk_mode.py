@@ -139,14 +139,65 @@ def test_wrong_pin_is_refused_right_pin_exits(kiosk):
     assert not s.window.isVisible()
 
 
-def test_repeated_wrong_pins_lock_the_pad(kiosk):
+def _spin_until(predicate, what: str, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        time.sleep(0.005)
+
+
+def _pin_keys(pad):
+    return [pad.findChild(QPushButton, f"pinKey:{k}") for k in "0123456789"] + [
+        pad.findChild(QPushButton, "pinKey:OK"), pad.findChild(QPushButton, "pinKey:Clear")]
+
+
+def test_repeated_wrong_pins_lock_the_pad_without_widening_it(kiosk):
     s, _ = kiosk
     s.kiosk.open_pin_pad()
     pad = s.kiosk.pin_pad
+    _spin_until(lambda: pad.isVisible() and pad.width() > 0, "the pad shown")
+    settle = time.monotonic() + 0.3
+    _spin_until(lambda: time.monotonic() > settle, "the layout to settle")
+    size = pad.size()
     for _ in range(5):
         _press(pad, "000000")
+    assert pad.display.text() in ("Try again in 30 s.", "Try again in 29 s."), pad.display.text()
+    assert "Too many wrong PINs" in pad.advice.text()
+    assert not any(k.isEnabled() for k in _pin_keys(pad)), "keys look usable during the lockout"
+    pad._press("1")  # a press that reaches the pad anyway (keyboard, a queued tap) must not hide the lockout
+    assert "Try again" in pad.display.text() and "•" not in pad.display.text()
+    settle = time.monotonic() + 0.3
+    _spin_until(lambda: time.monotonic() > settle, "the layout to settle")
+    assert pad.size() == size and pad.minimumSizeHint().width() <= size.width(), (size, pad.size())
+    assert not pad.exit_button.isEnabled()
+
+
+def test_the_lockout_counts_down_and_gives_the_keys_back(qtbot):
+    """A clock the test moves: the seconds left go down on their own, then the keys come back and the PIN works."""
+    from kiosk.services.admin_pin import LOCKOUT_AFTER, PinGate
+    from kiosk.ui.pin_pad import PROMPT, PinPad
+
+    now = [1000.0]
+    gate = PinGate(hash_pin(PIN), clock=lambda: now[0])
+    gate.failures = LOCKOUT_AFTER - 1
+    pad = PinPad(gate)
+    qtbot.addWidget(pad)
+    pad.show()
+    _press(pad, "000000")
+    assert pad.display.text() == "Try again in 30 s."
+    now[0] += 12.5
+    _spin_until(lambda: pad.display.text() == "Try again in 18 s.", "the countdown")
+    assert not any(k.isEnabled() for k in _pin_keys(pad))
+    again = PinPad(gate)  # closing and reopening the pad doesn't end the lockout
+    qtbot.addWidget(again)
+    assert again.display.text() == "Try again in 18 s." and not _pin_keys(again)[0].isEnabled()
+    now[0] += 18
+    _spin_until(lambda: pad.display.text() == PROMPT, "the end of the lockout")
+    assert all(k.isEnabled() for k in _pin_keys(pad)) and not pad.advice.text()
     _press(pad, PIN)
-    assert "wait" in pad.display.text() and not pad.exit_button.isEnabled()
+    assert pad.display.text() == "Unlocked"
+    again.reject()
 
 
 def test_idle_finished_sale_is_cleared_for_the_next_customer(kiosk):
