@@ -42,6 +42,7 @@ class KioskShell(QObject):
         window.title_label.installEventFilter(self)
         app.installEventFilter(self)
         window.settings_button.setVisible(False)  # customers and cashiers don't reach Settings in kiosk mode
+        window.cashier_keys.enabled = False  # Enter = Charge / Esc = Cancel are for a cashier's keyboard
         self.shortcut = QShortcut(QKeySequence("Ctrl+Alt+A"), window)
         self.shortcut.activated.connect(self.open_pin_pad)
         self.idle_timer = QTimer(self)
@@ -141,6 +142,7 @@ class KioskShell(QObject):
             self.last_input = time.monotonic()
 
     def detach(self) -> None:
+        self.window.cashier_keys.enabled = True
         self.idle_timer.stop()
         self._stop_guarding()
         self.app.removeEventFilter(self)

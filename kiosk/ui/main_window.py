@@ -29,6 +29,7 @@ from kiosk.domain.payment import PaymentAttempt, PaymentState
 
 from .payment_panel import PaymentPanel
 from .recovery_banner import RecoveryBanner
+from .shortcuts import install as install_cashier_keys
 
 if TYPE_CHECKING:
     from kiosk.services.context import Services
@@ -128,6 +129,7 @@ class MainWindow(QMainWindow):
         p.charge.clicked.connect(lambda: self.run(self.controller.charge(), "Charge"))
         p.cancel.clicked.connect(self._cancel_clicked)
         p.new_sale.clicked.connect(self._new_sale)
+        self.cashier_keys = install_cashier_keys(self, p.charge, p.cancel)  # Enter = Charge, Esc = Cancel
         self._refresh_buttons()
         if services is not None:
             self.attach(services)
