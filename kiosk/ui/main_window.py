@@ -76,7 +76,6 @@ class MainWindow(QMainWindow):
         self._header = header = QHBoxLayout()
         self.title_label = QLabel("kiosk")
         self.title_label.setObjectName("titleLabel")
-        self.title_label.setStyleSheet("font-size: 22px; font-weight: 800;")
         header.addWidget(self.title_label)
         self.mode_label = QLabel("Starting…")
         self.mode_label.setObjectName("providerLabel")
@@ -104,7 +103,6 @@ class MainWindow(QMainWindow):
         self.startup_label.setObjectName("startupStatus")
         self.startup_label.setAccessibleName("Start-up status")
         self.startup_label.setProperty("state", "connecting")
-        self.startup_label.setStyleSheet("font-size: 16px; font-weight: 600; padding: 6px;")
         root.addWidget(self.startup_label)
 
         self._body = body = QHBoxLayout()
