@@ -53,6 +53,24 @@ def test_enter_in_a_text_field_is_the_fields(env):
     assert entered and env.controller.attempt is None, "Enter typed into a field must not start a payment"
 
 
+def test_enter_in_a_dialog_is_the_dialogs(env):
+    from kiosk.services.settings import Settings
+    from kiosk.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(Settings(), "", None, env.window)
+    saved = []
+    dialog.saved.connect(lambda *a: saved.append(a))
+
+    async def scenario():
+        await env.click("product:coffee")
+        await env.until(lambda: env.widget("chargeButton").isEnabled(), "Charge enabled")
+        dialog.open()
+        QTest.keyClick(dialog, Qt.Key_Return)  # the dialog's default button: Save
+
+    env.run(scenario())
+    assert saved and env.controller.attempt is None, "Enter in Settings must not start a payment"
+
+
 def test_escape_with_nothing_to_cancel_does_nothing(env):
     async def scenario():
         await env.click("product:coffee")
