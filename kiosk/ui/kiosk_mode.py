@@ -36,6 +36,15 @@ class KioskShell(QObject):
         self.idle_reset_s = idle_reset_s
         self._press_started: float | None = None
         self.pin_pad = None
+        self.reclaim_timer = QTimer(self)
+        self.reclaim_timer.setSingleShot(True)
+        self.reclaim_timer.setInterval(RECLAIM_DELAY_MS)
+        self.reclaim_timer.timeout.connect(self.take_screen_back)
+        self.guard_timer = QTimer(self)
+        self.guard_timer.setInterval(GUARD_INTERVAL_MS)
+        self.guard_timer.timeout.connect(self.take_screen_back)
+        self.guard_timer.start()
+        self._guarding = True
         app.setQuitOnLastWindowClosed(False)
         window.setWindowFlags(window.windowFlags() | Qt.FramelessWindowHint | Qt.WindowStaysOnTopHint)
         window.installEventFilter(self)
@@ -49,15 +58,6 @@ class KioskShell(QObject):
         self.idle_timer.setInterval(5000)
         self.idle_timer.timeout.connect(self.check_idle)
         self.idle_timer.start()
-        self.reclaim_timer = QTimer(self)
-        self.reclaim_timer.setSingleShot(True)
-        self.reclaim_timer.setInterval(RECLAIM_DELAY_MS)
-        self.reclaim_timer.timeout.connect(self.take_screen_back)
-        self.guard_timer = QTimer(self)
-        self.guard_timer.setInterval(GUARD_INTERVAL_MS)
-        self.guard_timer.timeout.connect(self.take_screen_back)
-        self.guard_timer.start()
-        self._guarding = True
         window.showFullScreen()
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
