@@ -17,6 +17,13 @@ PROMPT = "Enter the admin PIN"
 MESSAGE_WIDTH = 288  # the key grid's width: a long message wraps instead of widening the pad
 
 
+def locked_text(seconds: int) -> str:
+    return f"Try again in {seconds}\u00a0s."  # no break between the number and its unit
+
+
+LOCKED_TEXT = locked_text(30)  # the widest lockout line at the theme's font size
+
+
 class PinPad(QDialog):
     exit_requested = Signal()
     settings_requested = Signal()
@@ -44,8 +51,8 @@ class PinPad(QDialog):
         for label, lines in ((self.display, 2), (self.advice, 3)):
             label.setWordWrap(True)
             label.setAlignment(Qt.AlignCenter)
-            label.setFixedWidth(MESSAGE_WIDTH)
             label.ensurePolished()  # the theme's font size: room for the longest message, so nothing jumps
+            label.setFixedWidth(max(MESSAGE_WIDTH, self.display.fontMetrics().horizontalAdvance(LOCKED_TEXT) + 24))
             label.setMinimumHeight(label.fontMetrics().lineSpacing() * lines + 16)
             layout.addWidget(label, 0, Qt.AlignHCenter)
         self._lock_timer = QTimer(self)  # repaints the seconds left while locked out
@@ -97,7 +104,7 @@ class PinPad(QDialog):
         if wait > 0:
             self._digits = ""
             self._set_keys(False)
-            self.display.setText(f"Try again in {math.ceil(wait)} s.")
+            self.display.setText(locked_text(math.ceil(wait)))
             self.advice.setText("Too many wrong PINs. The keys stay off until the time is up.")
             if not self._lock_timer.isActive():
                 self._lock_timer.start()
