@@ -201,13 +201,12 @@ class AppShell:
         """Build the services in the start-up thread, then attach them to `window` (the starting window already
         on screen) or to a new window, and start recovery: Charge stays off until it has run."""
         from kiosk.ui.main_window import MainWindow
-        from kiosk.ui.theme import apply_theme
 
         self.services = await self._build_services(settings)
         if self._quitting:
             return  # the window was closed while we started: close() stops the services, nothing to show
+        self._apply_display(settings)
         if window is None:
-            apply_theme(self.app)
             window = MainWindow(self.services)
             window.settings_requested.connect(self.open_settings)
             window.destroyed.connect(lambda *_: None)
@@ -323,6 +322,12 @@ class AppShell:
         self._dialog = dialog
         dialog.open()  # never exec(): the loop keeps running
 
+    def _apply_display(self, settings: Settings) -> None:
+        """Font size and high contrast change no money path: they apply at once, even during a sale."""
+        from kiosk.ui.theme import apply_theme
+
+        apply_theme(self.app, font_size=settings.font_size, high_contrast=settings.high_contrast)
+
     async def apply_settings(self, new: Settings, secret: str | None, admin_pin: str | None = None) -> None:
         from kiosk.services.secrets import set_secret
 
@@ -346,6 +351,7 @@ class AppShell:
         await runner.run(settings_store.save, new)
         self.settings = new
         self.window.log_message("info", "Settings saved.")
+        self._apply_display(new)
         if self.services.controller.attempt is not None and not self.services.controller.attempt.state.is_final:
             self.window.log_message("warning", "Provider changes apply after the current payment.")
             return

@@ -29,6 +29,7 @@ from kiosk.domain.payment import PaymentAttempt, PaymentState
 
 from .payment_panel import PaymentPanel
 from .recovery_banner import RecoveryBanner
+from .shortcuts import install as install_cashier_keys
 
 if TYPE_CHECKING:
     from kiosk.services.context import Services
@@ -75,7 +76,6 @@ class MainWindow(QMainWindow):
         self._header = header = QHBoxLayout()
         self.title_label = QLabel("kiosk")
         self.title_label.setObjectName("titleLabel")
-        self.title_label.setStyleSheet("font-size: 22px; font-weight: 800;")
         header.addWidget(self.title_label)
         self.mode_label = QLabel("Starting…")
         self.mode_label.setObjectName("providerLabel")
@@ -103,7 +103,6 @@ class MainWindow(QMainWindow):
         self.startup_label.setObjectName("startupStatus")
         self.startup_label.setAccessibleName("Start-up status")
         self.startup_label.setProperty("state", "connecting")
-        self.startup_label.setStyleSheet("font-size: 16px; font-weight: 600; padding: 6px;")
         root.addWidget(self.startup_label)
 
         self._body = body = QHBoxLayout()
@@ -128,6 +127,7 @@ class MainWindow(QMainWindow):
         p.charge.clicked.connect(lambda: self.run(self.controller.charge(), "Charge"))
         p.cancel.clicked.connect(self._cancel_clicked)
         p.new_sale.clicked.connect(self._new_sale)
+        self.cashier_keys = install_cashier_keys(self, p.charge, p.cancel)  # Enter = Charge, Esc = Cancel
         self._refresh_buttons()
         if services is not None:
             self.attach(services)

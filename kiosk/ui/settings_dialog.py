@@ -9,13 +9,13 @@ from dataclasses import replace
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QVBoxLayout,
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QSpinBox, QVBoxLayout,
 )
 
 from kiosk.domain.money import CURRENCIES
 from kiosk.services.admin_pin import MAX_LEN, MIN_LEN, needs_new_pin, pin_shape_problem
 from kiosk.services.secrets import keyring_location
-from kiosk.services.settings import PROVIDER_LABELS, PROVIDERS, Settings
+from kiosk.services.settings import FONT_SIZES, PROVIDER_LABELS, PROVIDERS, Settings
 
 
 class SettingsDialog(QDialog):
@@ -93,18 +93,19 @@ class SettingsDialog(QDialog):
                                f"Please change it: type a new PIN of {MIN_LEN} to {MAX_LEN} digits.")
         self.pin_note.setObjectName("adminPinNote")
         self.pin_note.setWordWrap(True)
-        self.pin_note.setStyleSheet("color: #b45309;")
         self.pin_note.setVisible(needs_new_pin(settings.admin_pin_hash))
         form.addRow("", self.pin_note)
         self.error = QLabel()
         self.error.setObjectName("settingsError")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b91c1c;")
         buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Save).setAccessibleName("Save settings")
+        buttons.button(QDialogButtonBox.Cancel).setAccessibleName("Close without saving")
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self._display_group(settings))
         layout.addWidget(self.error)
         layout.addWidget(buttons)
 
@@ -130,7 +131,30 @@ class SettingsDialog(QDialog):
                       default_reader=self.reader.text().strip(), currency=self.currency.currentData(),
                       capture_manual=self.capture_manual.isChecked(), card_wait_timeout_s=self.timeout.value(),
                       kiosk_mode=self.kiosk.isChecked())
+        new = replace(new, **self._display_values())
         self.key.clear()  # the dialog never keeps the secret around
         self.pin.clear()
         self.saved.emit(new, secret, pin)
         self.accept()
+
+    # --- Display (accessibility): applied at once on Save, even during a sale ---------------------------------
+    def _display_group(self, settings: Settings) -> QGroupBox:
+        box = QGroupBox("Display")
+        box.setObjectName("displayGroup")
+        form = QFormLayout(box)
+        self.font_size = QComboBox()
+        self.font_size.setObjectName("fontSizePicker")
+        self.font_size.setAccessibleName("Text size")
+        for value, label in zip(FONT_SIZES, ("Normal", "Large", "Extra large"), strict=True):
+            self.font_size.addItem(label, value)
+        self.font_size.setCurrentIndex(max(0, self.font_size.findData(settings.font_size)))
+        form.addRow("Text size", self.font_size)
+        self.high_contrast = QCheckBox("High contrast: white text on black, bold state colours")
+        self.high_contrast.setObjectName("highContrastBox")
+        self.high_contrast.setAccessibleName("High contrast")
+        self.high_contrast.setChecked(settings.high_contrast)
+        form.addRow("Contrast", self.high_contrast)
+        return box
+
+    def _display_values(self) -> dict:
+        return {"font_size": self.font_size.currentData(), "high_contrast": self.high_contrast.isChecked()}
