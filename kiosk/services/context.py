@@ -117,16 +117,17 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
         if use_journal:
             from kiosk.journal.writer import JournalWriter
 
+            if journal_path is None:
+                # One app per data folder, demo mode included: two tills on one journal would race each other's
+                # recovery, and two demo windows on one computer are one too many to tell apart.
+                from kiosk.journal.instance import acquire_instance_lock
+
+                instance_lock = acquire_instance_lock()
             if emulator is not None and journal_path is None:
                 # Demo payments live in a throw-away emulator, so they get a throw-away journal: recovering
                 # them against the next run's fresh emulator would only produce false alarms.
                 scratch = tempfile.TemporaryDirectory(prefix="kiosk-demo-")
                 journal_path = Path(scratch.name) / "journal.sqlite3"
-            if journal_path is None:
-                # Two tills on one journal would race each other's recovery: one app per data folder.
-                from kiosk.journal.instance import acquire_instance_lock
-
-                instance_lock = acquire_instance_lock()
             journal = JournalWriter.open(journal_path)
             if journal.damage is not None:
                 # Some records of the last run were unreadable (a damaged -wal): a copy was kept aside. Payments
