@@ -37,6 +37,8 @@ class Services:
     sim: SimulatedReaderControl | None = None
     mode_label: str = ""
     notices: list[str] = field(default_factory=list)
+    banner: str = ""  # the window's mode banner (demo, test server); empty: none
+    server: str = ""  # the api base in use when it is not the provider's own
     _scratch: Any = None
     _instance_lock: Any = None
 
@@ -45,7 +47,16 @@ class Services:
         return self.emulator is not None
 
     async def aclose(self) -> None:
+        """Stop the controller's tasks, then close the rest in a thread of its own: the runner waits for in-flight
+        calls, the journal and the emulator join threads — none of that may stall the Qt thread."""
+        import asyncio
+        from concurrent.futures import ThreadPoolExecutor
+
         await self.controller.aclose()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-close") as pool:
+            await asyncio.get_running_loop().run_in_executor(pool, self.close_blocking)
+
+    def close_blocking(self) -> None:
         self.runner.close()
         self.provider.close()
         if self.journal is not None:
@@ -102,13 +113,15 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
     """Start everything the app needs. Demo mode (no key configured) starts the embedded emulator."""
     emulator = None
     notices: list[str] = []
+    server = ""
     if settings.is_demo and not api_base:
         from kiosk.sim import Emulator
 
         emulator = Emulator(**(emulator_options or {})).start()
         label = PROVIDER_LABELS[settings.provider]
     else:
-        label = PROVIDER_LABELS[settings.provider] + (f" at {api_base}" if api_base else "")
+        server = api_base or (settings.mp_api_base if settings.provider_family == "mercadopago" else settings.api_base)
+        label = PROVIDER_LABELS[settings.provider] + (f" at {server}" if server else "")
     journal = None
     scratch = None
     instance_lock = None
@@ -156,9 +169,23 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
     )
     # The simulated customer is offered against the embedded emulator, or a test server on this machine
     # (`--api-base http://127.0.0.1:…` running `python -m kiosk.sim`); never against a real provider.
-    simulated = emulator is not None or (api_base is not None and is_loopback(api_base))
+    simulated = emulator is not None or (bool(server) and is_loopback(server))
     sim = provider if (simulated and isinstance(provider, SimulatedReaderControl)) else None
-    services = Services(settings, provider, runner, controller, journal, emulator, sim, label, notices)
+    services = Services(settings, provider, runner, controller, journal, emulator, sim, label, notices,
+                        banner=mode_banner(settings, emulator is not None, server), server=server)
     services._scratch = scratch
     services._instance_lock = instance_lock
     return services
+
+
+def mode_banner(settings: Settings, demo: bool, server: str) -> str:
+    """The banner over the window: only what the app knows. Another server may be a test server or may pass the
+    payments on to the real provider, so nothing is promised about cards there."""
+    if demo:
+        return ("DEMO MODE — no card is really charged. Payments go to the built-in emulator. "
+                "Add an API key in Settings to take real payments.")
+    if not server:
+        return ""
+    if settings.provider_family == "mercadopago":
+        return f"TEST SERVER — payments go to the server at {server}, not to Mercado Pago's own servers."
+    return f"TEST SERVER — payments go to the server at {server}, not to Stripe's own servers."

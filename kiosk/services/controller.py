@@ -149,7 +149,12 @@ class PaymentController:
         if not task.cancelled() and task.exception() is not None:
             exc = task.exception()
             log.error("background task %s failed", task.get_name(), exc_info=exc)
-            self.message.emit("error", getattr(exc, "cashier_message", "Unexpected error — see the log."))
+            if not isinstance(exc, KioskError):
+                from .logs import unexpected_error_message
+
+                self.message.emit("error", unexpected_error_message())
+            else:
+                self.message.emit("error", exc.cashier_message)
 
     async def aclose(self) -> None:
         """Stop background work. An in-flight payment stays in the journal for recovery at next start."""
