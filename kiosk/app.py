@@ -194,7 +194,7 @@ class AppShell:
 
         return await self._off_thread(build_services, settings, api_base=self.args.api_base)
 
-    def show_starting(self) -> None:
+    def show_starting(self, visible: bool = True) -> None:
         """Show the window now, before any service exists: it says it is starting and nothing can be pressed."""
         from kiosk.ui.main_window import MainWindow
         from kiosk.ui.theme import apply_theme
@@ -203,7 +203,8 @@ class AppShell:
         self.window = MainWindow()
         self.window.settings_requested.connect(self.open_settings)
         self.window.destroyed.connect(lambda *_: None)
-        self.window.show()
+        if visible:
+            self.window.show()
 
     async def _first_paint(self, timeout: float = 0.3) -> None:
         """Give the starting window its first paint before the start-up thread competes for the GIL."""
@@ -436,7 +437,17 @@ class AppShell:
         """Settings saved during a sale are applied once it is over."""
         if self._pending is not None and self.services is not None and not self._sale_in_flight():
             pending, self._pending = self._pending, None
-            self._spawn(self._apply(pending), "Apply settings")
+            self._spawn(self._apply_when_settled(pending), "Apply settings")
+
+    async def _apply_when_settled(self, new: Settings) -> None:
+        # The final state is announced from inside the money sequence (journal writes still to come): let it end.
+        c = self.services.controller
+        while not c.settled:
+            if self._sale_in_flight():  # a new sale started meanwhile: wait for that one
+                self._pending = new
+                return
+            await asyncio.sleep(0.05)
+        await self._apply(new)
 
     async def _apply(self, new: Settings) -> None:
         """Close the running services cleanly (off the Qt thread), then start new ones in a fresh starting window;
@@ -449,14 +460,23 @@ class AppShell:
             self.kiosk.allow_close = True
             self.kiosk = None
         self.services = None
-        geometry = old_window.geometry()
-        self.show_starting()  # the new window says it is connecting; nothing can be pressed meanwhile
-        self.window.setGeometry(geometry)
-        old_window.close()  # unsubscribes it from the old controller before that one is closed
-        await old_services.aclose()  # journal closed, emulator stopped, threads joined, instance lock released
-        old_window.deleteLater()
-        self.notices = notices
-        await self._show_or_demo(resolved)
+        old_window.setEnabled(False)  # its services are about to close: nothing there may be pressed
+        if resolved.kiosk_mode and resolved.admin_pin_hash:
+            # The kiosk shell shows the new window full-screen itself (no normal window flashes first); the old
+            # one stays up until then.
+            self.show_starting(visible=False)
+        else:
+            self.show_starting()  # the new window says it is connecting; nothing can be pressed meanwhile
+            self.window.setGeometry(old_window.geometry())
+            old_window.hide()
+        try:
+            await old_services.aclose()  # journal closed, emulator stopped, threads joined, instance lock released
+            self.notices = notices
+            await self._show_or_demo(resolved)
+        finally:
+            # Closed once the new window is up (closing the last visible window would quit the app).
+            old_window.close()
+            old_window.deleteLater()
         if self.window is not None and self.services is not None:
             self.window.log_message("info", "Settings applied.")
 

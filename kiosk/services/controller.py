@@ -171,6 +171,12 @@ class PaymentController:
     def is_busy(self) -> bool:
         return self._busy > 0
 
+    @property
+    def settled(self) -> bool:
+        """No sale in flight and no money-moving sequence running: closing now cuts nothing short."""
+        in_flight = self.attempt is not None and not self.attempt.state.is_final
+        return not in_flight and not self._money_lock.locked() and not self.is_busy
+
     def _set_busy(self, delta: int, text: str = "") -> None:
         self._busy = max(0, self._busy + delta)
         self.busy_changed.emit(self._busy > 0, text)
