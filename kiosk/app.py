@@ -266,7 +266,8 @@ class AppShell:
         c.start()
         # Recovery first: it blocks Charge until every unfinished payment of the last run is settled.
         self.window.run(self.services.controller.recover(), "Recovery")
-        self.window.run(self.services.controller.refresh_readers(), "Load readers")
+        # Readers: retried with backoff while the provider can't be reached (services/connect.py).
+        self.window.run(self.services.connector.run(), "Load readers")
 
     async def run(self) -> int:
         self._quit = asyncio.get_running_loop().create_future()

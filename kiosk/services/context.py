@@ -12,9 +12,10 @@ from typing import Any
 
 from kiosk.domain.errors import ConfigurationError
 from kiosk.providers.base import DEMO_CARDS, Provider, SimulatedReaderControl  # noqa: F401 - DEMO_CARDS re-exported for the demo panel
+from kiosk.services.connect import Connector
 from kiosk.services.controller import PaymentController
 from kiosk.services.runner import BlockingRunner
-from kiosk.services.secrets import get_secret
+from kiosk.services.secrets import ENV_VARS, env_key, get_secret
 from kiosk.services.settings import PROVIDER_LABELS, Settings
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class Services:
     notices: list[str] = field(default_factory=list)
     banner: str = ""  # the window's mode banner (demo, test server); empty: none
     server: str = ""  # the api base in use when it is not the provider's own
+    connector: Any = None  # services/connect.py: loads the readers at start, retrying while unreachable
     _scratch: Any = None
     _instance_lock: Any = None
 
@@ -173,6 +175,9 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
     sim = provider if (simulated and isinstance(provider, SimulatedReaderControl)) else None
     services = Services(settings, provider, runner, controller, journal, emulator, sim, label, notices,
                         banner=mode_banner(settings, emulator is not None, server), server=server)
+    family = settings.provider_family
+    services.connector = Connector(controller, provider_name=PROVIDER_LABELS[family], server=server,
+                                   key_env_var=ENV_VARS[family] if emulator is None and env_key(family) else None)
     services._scratch = scratch
     services._instance_lock = instance_lock
     return services

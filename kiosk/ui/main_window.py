@@ -180,6 +180,10 @@ class MainWindow(QMainWindow):
             c.recovery_failed.subscribe(self._on_recovery_failed),
             c.journal_changed.subscribe(lambda _error: self._refresh_buttons()),
         ]
+        if services.connector is not None:
+            from .connection_banner import ConnectionBanner
+
+            self.connection_banner = ConnectionBanner.install(self, services.connector)
         self._attached_at = time.monotonic()
         if not c.recovery_needed:
             self._ready_at = self._attached_at  # no journal: nothing to recover
