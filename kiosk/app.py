@@ -94,7 +94,13 @@ def _check_env_key(s: Settings, args: argparse.Namespace) -> str | None:
     """A key in the environment variable is checked as Settings checks a typed one, and never ignored silently.
 
     A malformed one is not used: with --api-base the run stops with the reason, otherwise demo mode says why."""
-    from kiosk.services.secrets import ENV_VARS, FAMILY_NAMES, env_key, key_expected, key_shape_problem
+    from kiosk.services.secrets import (
+        ENV_VARS,
+        FAMILY_NAMES,
+        env_key,
+        key_expected,
+        key_shape_problem,
+    )
 
     family = s.provider_family
     key = env_key(family)

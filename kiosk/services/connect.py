@@ -14,7 +14,12 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from kiosk.domain.errors import AuthenticationFailed, KioskError, PermissionDenied
+from kiosk.domain.errors import (
+    AuthenticationFailed,
+    KioskError,
+    PermissionDenied,
+    ProviderUnavailable,
+)
 
 from .events import Event
 
@@ -65,11 +70,12 @@ class Connector:
         self.status = ConnectionStatus(state, text, retry_at)
         self.changed.emit(self.status)
 
-    def _unreachable_text(self, error: KioskError, delay: float) -> str:
-        where = (f"The server at {self.server} can't be reached." if self.server
-                 else f"{self.provider_name} can't be reached.")
-        return (f"{where} {error.cashier_message} The app tries again by itself in {delay:.0f} s "
-                f"(attempt {self.failures}); press Retry to try now.")
+    def _waiting_text(self, error: KioskError, delay: float) -> str:
+        if isinstance(error, ProviderUnavailable) and self.server:
+            what = f"The server at {self.server} can't be reached. Check that it is running and that the address is right."
+        else:
+            what = error.cashier_message
+        return f"{what} The app tries again by itself in {delay:.0f} s, or press Retry to try now."
 
     async def run(self) -> None:
         """Until the readers are loaded (or the controller closes)."""
@@ -90,13 +96,15 @@ class Connector:
                 continue
             except KioskError as e:
                 self.failures += 1
-                log.warning("connect failed (%d): %s", self.failures, e.detail or e.code)
+                # The first failure is a warning; the retries after it only go to the log file.
+                log.log(logging.WARNING if self.failures == 1 else logging.INFO, "connect failed (%d): %s",
+                        self.failures, e.detail or e.code)
                 if not e.retryable:
                     self._set("failed", f"{e.cashier_message} Press Retry to try again.")
                     await self._retry.wait()
                     continue
                 delay = self.backoff[min(self.failures - 1, len(self.backoff) - 1)]
-                self._set("waiting", self._unreachable_text(e, delay), time.monotonic() + delay)
+                self._set("waiting", self._waiting_text(e, delay), time.monotonic() + delay)
                 try:
                     await asyncio.wait_for(self._retry.wait(), delay)
                 except TimeoutError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+
 import pytest
 from gui_harness import LiveLoop, dispose
 from PySide6.QtCore import Qt
@@ -17,12 +18,13 @@ KEY = "sk_test_" + "applyatonce" * 2
 
 
 def _args(**kw):
-    base = dict(provider=None, demo=False, api_base=None, self_test=False, kiosk=False)
+    base = {"provider": None, "demo": False, "api_base": None, "self_test": False, "kiosk": False}
     return argparse.Namespace(**{**base, **kw})
 
 
 class Shell:
-    def __init__(self, qapp, settings=Settings(), **args):
+    def __init__(self, qapp, settings=None, **args):
+        settings = settings or Settings()
         self.loop = LiveLoop(qapp)
         self.s = AppShell(qapp, _args(**args), settings, [])
         self.run(self.s._show(settings))
@@ -64,7 +66,7 @@ class Shell:
 def make_shell(qapp):
     made = []
 
-    def make(settings=Settings(), **args):
+    def make(settings=None, **args):
         made.append(Shell(qapp, settings, **args))
         return made[-1]
 
