@@ -147,6 +147,14 @@ class SettingsDialog(QDialog):
         field = "mp_api_base" if self._family() == "mercadopago" else "api_base"
         return {field: self.api_base.text().strip()}
 
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        # A top-level window is sized from its size hint, which ignores height-for-width: the wrapped notes (key
+        # source, server) were cut to one line. Grow to the height the layout needs at the width we got.
+        need = self.layout().totalHeightForWidth(self.width())
+        if need > self.height():
+            self.resize(self.width(), need)
+
     def saved_ok(self) -> None:
         """The caller stored everything: forget the secrets and close."""
         self.key.clear()  # the dialog never keeps the secret around
