@@ -105,6 +105,21 @@ def test_server_field_shows_the_api_base_given_on_the_command_line(make_shell, e
     assert not d.server_note.isHidden() and "--api-base" in d.server_note.text()
 
 
+def test_server_field_edits_the_address_of_the_chosen_provider(qtbot):
+    from kiosk.ui.settings_dialog import SettingsDialog
+
+    d = SettingsDialog(Settings(api_base="http://127.0.0.1:12111", mp_api_base="http://127.0.0.1:12112"), "", "x")
+    qtbot.addWidget(d)
+    assert d.api_base.text() == "http://127.0.0.1:12111" and not d.api_base.isReadOnly()
+    d.provider.setCurrentIndex(d.provider.findData("demo_mercadopago"))
+    assert d.api_base.text() == "http://127.0.0.1:12112", "Mercado Pago has its own server address"
+    d.api_base.setText("http://127.0.0.1:12113")
+    got = []
+    d.saved.connect(lambda s, k, pin: got.append(s))
+    d._save()
+    assert got[0].mp_api_base == "http://127.0.0.1:12113" and got[0].api_base == "http://127.0.0.1:12111"
+
+
 def test_typing_a_key_while_demo_is_chosen_chooses_the_real_provider(make_shell):
     d = make_shell().dialog()
     assert d.provider.currentData() == "demo_stripe"
