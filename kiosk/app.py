@@ -341,12 +341,9 @@ class AppShell:
             self._quit.set_result(0)
 
     async def close(self) -> None:
-        current = asyncio.current_task()
-        tasks = [t for t in self._tasks if t is not current and not t.done()]
-        for t in tasks:
-            t.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        from kiosk.services.runner import cancel_tasks
+
+        await cancel_tasks(self._tasks)
         if self.services is not None:
             await self.services.aclose()
             self.services = None

@@ -49,7 +49,7 @@ from kiosk.providers.base import Capabilities, PaymentInfo, Provider
 from .events import Event
 from .journaled import JournaledCalls
 from .reader_monitor import ReaderMonitor
-from .runner import BlockingRunner
+from .runner import BlockingRunner, cancel_tasks
 from .settle import Settler
 
 log = logging.getLogger(__name__)
@@ -160,12 +160,7 @@ class PaymentController:
         """Stop background work. An in-flight payment stays in the journal for recovery at next start."""
         self.closed = True
         self._stop.set()
-        current = asyncio.current_task()
-        tasks = [t for t in self._tasks if t is not current and not t.done()]
-        for t in tasks:
-            t.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_tasks(self._tasks)
 
     @property
     def is_busy(self) -> bool:
