@@ -22,7 +22,8 @@ def _start_first(tmp_path):
     return first
 
 
-def test_second_demo_instance_says_another_kiosk_is_running_and_exits(qapp, tmp_path, capsys):
+def test_second_demo_instance_says_another_kiosk_is_running_and_exits(qapp, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("KIOSK_LOG_DIR", str(tmp_path / "logs"))  # neither instance writes the user's log folder
     first = _start_first(tmp_path)  # KIOSK_DATA_DIR is tmp_path/data (tests/conftest.py), inherited
     try:
         code = main(["--demo"])
