@@ -187,6 +187,7 @@ class AppShell:
         self._dialog = None
         self.kiosk = None
         self._pending: Settings | None = None  # saved during a sale: applied when it is over
+        self._unused_key: str | None = None  # a key saved while the demo stays chosen: said in the new window
         self._tasks: set[asyncio.Task] = set()
 
     @staticmethod
@@ -424,6 +425,12 @@ class AppShell:
         if dialog is not None:
             dialog.saved_ok()
         self.settings = new
+        if secret and new.is_demo:
+            from kiosk.services.secrets import FAMILY_NAMES
+
+            name = FAMILY_NAMES[new.provider_family]
+            self._unused_key = (f"The {name} key is saved, but the provider is still the demo, so the key is not "
+                                f"used. Choose {name} in Settings to take real payments.")
         if self._sale_in_flight():
             self._pending = new
             self.window.log_message("warning", "Settings saved. They apply as soon as this payment is over, "
@@ -475,7 +482,8 @@ class AppShell:
             old_window.hide()
         try:
             await old_services.aclose()  # journal closed, emulator stopped, threads joined, instance lock released
-            self.notices = notices
+            self.notices = notices + ([self._unused_key] if self._unused_key else [])
+            self._unused_key = None
             await self._show_or_demo(resolved)
         finally:
             # Closed once the new window is up (closing the last visible window would quit the app).

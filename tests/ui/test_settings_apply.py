@@ -127,6 +127,16 @@ def test_typing_a_key_while_demo_is_chosen_chooses_the_real_provider(make_shell)
     assert d.provider.currentData() == "stripe", "a saved key would otherwise leave the app in demo mode"
 
 
+def test_a_key_saved_with_the_demo_still_chosen_says_it_is_not_used(make_shell):
+    shell = make_shell()
+    try:
+        shell.run(shell.s.apply_settings(Settings(), KEY))
+        assert any("key is saved, but the provider is still the demo" in m for m in shell.messages()), \
+            shell.messages()
+    finally:
+        secrets.set_secret("stripe", None)
+
+
 # --- the banner -----------------------------------------------------------------------------------------------
 def test_test_server_banner_says_where_payments_go_and_promises_nothing_about_cards(make_shell, emulator,
                                                                                      monkeypatch):
