@@ -138,7 +138,20 @@ def _keep_aside(path: Path) -> None:
 
 
 def save(settings: Settings, path: Path | None = None) -> None:
+    """Write the settings file; a folder that can't be written raises
+    ConfigurationError naming it and the OS error."""
     path = path or settings_path()
+    try:
+        _write(settings, path)
+    except OSError as e:
+        from kiosk.domain.errors import ConfigurationError
+
+        reason = e.strerror or str(e)
+        raise ConfigurationError(f"The settings could not be saved: the folder {path.parent} can't be written "
+                                 f"({reason}).", detail=f"settings save failed: {e!r}") from e
+
+
+def _write(settings: Settings, path: Path) -> None:
     private_dir(path.parent)
     tmp = path.with_suffix(".tmp")
     with open_private(tmp, "w") as f:  # created 0600: the PIN hash is never readable by others, not even briefly

@@ -147,10 +147,9 @@ class MainWindow(QMainWindow):
         self.controller = c = services.controller
         self.setWindowTitle("kiosk — " + services.mode_label)
         self.mode_label.setText(services.mode_label)
-        if not services.is_demo and services.sim is not None:
-            self.demo_banner.setText("TEST SERVER — payments go to the emulator at this address; no card is charged.")
-        self.demo_banner.setVisible(services.sim is not None)
-        if services.sim is None:
+        self.demo_banner.setText(services.banner)  # what the app knows of where payments go (services/context.py)
+        self.demo_banner.setVisible(bool(services.banner))
+        if not services.banner:
             self._header.insertStretch(self._header.indexOf(self.settings_button), 1)
 
         self.cart_panel = CartPanel(demo_products(c.cart.currency), self._add, self._set_qty)
@@ -181,6 +180,10 @@ class MainWindow(QMainWindow):
             c.recovery_failed.subscribe(self._on_recovery_failed),
             c.journal_changed.subscribe(lambda _error: self._refresh_buttons()),
         ]
+        if services.connector is not None:
+            from .connection_banner import ConnectionBanner
+
+            self.connection_banner = ConnectionBanner.install(self, services.connector)
         self._attached_at = time.monotonic()
         if not c.recovery_needed:
             self._ready_at = self._attached_at  # no journal: nothing to recover
