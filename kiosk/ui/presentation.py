@@ -45,5 +45,22 @@ def detail_for(attempt: PaymentAttempt | None) -> str:
     return attempt.message or PRESENTATION[attempt.state][2]
 
 
+def cart_lock_reason(attempt: PaymentAttempt | None, locked: bool) -> str:
+    """Why the cart can't be changed, true to the state (a paid cart is not "in progress")."""
+    if not locked:
+        return ""
+    if attempt is not None and attempt.state is S.PAID:
+        return "This sale is paid. Press New sale to start the next one."
+    return "The cart is locked while the payment is in progress. Cancel the payment to change it."
+
+
+def card_line(attempt: PaymentAttempt | None) -> str:
+    """Paid: the card that paid, as the customer knows it ("Visa •••• 4242"), when the provider said."""
+    if attempt is None or attempt.state is not S.PAID or not attempt.card_last4:
+        return ""
+    brand = (attempt.card_brand or "Card").replace("_", " ").title()
+    return f"Paid with {brand} •••• {attempt.card_last4}."
+
+
 def icon_for(state: PaymentState) -> str:
     return PRESENTATION[state][1]

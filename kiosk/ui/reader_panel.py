@@ -55,6 +55,8 @@ class ReaderPanel(QGroupBox):
         self.picker.setAccessibleName("Card reader")
         self.picker.setAccessibleDescription("Choose the reader that takes the payment")
         self.picker.setMinimumHeight(44)
+        self.picker.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)  # long ids don't widen
+        self.picker.setMinimumContentsLength(12)
         self.picker.currentIndexChanged.connect(self._picked)
         self.status = QLabel()
         self.status.setObjectName("readerStatus")
@@ -121,7 +123,8 @@ class ReaderPanel(QGroupBox):
                 seen = f" · last seen {ago} s ago" if ago < 120 else f" · last seen {ago // 60} min ago"
             device = reader.device_type.replace("_", " ") if reader.device_type else "reader"
             mode = f" · {reader.operating_mode} mode" if reader.operating_mode else ""
-            self.details.setText(f"{reader.label} · {device}{mode}{seen}\n{reader.id}")
+            self.details.setText(f"{reader.label} · {device}{mode}{seen}")  # the provider's id stays in the log
+            self.details.setToolTip(reader.id)
         self.action.setText(describe_action(reader))
         mode = reader.operating_mode if reader else None
         needs_pdv = mode is not None and mode != "PDV"
