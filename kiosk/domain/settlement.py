@@ -101,7 +101,7 @@ _RETRY = {Where.LIVE: "Press Cancel to retry.", Where.RECOVERY: "It will be chec
 
 # (what happened, where) → sentence. One place for the words the cashier reads about money.
 _SAY: dict[tuple[str, Where], str] = {
-    ("not_charged", Where.LIVE): "Reader idle — payment cancelled. Nothing was charged.",
+    ("not_charged", Where.LIVE): "The payment was cancelled. Nothing was charged.",
     ("not_charged_offline", Where.LIVE): ("Payment cancelled at the provider — nothing was charged. The reader is "
                                           "offline and may still show the amount until it reconnects."),
     ("not_charged", Where.RECOVERY): "Payment cancelled after the app restarted. Nothing was charged.",

@@ -81,7 +81,8 @@ class KioskShell(QObject):
     def check_idle(self) -> None:
         """A finished (or empty) sale left untouched is cleared, so the next customer starts fresh."""
         c = self.window.controller
-        idle_for = time.monotonic() - self.last_input
+        # Idle since the last touch *and* since the sale ended: a card timeout must stay readable for a while.
+        idle_for = time.monotonic() - max(self.last_input, getattr(self.window, "finished_at", float("-inf")))
         finished = c.attempt is None or c.attempt.state.is_final
         if idle_for >= self.idle_reset_s and finished and not (c.attempt is None and c.cart.is_empty):
             self.window._new_sale()

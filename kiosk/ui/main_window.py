@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self._attached_at: float | None = None  # monotonic: services attached (the provider is connected)
         self._ready_at: float | None = None  # monotonic: start-up recovery finished (Charge may be enabled)
         self._close_warned_at = float("-inf")
+        self.finished_at = float("-inf")  # monotonic: the last sale became final (kiosk idle reset waits after it)
         self._unsubscribe: list[Callable] = []
         self._print_job = None
         self.receipt_button = None
@@ -323,10 +324,16 @@ class MainWindow(QMainWindow):
         self.adapt_to(event.size())
 
     # --- controller events ---------------------------------------------------------------------
+    def _reader_online(self) -> bool:
+        c = self.controller
+        return c is None or c.reader is None or c.reader.online
+
     def _on_state(self, attempt: PaymentAttempt | None) -> None:
-        self.payment_panel.show_attempt(attempt)
+        self.payment_panel.show_attempt(attempt, self._reader_online())
         if attempt is not None:
-            self.log_message("info", " — ".join(filter(None, (title_for(attempt), attempt.message))))
+            if attempt.state.is_final:
+                self.finished_at = time.monotonic()
+            self.log_message("info", attempt.message or title_for(attempt))
             if attempt.state is PaymentState.WAITING_FOR_CARD:
                 self._tick_countdown()
                 self._countdown.start()
@@ -344,6 +351,9 @@ class MainWindow(QMainWindow):
 
     def _on_reader(self, reader) -> None:
         self.reader_panel.update_reader(reader)
+        c = self.controller
+        if c.attempt is not None and c.attempt.state is PaymentState.WAITING_FOR_CARD:
+            self.payment_panel.show_attempt(c.attempt, self._reader_online())  # offline: the card can't be taken
         if self.sim_panel is not None and reader is not None:
             self.sim_panel.set_reader_online(reader.online)
         self._refresh_buttons()
@@ -423,9 +433,8 @@ class MainWindow(QMainWindow):
             self.receipt_button.setText("Print receipt on the terminal" if job is None else
                                         "Cancel print (queued)" if job.status == "created" else
                                         f"Receipt: {job.status.replace('_', ' ')}")
-        if self.sim_panel is not None:  # the simulated customer taps only when the reader asks for a card
-            waiting = c.attempt is not None and c.attempt.state is PaymentState.WAITING_FOR_CARD
-            self.sim_panel.tap.setEnabled(waiting and c.reader is not None and c.reader.online)
+        if self.sim_panel is not None:  # the simulated customer taps only while a payment is on the reader
+            self.sim_panel.tap.setEnabled(in_flight and c.reader is not None and c.reader.online)
             if self.sim_panel.device_cancel is not None:
                 self.sim_panel.device_cancel.setEnabled(in_flight)
 

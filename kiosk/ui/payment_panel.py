@@ -127,7 +127,7 @@ class PaymentPanel(QGroupBox):
         if self.status.property("state") in (None, "idle"):
             self.amount.setText(total.format() if total.minor else "")
 
-    def show_attempt(self, attempt: PaymentAttempt | None) -> None:
+    def show_attempt(self, attempt: PaymentAttempt | None, reader_online: bool = True) -> None:
         state = attempt.state if attempt else PaymentState.IDLE
         self.status.setText(title_for(attempt))
         self.status.setProperty("state", state.value)
@@ -139,7 +139,7 @@ class PaymentPanel(QGroupBox):
             self.icon.setPixmap(state_pixmap(kind, 40))
         amount = attempt.amount if attempt else self._total
         self.amount.setText(amount.format() if amount is not None and amount.minor else "")
-        detail = detail_for(attempt)
+        detail = detail_for(attempt, reader_online)
         card = card_line(attempt)
         self.detail.setText(f"{detail}\n{card}" if card else detail)
         if state is not PaymentState.WAITING_FOR_CARD:

@@ -6,7 +6,8 @@ from typing import Callable
 
 from PySide6.QtWidgets import QComboBox, QGroupBox, QLabel, QPushButton, QVBoxLayout
 
-from kiosk.domain.reader import Reader
+from kiosk.domain.declines import DECLINE_REASONS
+from kiosk.domain.reader import ActionStatus, Reader
 
 ACTION_NAMES = {
     "process_payment_intent": "Collecting payment",
@@ -38,8 +39,9 @@ def describe_action(reader: Reader | None) -> str:
         return "Action: none (reader idle)"
     a = reader.action
     text = f"Action: {ACTION_NAMES.get(a.type, a.type)} — {a.status.value.replace('_', ' ')}"
-    if a.failure_message or a.failure_code:
-        text += f"\n{a.failure_message or a.failure_code}"
+    code = a.decline_code or a.failure_code
+    if a.status is ActionStatus.FAILED and code in DECLINE_REASONS:
+        text += f"\n{DECLINE_REASONS[code]}"  # the provider's own text (ids, "canceled while…") stays in the log
     return text
 
 
