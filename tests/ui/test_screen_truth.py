@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import time
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QPoint, QRect, QSize
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 
 from kiosk.services.admin_pin import PinGate, hash_pin
@@ -127,11 +127,15 @@ def test_cart_buttons_are_not_clipped_at_any_size(env):
         env.window.fit_screen(QSize(*size))
         QApplication.processEvents()
         table = env.widget("cartView")
-        for b in table.findChildren(QPushButton):
-            if not b.isVisibleTo(table) or b.objectName().split(":")[0] not in ("increase", "decrease", "remove"):
-                continue
-            assert b.height() >= b.sizeHint().height(), (size, b.objectName(), b.height(), b.sizeHint())
-            assert b.width() >= b.minimumSizeHint().width(), (size, b.objectName(), b.width())
+        for row in range(table.rowCount()):
+            for col in (1, 3):  # quantity −/+ and Remove
+                cell = table.visualRect(table.model().index(row, col))
+                for b in table.cellWidget(row, col).findChildren(QPushButton):
+                    rect = QRect(b.mapTo(table.viewport(), QPoint(0, 0)), b.size())
+                    assert cell.contains(rect), (size, b.objectName(), rect.getRect(), "outside its cell",
+                                                 cell.getRect())
+                    assert b.width() >= b.minimumSizeHint().width(), (size, b.objectName(), b.width())
+                    assert b.height() >= b.minimumSizeHint().height(), (size, b.objectName(), b.height())
 
 
 def test_reader_details_and_log_are_readable_at_arms_length(env):
@@ -206,14 +210,28 @@ def test_the_kiosk_window_is_exactly_a_small_screen(tmp_path):
         "import pathlib, tempfile\n"
         "env = make_env(app, pathlib.Path(tempfile.mkdtemp()), provider='demo_mercadopago', currency='ARS')\n"
         "env.window.showFullScreen(); app.processEvents()\n"
+        "from PySide6.QtCore import QPoint\n"
         "g = env.window.frameGeometry(); h = env.window.minimumSizeHint()\n"
-        "print(g.width(), g.height(), h.width(), h.height())\n"
+        "from PySide6.QtWidgets import QWidget\n"
+        "b = env.window.findChild(QWidget,"
+        " 'cancelButton'); corner = b.mapTo(env.window, QPoint(b.width(), b.height()))\n"
+        "print(g.width(), g.height(), h.width(), h.height(), corner.x(), corner.y())\n"
         "close_env(env)\n"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
     assert out.returncode == 0, out.stderr[-2000:]
-    w, h, min_w, min_h = map(int, out.stdout.split()[-4:])
+    w, h, min_w, min_h, right, bottom = map(int, out.stdout.split()[-6:])
     assert (w, h) == (1024, 600), out.stdout
-    assert min_w <= 1024 and min_h <= 600
+    assert min_w <= 1024 and min_h <= 600, out.stdout
+    assert right <= 1024 and bottom <= 600, f"Cancel ends at {right},{bottom}"
+
+
+def test_refused_close_and_cart_lock_are_said_by_the_payment_panel(env):
+    env.run(env.add_and_charge())
+    env.window.close()
+    assert env.window.isVisible()
+    assert env.widget("noticeBanner").isVisible()
+    assert "payment is in progress" in env.widget("noticeText").text()
+    assert not env.widget("messageLog").isVisible(), "the log is folded away for staff"
