@@ -121,7 +121,7 @@ _SAY: dict[tuple[str, Where], str] = {
     ("already_refunded", Where.LIVE): "Payment cancelled and refunded.",
     ("already_refunded", Where.RECOVERY): "Payment cancelled and refunded in full.",
     ("refunded_outside", Where.LIVE): "Payment refunded outside the app.",
-    ("paid", Where.LIVE): "Paid — thank you!",
+    ("paid", Where.LIVE): "The payment went through. Thank you!",
     ("captured", Where.RECOVERY): "Paid — the capture was completed after the app restarted.",
     ("capture_had_gone", Where.RECOVERY): "Paid — the capture had gone through before the app closed.",
     ("paid_meanwhile", Where.RECOVERY): "Paid while the app was closed — the card was charged.",

@@ -712,7 +712,7 @@ class PaymentController:
         attempt.card_brand = payment.card_brand or attempt.card_brand  # the customer's view and the receipt
         attempt.card_last4 = payment.card_last4 or attempt.card_last4
         if payment.status is PaymentStatus.SUCCEEDED:  # automatic capture (Mercado Pago, or capture_manual off)
-            await self._to(S.PAID, "Paid — thank you!")
+            await self._to(S.PAID, "The payment went through. Thank you!")
             return
         await self._to(S.AUTHORISED, "Card approved — capturing…")
         if self._cancel_requested:

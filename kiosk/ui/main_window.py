@@ -310,6 +310,8 @@ class MainWindow(QMainWindow):
         self.payment_panel.restyle()
         if self.cart_panel is not None:
             self.cart_panel.restyle()
+        if self.reader_panel is not None:
+            self.reader_panel.set_compact(compact)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().showEvent(event)

@@ -128,6 +128,8 @@ class ReaderPanel(QGroupBox):
             self.details.setText(f"{reader.label} · {device}{mode}{seen}")  # the provider's id stays in the log
             self.details.setToolTip(reader.id)
         self.action.setText(describe_action(reader))
+        if getattr(self, "_compact", False):
+            self.status.setToolTip(f"{self.details.text()}\n{self.action.text()}")
         mode = reader.operating_mode if reader else None
         needs_pdv = mode is not None and mode != "PDV"
         self.mode_hint.setVisible(needs_pdv)
@@ -135,6 +137,14 @@ class ReaderPanel(QGroupBox):
         if needs_pdv:
             self.mode_hint.setText(f"This terminal is in {mode} mode, so it can't receive payments from this app. "
                                    "Switch it to PDV (integrated) mode, then restart the terminal.")
+
+    def set_compact(self, compact: bool) -> None:
+        """Short screens: the picker and the status badge only, so the demo's simulated customer stays in reach;
+        the details move to the badge's tooltip."""
+        self._compact = compact
+        self.details.setVisible(not compact)
+        self.action.setVisible(not compact)
+        self.status.setToolTip(f"{self.details.text()}\n{self.action.text()}" if compact else "")
 
     def set_locked(self, locked: bool) -> None:
         self.picker.setEnabled(not locked)
