@@ -36,6 +36,7 @@ class KioskShell(QObject):
         window.title_label.installEventFilter(self)
         app.installEventFilter(self)
         window.settings_button.setVisible(False)  # customers and cashiers don't reach Settings in kiosk mode
+        window.log_toggle.setVisible(False)  # nor the provider log: it is for staff
         self.shortcut = QShortcut(QKeySequence("Ctrl+Alt+A"), window)
         self.shortcut.activated.connect(self.open_pin_pad)
         self.idle_timer = QTimer(self)

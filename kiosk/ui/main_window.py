@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QBoxLayout, QFrame, QHBoxLayout, QLabel, QListWidget, QMainWindow, QPushButton, QScrollArea, QSizePolicy,
     QStatusBar, QVBoxLayout, QWidget,
@@ -30,7 +30,7 @@ from kiosk.domain.payment import PaymentAttempt, PaymentState
 
 from .notice_banner import NoticeBanner
 from .payment_panel import PaymentPanel
-from .presentation import cart_lock_reason, title_for
+from .presentation import RECEIPT_ACTIONABLE, RECEIPT_BUTTON, cart_lock_reason, title_for
 from .recovery_banner import RecoveryBanner
 
 if TYPE_CHECKING:
@@ -313,13 +313,27 @@ class MainWindow(QMainWindow):
         if self.reader_panel is not None:
             self.reader_panel.set_compact(compact)
 
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        super().showEvent(event)
+    def _fit_to_screen(self) -> None:
+        """Lay out for the screen before Qt sizes the window, so the minimum size never exceeds it (a kiosk window
+        larger than a 1024×600 screen had Cancel and the total off the edge)."""
         screen = self.screen()
-        if screen is not None and not self.isFullScreen():
-            free = screen.availableGeometry().size()
-            if self.width() > free.width() or self.height() > free.height():
-                self.fit_screen(free)
+        if screen is None:
+            return
+        if self.isFullScreen():
+            self.adapt_to(screen.geometry().size())
+            return
+        free = screen.availableGeometry().size()
+        if self.width() > free.width() or self.height() > free.height():
+            self.fit_screen(free)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        self._fit_to_screen()
+        super().showEvent(event)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        if event.type() == QEvent.WindowStateChange:
+            self._fit_to_screen()
+        super().changeEvent(event)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
@@ -431,10 +445,9 @@ class MainWindow(QMainWindow):
             paid = c.attempt is not None and c.attempt.state is PaymentState.PAID
             job = self._print_job
             self.receipt_button.setVisible(paid)
-            self.receipt_button.setEnabled(job is None or job.status == "created")
-            self.receipt_button.setText("Print receipt on the terminal" if job is None else
-                                        "Cancel print (queued)" if job.status == "created" else
-                                        f"Receipt: {job.status.replace('_', ' ')}")
+            status = None if job is None else job.status
+            self.receipt_button.setEnabled(status in RECEIPT_ACTIONABLE)
+            self.receipt_button.setText(RECEIPT_BUTTON.get(status, "Receipt sent to the terminal"))
         if self.sim_panel is not None:  # the simulated customer taps only while a payment is on the reader
             self.sim_panel.tap.setEnabled(in_flight and c.reader is not None and c.reader.online)
             if self.sim_panel.device_cancel is not None:

@@ -55,6 +55,18 @@ def detail_for(attempt: PaymentAttempt | None, reader_online: bool = True) -> st
     return attempt.message or PRESENTATION[attempt.state][2]
 
 
+# The receipt button by print job status (Mercado Pago's words — "canceled" — never reach the screen).
+RECEIPT_BUTTON = {
+    None: "Print receipt on the terminal",
+    "created": "Cancel print (queued)",
+    "on_terminal": "Receipt printing on the terminal…",
+    "processed": "Receipt printed",
+    "failed": "Printing failed — print again",
+    "canceled": "Print cancelled — print again",
+}
+RECEIPT_ACTIONABLE = {None, "created", "failed", "canceled"}  # cancel a queued print, or print (again)
+
+
 def cart_lock_reason(attempt: PaymentAttempt | None, locked: bool) -> str:
     """Why the cart can't be changed, true to the state (a paid cart is not "in progress")."""
     if not locked:
