@@ -21,8 +21,18 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QBoxLayout, QFrame, QHBoxLayout, QLabel, QListWidget, QMainWindow, QPushButton, QScrollArea, QSizePolicy,
-    QStatusBar, QVBoxLayout, QWidget,
+    QBoxLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QStatusBar,
+    QVBoxLayout,
+    QWidget,
 )
 
 from kiosk.domain.errors import KioskError
@@ -30,7 +40,12 @@ from kiosk.domain.payment import PaymentAttempt, PaymentState
 
 from .notice_banner import NoticeBanner
 from .payment_panel import PaymentPanel
-from .presentation import RECEIPT_ACTIONABLE, RECEIPT_BUTTON, cart_lock_reason, title_for
+from .presentation import (
+    RECEIPT_ACTIONABLE,
+    RECEIPT_BUTTON,
+    cart_lock_reason,
+    title_for,
+)
 from .recovery_banner import RecoveryBanner
 
 if TYPE_CHECKING:
@@ -326,16 +341,16 @@ class MainWindow(QMainWindow):
         if self.width() > free.width() or self.height() > free.height():
             self.fit_screen(free)
 
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+    def showEvent(self, event) -> None:
         self._fit_to_screen()
         super().showEvent(event)
 
-    def changeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+    def changeEvent(self, event) -> None:
         if event.type() == QEvent.WindowStateChange:
             self._fit_to_screen()
         super().changeEvent(event)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.adapt_to(event.size())
 

@@ -7,7 +7,15 @@ Charge and Cancel (the cashier's hand goes where it went last time).
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.domain.money import Money
 from kiosk.domain.payment import PaymentAttempt, PaymentState

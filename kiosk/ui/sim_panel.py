@@ -3,9 +3,17 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QPushButton,
+    QVBoxLayout,
+)
 
-from kiosk.services.context import DEMO_CARDS  # the window reaches providers only through services
+from kiosk.services.context import (
+    DEMO_CARDS,  # the window reaches providers only through services
+)
 
 
 class SimulatedReaderPanel(QGroupBox):

@@ -9,14 +9,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from gui_harness import close_env, make_env
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from kiosk.domain.errors import JournalError
 from kiosk.domain.payment import CancelOutcome, PaymentAttempt, PaymentState
-from kiosk.services.recovery import RecoveredAttempt, RecoveryAction, RecoveryReport
-
-from gui_harness import close_env, make_env
 
 S = PaymentState
 SIZES = [(1024, 600), (1366, 768), (1920, 1080), (800, 1280)]
@@ -31,13 +29,17 @@ STATES = [
     ("sending", S.SENDING, "", None, True, True),
     ("waiting", S.WAITING_FOR_CARD, "", None, True, False),
     ("cancelling", S.CANCELLING, "", None, True, True),
+    ("cancel on terminal", S.CANCEL_ON_TERMINAL, ("The terminal already has this payment, so it can only be "
+                                                  "cancelled there. Press cancel on the terminal; the app keeps "
+                                                  "watching it."), None, True, False),
     ("cancelled", S.CANCELLED, "The payment was cancelled and the card was not charged.", CancelOutcome.NOT_CHARGED,
      True, False),
     ("paid", S.PAID, "", None, True, False),
     ("declined", S.DECLINED, LONG, None, True, False),
     ("reader offline", S.WAITING_FOR_CARD, "", None, False, False),
-    ("needs attention", S.NEEDS_ATTENTION, "The reader did not answer, so it is not known whether the card was "
-     "charged. Check the terminal, then press Cancel to retry.", None, True, False),
+    ("needs attention", S.NEEDS_ATTENTION, ("The reader did not answer, so it is not known whether the card was "
+                                            "charged. Check the terminal, then press Cancel to retry."), None, True,
+     False),
     ("recovery banner", None, "", None, True, False),
 ]
 
