@@ -37,7 +37,6 @@ def decline_reason(code: str | None) -> str:
 
 
 def describe_decline(code: str | None, message: str | None = None) -> str:
-    """What the window says for a declined card: the table's advice, else the provider's own reason."""
-    if code in DECLINE_REASONS:
-        return DECLINE_REASONS[code]
-    return f"Declined: {message or code or 'no reason given'}. Ask for another card."
+    """What the window says for a declined card: the table's advice, else the generic line. The provider's own
+    text (`message`) is for the log only: it is English developer prose and may carry ids ("PaymentIntent pi_…")."""
+    return DECLINE_REASONS.get(code or "", GENERIC_DECLINE)

@@ -78,6 +78,8 @@ class PaymentAttempt:
     message: str = ""  # last cashier-facing message
     decline_code: str | None = None
     cancel_outcome: CancelOutcome | None = None
+    card_brand: str | None = None  # as the provider names it (visa, master…), when it says
+    card_last4: str | None = None
     history: list[Transition] = field(default_factory=list)
 
     def can(self, target: PaymentState) -> bool:

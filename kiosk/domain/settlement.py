@@ -101,7 +101,7 @@ _RETRY = {Where.LIVE: "Press Cancel to retry.", Where.RECOVERY: "It will be chec
 
 # (what happened, where) → sentence. One place for the words the cashier reads about money.
 _SAY: dict[tuple[str, Where], str] = {
-    ("not_charged", Where.LIVE): "Reader idle — payment cancelled. Nothing was charged.",
+    ("not_charged", Where.LIVE): "The payment was cancelled. Nothing was charged.",
     ("not_charged_offline", Where.LIVE): ("Payment cancelled at the provider — nothing was charged. The reader is "
                                           "offline and may still show the amount until it reconnects."),
     ("not_charged", Where.RECOVERY): "Payment cancelled after the app restarted. Nothing was charged.",
@@ -121,7 +121,7 @@ _SAY: dict[tuple[str, Where], str] = {
     ("already_refunded", Where.LIVE): "Payment cancelled and refunded.",
     ("already_refunded", Where.RECOVERY): "Payment cancelled and refunded in full.",
     ("refunded_outside", Where.LIVE): "Payment refunded outside the app.",
-    ("paid", Where.LIVE): "Paid — thank you!",
+    ("paid", Where.LIVE): "The payment went through. Thank you!",
     ("captured", Where.RECOVERY): "Paid — the capture was completed after the app restarted.",
     ("capture_had_gone", Where.RECOVERY): "Paid — the capture had gone through before the app closed.",
     ("paid_meanwhile", Where.RECOVERY): "Paid while the app was closed — the card was charged.",

@@ -46,6 +46,8 @@ class PaymentInfo:
     # Cancelled, and what was cancelled was an authorised hold on a card (Stripe: a cancelled PaymentIntent whose
     # latest charge was approved but never captured). Lets a cancel's own answer say "voided" vs "never charged".
     hold_released: bool = False
+    card_brand: str | None = None  # the card that paid, when the provider says (receipts, the customer's view)
+    card_last4: str | None = None
     extra: dict = field(default_factory=dict, compare=False)
 
 

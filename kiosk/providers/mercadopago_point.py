@@ -458,6 +458,7 @@ class MercadoPagoPointProvider:
             failure_message=DETAIL_MESSAGES.get(failure_code or "", "declined by the bank") if failing else None,
             raw_status=raw,
             reference=order.get("external_reference"),
+            card_brand=_card_brand(pay),
             extra={"status_detail": order.get("status_detail"), "payment_status_detail": pay.get("status_detail"),
                    "transaction_id": pay.get("id"), "terminal_id": terminal_id},
         )
@@ -590,3 +591,10 @@ def _get(body: Any, *path: Any) -> Any:
         if node is None:
             return None
     return node
+
+
+def _card_brand(pay: Any) -> str | None:
+    """The card brand of an order's payment (`payment_method.id`: visa, master…); Point gives no last 4 digits."""
+    method = pay.get("payment_method") if isinstance(pay, dict) else None
+    brand = method.get("id") if isinstance(method, dict) else None
+    return brand if isinstance(brand, str) and brand else None

@@ -91,6 +91,15 @@ def reader_from(obj: Any) -> Reader:
     return guarded("reader", build)
 
 
+def _card(charge: dict) -> dict:
+    """The card of an expanded charge (`payment_method_details.card_present`, or interac/card), else {}."""
+    details = charge.get("payment_method_details")
+    if not isinstance(details, dict):
+        return {}
+    card = details.get(details.get("type") or "")
+    return {k: str(card[k]) for k in ("brand", "last4") if isinstance(card, dict) and card.get(k)}
+
+
 def payment_from(obj: Any, *, refunded: int = 0, refund_pending: int = 0) -> PaymentInfo:
     """Map a PaymentIntent. `refunded` = sum of succeeded refunds (Stripe's PI carries no refund total)."""
 
@@ -120,6 +129,8 @@ def payment_from(obj: Any, *, refunded: int = 0, refund_pending: int = 0) -> Pay
             raw_status=raw_status,
             reference=metadata.get(REFERENCE_KEY),
             hold_released=bool(hold_released),
+            card_brand=_card(charge).get("brand"),
+            card_last4=_card(charge).get("last4"),
             extra={"capture_method": raw.get("capture_method"), "cancellation_reason": raw.get("cancellation_reason"),
                    "latest_charge": _id_of(raw.get("latest_charge")), "refund_pending": refund_pending,
                    "decline_code": err.get("decline_code") if err else None,

@@ -1,31 +1,39 @@
-"""The quick-add product catalogue (demo data until a store loads its own)."""
+"""The quick-add product catalogue (demo data until a store loads its own).
+
+Demo prices are listed per currency, as a café in that market would price them (round local amounts, 2025 levels),
+not one list multiplied by an exchange rate: "$ 3.500,00" for a coffee read as a joke to a cashier in Montevideo.
+"""
 from __future__ import annotations
 
 from kiosk.domain.cart import Product
 from kiosk.domain.money import Money, currency_info
 
-# (sku, name, price in major units as text, tax basis points)
-_DEMO = (
-    ("coffee", "Coffee", "3.50", 825),
-    ("tea", "Tea", "2.75", 825),
-    ("croissant", "Croissant", "4.20", 825),
-    ("bagel", "Bagel", "3.10", 825),
-    ("juice", "Orange juice", "5.00", 825),
-    ("water", "Water", "1.50", 0),
-    ("sandwich", "Sandwich", "8.90", 825),
-    ("muffin", "Muffin", "3.80", 825),
-    ("cookie", "Cookie", "2.20", 825),
+# (sku, name, tax basis points)
+_ITEMS = (
+    ("coffee", "Coffee", 825), ("tea", "Tea", 825), ("croissant", "Croissant", 825), ("bagel", "Bagel", 825),
+    ("juice", "Orange juice", 825), ("water", "Water", 0), ("sandwich", "Sandwich", 825), ("muffin", "Muffin", 825),
+    ("cookie", "Cookie", 825),
 )
-# Price multipliers so demo prices look plausible in each currency (whole units for zero-decimal ones).
-_SCALE = {"ARS": 1000, "CLP": 1000, "COP": 4000, "JPY": 150, "UYU": 40, "MXN": 18, "BRL": 5, "PEN": 4}
+# Prices in major units, in the order of _ITEMS.
+_PRICES: dict[str, tuple[str, ...]] = {
+    "USD": ("3.50", "2.75", "4.20", "3.10", "5.00", "1.50", "8.90", "3.80", "2.20"),
+    "EUR": ("2.80", "2.50", "2.20", "2.90", "3.90", "1.50", "6.50", "3.20", "1.90"),
+    "GBP": ("3.20", "2.60", "2.40", "2.80", "3.80", "1.30", "5.90", "2.90", "1.80"),
+    "CAD": ("3.25", "2.75", "3.95", "3.50", "5.50", "2.25", "9.95", "3.75", "2.50"),
+    "AUD": ("5.00", "4.50", "5.50", "5.00", "7.00", "3.50", "12.00", "5.50", "3.50"),
+    "JPY": ("450", "400", "320", "300", "500", "150", "650", "350", "200"),
+    "ARS": ("3200", "2800", "2500", "3000", "4500", "1500", "7900", "3000", "1800"),
+    "BRL": ("7.50", "6.00", "9.90", "8.50", "10.00", "4.00", "22.90", "8.90", "5.50"),
+    "MXN": ("45.00", "40.00", "42.00", "38.00", "55.00", "20.00", "95.00", "40.00", "25.00"),
+    "CLP": ("2500", "2200", "2000", "2300", "3000", "1000", "5500", "2200", "1500"),
+    "COP": ("6000.00", "4500.00", "5500.00", "5000.00", "8000.00", "3000.00", "15000.00", "5000.00", "3500.00"),
+    "PEN": ("9.00", "7.00", "7.50", "6.50", "10.00", "3.00", "16.00", "7.00", "4.50"),
+    "UYU": ("150.00", "120.00", "110.00", "130.00", "180.00", "60.00", "350.00", "120.00", "80.00"),
+}
 
 
 def demo_products(currency: str) -> list[Product]:
     info = currency_info(currency)
-    scale = _SCALE.get(info.code, 1)
-    out = []
-    for sku, name, price, tax in _DEMO:
-        cents = int(price.replace(".", ""))  # "3.50" → 350 hundredths
-        minor = cents * scale if info.exponent == 2 else (cents * scale) // 100
-        out.append(Product(sku, name, Money(minor, info.code), tax))
-    return out
+    prices = _PRICES.get(info.code, _PRICES["USD"])
+    return [Product(sku, name, Money.from_major(price, info.code), tax)
+            for (sku, name, tax), price in zip(_ITEMS, prices, strict=True)]

@@ -521,7 +521,7 @@ class PaymentController:
             await self._cancel_now()
             return
         self.monitor.waiting_since = time.monotonic()
-        await self._to(S.WAITING_FOR_CARD, "Waiting for the customer's card…")
+        await self._to(S.WAITING_FOR_CARD, "Tap, insert or swipe the card on the reader.")
         # The card may already have been presented by the time the reader acknowledged.
         if started.reader.action and started.reader.action.status is not ActionStatus.IN_PROGRESS:
             self.poke()
@@ -715,8 +715,10 @@ class PaymentController:
         """Card approved (money lock held): capture, unless the cashier asked to cancel meanwhile."""
         attempt = self.attempt
         assert attempt is not None
+        attempt.card_brand = payment.card_brand or attempt.card_brand  # the customer's view and the receipt
+        attempt.card_last4 = payment.card_last4 or attempt.card_last4
         if payment.status is PaymentStatus.SUCCEEDED:  # automatic capture (Mercado Pago, or capture_manual off)
-            await self._to(S.PAID, "Paid — thank you!")
+            await self._to(S.PAID, "The payment went through. Thank you!")
             return
         await self._to(S.AUTHORISED, "Card approved — capturing…")
         if self._cancel_requested:

@@ -1,4 +1,5 @@
-"""Render the cashier window in each main state to PNG: `python -m kiosk.tools.screenshots docs/screenshots`.
+"""Render the cashier window in each main state to PNG: `python -m kiosk.tools.screenshots docs/screenshots`
+(`--size 1024x600` lays the window out for that screen; `--provider demo_mercadopago --currency ARS` for MP).
 
 Runs the real window against the embedded emulator (offscreen when there is no display) and drives it the
 way a cashier and a customer would, grabbing the window at each state.
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import tempfile
@@ -88,16 +90,33 @@ async def _capture(window, services, out: Path) -> list[Path]:
     return saved
 
 
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, e.g. 1024x600, not {text!r}") from None
+    return w, h
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", nargs="?", default="docs/screenshots", help="folder for the PNG files")
+    ap.add_argument("--size", default="1366x768", type=_size, help="screen size WIDTHxHEIGHT (default 1366x768)")
+    ap.add_argument("--provider", default="demo_stripe", choices=("demo_stripe", "demo_mercadopago"))
+    ap.add_argument("--currency", default=None, help="currency (default USD; ARS for Mercado Pago)")
     args = ap.parse_args(argv)
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen":  # an offscreen screen of the requested size
+        screen = Path(tempfile.mkdtemp(prefix="kiosk-shots-")) / "screen.json"
+        w, h = args.size
+        screen.write_text(json.dumps({"screens": [{"name": "s", "x": 0, "y": 0, "width": w, "height": h}]}))
+        os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={screen}"
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
     import qasync
+    from PySide6.QtCore import QSize
     from PySide6.QtWidgets import QApplication
 
     from kiosk.services.context import build_services
@@ -111,11 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with tempfile.TemporaryDirectory() as tmp:
-        services = build_services(Settings(poll_interval_ms=100), journal_path=Path(tmp) / "j.sqlite3",
-                                  emulator_options={"seed": 1})
+        currency = args.currency or ("ARS" if args.provider == "demo_mercadopago" else "USD")
+        services = build_services(Settings(provider=args.provider, currency=currency, poll_interval_ms=100),
+                                  journal_path=Path(tmp) / "j.sqlite3", emulator_options={"seed": 1})
         apply_theme(app)
         window = MainWindow(services)
-        window.resize(1280, 800)
+        window.fit_screen(QSize(*args.size))
         window.show()
         services.controller.start()
         try:

@@ -1,15 +1,28 @@
 """Cart: quick-add product tiles, line items with quantity +/−, remove, subtotal/tax/total."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
-    QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from kiosk.domain.cart import Cart, Product
+
+from .payment_panel import fix_lines
 
 
 class CartPanel(QWidget):
@@ -24,17 +37,31 @@ class CartPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
 
         grid_box = QGroupBox("Products")
-        grid = QGridLayout(grid_box)
-        for i, product in enumerate(products):
+        box_layout = QVBoxLayout(grid_box)
+        # The tiles scroll when the screen is short; the columns follow the width (resizeEvent).
+        self.grid_scroll = QScrollArea()
+        self.grid_scroll.setObjectName("productGrid")
+        self.grid_scroll.setAccessibleName("Products")
+        self.grid_scroll.setWidgetResizable(True)
+        self.grid_scroll.setFrameShape(QFrame.NoFrame)
+        self.grid_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        tiles = QWidget()
+        tiles.setObjectName("productTiles")
+        self._grid = QGridLayout(tiles)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        for product in products:
             b = QPushButton(f"{product.name}\n{product.unit_price.format()}")
             b.setObjectName(f"product:{product.sku}")
             b.setProperty("product", True)
             b.setAccessibleName(f"Add {product.name}")
             b.setAccessibleDescription(f"Adds one {product.name} at {product.unit_price.format()} to the cart")
             b.clicked.connect(lambda _=False, p=product: self._on_add(p))
-            grid.addWidget(b, i // 5, i % 5)
             self._tiles.append(b)
-        layout.addWidget(grid_box)
+        self._columns = 0
+        self._reflow(5)
+        self.grid_scroll.setWidget(tiles)
+        box_layout.addWidget(self.grid_scroll)
+        layout.addWidget(grid_box, 4)
 
         cart_box = QGroupBox("Cart")
         cart_layout = QVBoxLayout(cart_box)
@@ -44,7 +71,6 @@ class CartPanel(QWidget):
         self.table.setAccessibleDescription("Items in the current sale with quantity and price")
         self.table.setHorizontalHeaderLabels(["Item", "Qty", "Amount", ""])
         self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(52)
         self.table.setSelectionMode(QAbstractItemView.NoSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setFocusPolicy(Qt.NoFocus)
@@ -55,6 +81,7 @@ class CartPanel(QWidget):
         cart_layout.addWidget(self.table)
 
         totals = QGridLayout()
+        totals.setColumnStretch(1, 1)
         self.subtotal_label = QLabel()
         self.subtotal_label.setObjectName("subtotalLabel")
         self.tax_label = QLabel()
@@ -62,18 +89,58 @@ class CartPanel(QWidget):
         self.total_label = QLabel()
         self.total_label.setObjectName("totalLabel")
         self.total_label.setAccessibleName("Total")
-        for row, (name, label) in enumerate((("Subtotal", self.subtotal_label), ("Tax", self.tax_label),
-                                             ("Total", self.total_label))):
-            totals.addWidget(QLabel(name), row, 0)
+        # Subtotal and tax share a line, so the total keeps its size on short screens.
+        for col, (name, label) in enumerate((("Subtotal", self.subtotal_label), ("Tax", self.tax_label))):
+            totals.addWidget(QLabel(name), 0, 2 * col)
             label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
-            totals.addWidget(label, row, 1)
-        self.lock_hint = QLabel("Cart locked while the payment is in progress — cancel to change it.")
+            totals.addWidget(label, 0, 2 * col + 1)
+        total_name = QLabel("Total")
+        total_name.setObjectName("totalName")
+        totals.addWidget(total_name, 1, 0)
+        self.total_label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        totals.addWidget(self.total_label, 1, 1, 1, 3)
+        # Why the cart can't be changed; it holds its line even when empty, so nothing below it moves.
+        self.lock_hint = QLabel()
         self.lock_hint.setObjectName("cartLockHint")
         self.lock_hint.setWordWrap(True)
-        self.lock_hint.setVisible(False)
         cart_layout.addLayout(totals)
         cart_layout.addWidget(self.lock_hint)
-        layout.addWidget(cart_box, 1)
+        layout.addWidget(cart_box, 7)
+        self.restyle()
+
+    def restyle(self) -> None:
+        fix_lines(self.lock_hint, 2)
+        self.table.verticalHeader().setDefaultSectionSize(self._row_height())
+        self.table.horizontalHeader().setMinimumSectionSize(0)
+
+    def _row_height(self) -> int:
+        probe = QPushButton("+")
+        probe.setProperty("cartRow", True)
+        probe.setParent(self.table)
+        probe.ensurePolished()
+        height = probe.sizeHint().height() + 6
+        probe.setParent(None)  # gone now, not at the next event loop pass: nobody may find a stray "+" button
+        return height
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._tiles:
+            tile = max(t.sizeHint().width() for t in self._tiles) + self._grid.horizontalSpacing()
+            self._reflow(max(2, min(5, self.grid_scroll.viewport().width() // max(tile, 1))))
+
+    def _reflow(self, columns: int) -> None:
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for tile in self._tiles:
+            self._grid.removeWidget(tile)
+        for i, tile in enumerate(self._tiles):
+            self._grid.addWidget(tile, i // columns, i % columns)
+        self._grid.activate()
+
+    def set_lock_reason(self, text: str) -> None:
+        """Why the cart can't be changed now (or nothing): the window knows the payment's state."""
+        self.lock_hint.setText(text)
 
     def update_cart(self, cart: Cart) -> None:
         self.table.setRowCount(len(cart.lines))
@@ -86,6 +153,7 @@ class CartPanel(QWidget):
             amount.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
             self.table.setItem(row, 2, amount)
             remove = QPushButton("Remove")
+            remove.setProperty("cartRow", True)
             remove.setObjectName(f"remove:{sku}")
             remove.setAccessibleName(f"Remove {line.product.name}")
             remove.setEnabled(not cart.locked)
@@ -96,7 +164,6 @@ class CartPanel(QWidget):
         self.total_label.setText(cart.total.format())
         for tile in self._tiles:
             tile.setEnabled(not cart.locked)
-        self.lock_hint.setVisible(cart.locked)
 
     def _qty_widget(self, sku: str, qty: int, locked: bool) -> QWidget:
         w = QWidget()
@@ -109,7 +176,8 @@ class CartPanel(QWidget):
         plus.setObjectName(f"increase:{sku}")
         plus.setAccessibleName("Increase quantity")
         for b in (minus, plus):
-            b.setFixedWidth(48)
+            b.setProperty("cartRow", True)
+            b.setMinimumWidth(44)
             b.setEnabled(not locked)
         minus.clicked.connect(lambda: self._on_quantity(sku, qty - 1))
         plus.clicked.connect(lambda: self._on_quantity(sku, qty + 1))

@@ -7,7 +7,7 @@ presentation options) is documented, not done here.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -52,6 +52,7 @@ class KioskShell(QObject):
         app.installEventFilter(self)
         window.settings_button.setVisible(False)  # customers and cashiers don't reach Settings in kiosk mode
         window.cashier_keys.enabled = False  # Enter = Charge / Esc = Cancel are for a cashier's keyboard
+        window.log_toggle.setVisible(False)  # nor the provider log: it is for staff
         self.shortcut = QShortcut(QKeySequence("Ctrl+Alt+A"), window)
         self.shortcut.activated.connect(self.open_pin_pad)
         self.idle_timer = QTimer(self)
@@ -60,7 +61,7 @@ class KioskShell(QObject):
         self.idle_timer.start()
         window.showFullScreen()
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
+    def eventFilter(self, obj, event) -> bool:
         kind = event.type()
         if kind in _INPUT:
             self.last_input = time.monotonic()
@@ -135,7 +136,8 @@ class KioskShell(QObject):
     def check_idle(self) -> None:
         """A finished (or empty) sale left untouched is cleared, so the next customer starts fresh."""
         c = self.window.controller
-        idle_for = time.monotonic() - self.last_input
+        # Idle since the last touch *and* since the sale ended: a card timeout must stay readable for a while.
+        idle_for = time.monotonic() - max(self.last_input, getattr(self.window, "finished_at", float("-inf")))
         finished = c.attempt is None or c.attempt.state.is_final
         if idle_for >= self.idle_reset_s and finished and not (c.attempt is None and c.cart.is_empty):
             self.window._new_sale()

@@ -19,15 +19,33 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QListWidget, QMainWindow, QPushButton, QSizePolicy, QStatusBar, QVBoxLayout, QWidget,
+    QBoxLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QStatusBar,
+    QVBoxLayout,
+    QWidget,
 )
 
 from kiosk.domain.errors import KioskError
 from kiosk.domain.payment import PaymentAttempt, PaymentState
 
+from .notice_banner import NoticeBanner
 from .payment_panel import PaymentPanel
+from .presentation import (
+    RECEIPT_ACTIONABLE,
+    RECEIPT_BUTTON,
+    cart_lock_reason,
+    title_for,
+)
 from .recovery_banner import RecoveryBanner
 from .shortcuts import install as install_cashier_keys
 
@@ -43,6 +61,14 @@ CLOSE_GUARDED = {PaymentState.SENDING, PaymentState.WAITING_FOR_CARD, PaymentSta
 _gc_frozen = False  # once per process: see MainWindow._freeze_startup_objects
 CONNECTING_TEXT = "Connecting to the payment provider…"
 RECOVERING_TEXT = "Checking unfinished payments from the last run…"
+# Below this size the window goes compact (smaller type and touch targets, shorter banner); narrower than tall,
+# the cart sits above the payment panel (portrait kiosk).
+COMPACT_BELOW = QSize(1280, 800)
+PAYMENT_SHARE = 0.46
+QWIDGETSIZE_MAX = (1 << 24) - 1
+DEMO_TEXT = ("DEMO MODE — no card is really charged. Payments go to the built-in emulator. "
+             "Add an API key in Settings to take real payments.")
+DEMO_TEXT_SHORT = "DEMO MODE — no card is really charged."
 
 
 class MainWindow(QMainWindow):
@@ -57,6 +83,7 @@ class MainWindow(QMainWindow):
         self._attached_at: float | None = None  # monotonic: services attached (the provider is connected)
         self._ready_at: float | None = None  # monotonic: start-up recovery finished (Charge may be enabled)
         self._close_warned_at = float("-inf")
+        self.finished_at = float("-inf")  # monotonic: the last sale became final (kiosk idle reset waits after it)
         self._unsubscribe: list[Callable] = []
         self._print_job = None
         self.receipt_button = None
@@ -80,8 +107,8 @@ class MainWindow(QMainWindow):
         self.mode_label = QLabel("Starting…")
         self.mode_label.setObjectName("providerLabel")
         header.addWidget(self.mode_label)
-        self.demo_banner = QLabel("DEMO MODE — no card is really charged. Payments go to the built-in emulator. "
-                                  "Add an API key in Settings to take real payments.")
+        self._demo_text = DEMO_TEXT
+        self.demo_banner = QLabel(DEMO_TEXT)
         self.demo_banner.setObjectName("demoBanner")
         self.demo_banner.setAccessibleName("Demo mode notice")
         self.demo_banner.setWordWrap(True)
@@ -96,8 +123,6 @@ class MainWindow(QMainWindow):
         header.addWidget(self.settings_button)
         root.addLayout(header)
 
-        self.recovery_banner = RecoveryBanner(lambda: self.run(self.controller.recover(), "Recovery"))
-        root.addWidget(self.recovery_banner)
         # What the app is doing before Charge can be pressed: connecting, then checking the last run's payments.
         self.startup_label = QLabel(CONNECTING_TEXT)
         self.startup_label.setObjectName("startupStatus")
@@ -105,20 +130,62 @@ class MainWindow(QMainWindow):
         self.startup_label.setProperty("state", "connecting")
         root.addWidget(self.startup_label)
 
-        self._body = body = QHBoxLayout()
+        self._body = body = QBoxLayout(QBoxLayout.LeftToRight)
         root.addLayout(body, 1)
-        self._right = right = QVBoxLayout()
-        body.addLayout(right, 10)
+        # After a crash: what start-up recovery did, with Retry — above the cart, whose tiles and lines give way.
+        self._columns = []
+        for name, stretch in (("cartColumn", 1), ("paymentColumn", 1)):
+            column = QWidget()
+            column.setObjectName(name)
+            layout = QVBoxLayout(column)
+            layout.setContentsMargins(0, 0, 0, 0)
+            column.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+            body.addWidget(column, stretch)
+            self._columns.append(column)
+        self._left, self._right = (column.layout() for column in self._columns)
+        right = self._right
+        self.recovery_banner = RecoveryBanner(lambda: self.run(self.controller.recover(), "Recovery"))
+        self._left.addWidget(self.recovery_banner)
         self.payment_panel = PaymentPanel()
+        self.payment_panel.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)  # never squeezed: Charge stays put
         right.addWidget(self.payment_panel)
-        right.addStretch(1)
+        self.notice = NoticeBanner()
+        right.addWidget(self.notice)
+        # Staff things (reader details, the demo's simulated customer) scroll below the payment on short screens.
+        self._staff = QVBoxLayout()
+        self._staff.setContentsMargins(0, 0, 0, 0)
+        self._staff.addStretch(1)
+        staff = QWidget()
+        staff.setObjectName("staffPanels")
+        staff.setLayout(self._staff)
+        self.staff_scroll = QScrollArea()
+        self.staff_scroll.setObjectName("staffScroll")
+        self.staff_scroll.setWidgetResizable(True)
+        self.staff_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.staff_scroll.setFrameShape(QFrame.NoFrame)
+        self.staff_scroll.setWidget(staff)
+        self.staff_scroll.setMinimumHeight(1)  # on a short screen, messages above take its room first
+        right.addWidget(self.staff_scroll, 1)
 
+        # The provider log is for staff: folded away unless asked for (warnings also go to the notice banner).
         self.log_view = QListWidget()
         self.log_view.setObjectName("messageLog")
         self.log_view.setAccessibleName("Provider messages")
-        self.log_view.setMaximumHeight(72)
+        self.log_view.setMaximumHeight(110)
+        self.log_view.setVisible(False)
         root.addWidget(self.log_view)
         self.setStatusBar(QStatusBar())
+        self.log_toggle = QPushButton("Show log")
+        self.log_toggle.setObjectName("logToggle")
+        self.log_toggle.setAccessibleName("Show or hide the provider log")
+        self.log_toggle.setCheckable(True)
+        self.log_toggle.toggled.connect(self._toggle_log)
+        self._header.insertWidget(self._header.indexOf(self.settings_button), self.log_toggle)
+        self._compact: bool | None = None
+        self._countdown = QTimer(self)
+        self._countdown.setInterval(1000)
+        self._countdown.timeout.connect(self._tick_countdown)
+        self.adapt_to(QSize(1280, 800))
 
         p = self.payment_panel
         p.status.setText("Starting…")
@@ -147,27 +214,28 @@ class MainWindow(QMainWindow):
         self.controller = c = services.controller
         self.setWindowTitle("kiosk — " + services.mode_label)
         self.mode_label.setText(services.mode_label)
-        self.demo_banner.setText(services.banner)  # what the app knows of where payments go (services/context.py)
+        self._demo_text = services.banner  # what the app knows of where payments go (services/context.py)
+        self.demo_banner.setText(self._demo_text)
         self.demo_banner.setVisible(bool(services.banner))
         if not services.banner:
             self._header.insertStretch(self._header.indexOf(self.settings_button), 1)
 
         self.cart_panel = CartPanel(demo_products(c.cart.currency), self._add, self._set_qty)
-        self._body.insertWidget(0, self.cart_panel, 11)
+        self._left.addWidget(self.cart_panel, 1)
         self.reader_panel = ReaderPanel(self._select_reader,
                                         self._switch_mode if c.capabilities.operating_mode else None)
-        self._right.insertWidget(0, self.reader_panel)
+        self._staff.insertWidget(0, self.reader_panel)
         if services.sim is not None:
             device_cancel = self._sim_device_cancel if c.capabilities.cancel_on_device else None
             self.sim_panel = SimulatedReaderPanel(self._sim_tap, self._sim_online, device_cancel)
-            self._right.insertWidget(self._right.indexOf(self.payment_panel) + 1, self.sim_panel)
+            self._staff.insertWidget(1, self.sim_panel)
 
         if c.capabilities.print_receipt:
             self.receipt_button = QPushButton("Print receipt on the terminal")
             self.receipt_button.setObjectName("receiptButton")
             self.receipt_button.setAccessibleName("Print receipt on the terminal")
             self.receipt_button.clicked.connect(self._receipt_clicked)
-            self.payment_panel.layout().addWidget(self.receipt_button)
+            self.payment_panel.show_receipt_button(self.receipt_button)
 
         self._unsubscribe += [
             c.state_changed.subscribe(self._on_state),
@@ -190,6 +258,8 @@ class MainWindow(QMainWindow):
         self._on_cart(c.cart)
         self._on_state(c.attempt)
         self._on_reader(c.reader)
+        self._compact = None
+        self.adapt_to(self.size())
 
     @property
     def is_starting(self) -> bool:
@@ -219,18 +289,107 @@ class MainWindow(QMainWindow):
         self.log_view.insertItem(0, f"{stamp}  {text}")
         while self.log_view.count() > MAX_LOG_LINES:
             self.log_view.takeItem(self.log_view.count() - 1)
-        self.statusBar().showMessage(text, 8000)
+        if level in ("warning", "error"):
+            self.notice.show_notice(level, text)  # where the eye is, not only in the folded log
+        else:
+            self.statusBar().showMessage(text, 8000)
+
+    def _toggle_log(self, shown: bool) -> None:
+        self.log_view.setVisible(shown)
+        self.log_toggle.setText("Hide log" if shown else "Show log")
+
+    # --- screen size ---------------------------------------------------------------------------
+    def fit_screen(self, size: QSize) -> None:
+        """Lay the window out for a screen of `size` and fill it (the app calls it with the screen's free area)."""
+        self.adapt_to(size)
+        self.resize(size)
+
+    def adapt_to(self, size: QSize) -> None:
+        compact = size.width() < COMPACT_BELOW.width() or size.height() < COMPACT_BELOW.height()
+        portrait = size.width() < size.height()
+        self._body.setDirection(QBoxLayout.TopToBottom if portrait else QBoxLayout.LeftToRight)
+        # The payment column has a fixed share of the screen (its height in portrait, where it sits below the cart;
+        # its width in landscape), so no message or button that comes and goes can move the cart or the total.
+        payment_column = self._columns[1]
+        # A maximum, not a fixed size (the stretch asks for more), so the window can still be made smaller.
+        if portrait:
+            payment_column.setMaximumSize(QWIDGETSIZE_MAX, int(size.height() * PAYMENT_SHARE))
+        else:
+            payment_column.setMaximumSize(int(size.width() * PAYMENT_SHARE), QWIDGETSIZE_MAX)
+        if compact == self._compact:
+            return
+        self._compact = compact
+        central = self.centralWidget()
+        central.setProperty("compact", compact)
+        self.demo_banner.setText(DEMO_TEXT_SHORT if compact and self._demo_text == DEMO_TEXT else self._demo_text)
+        self.demo_banner.setToolTip(self._demo_text)
+        self.mode_label.setVisible(not compact)
+        for w in [central, *central.findChildren(QWidget)]:
+            w.style().unpolish(w)
+            w.style().polish(w)
+        self.payment_panel.restyle()
+        if self.cart_panel is not None:
+            self.cart_panel.restyle()
+        if self.reader_panel is not None:
+            self.reader_panel.set_compact(compact)
+
+    def _fit_to_screen(self) -> None:
+        """Lay out for the screen before Qt sizes the window, so the minimum size never exceeds it (a kiosk window
+        larger than a 1024×600 screen had Cancel and the total off the edge)."""
+        screen = self.screen()
+        if screen is None:
+            return
+        if self.isFullScreen():
+            self.adapt_to(screen.geometry().size())
+            return
+        free = screen.availableGeometry().size()
+        if self.width() > free.width() or self.height() > free.height():
+            self.fit_screen(free)
+
+    def showEvent(self, event) -> None:
+        self._fit_to_screen()
+        super().showEvent(event)
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.WindowStateChange:
+            self._fit_to_screen()
+        super().changeEvent(event)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.adapt_to(event.size())
 
     # --- controller events ---------------------------------------------------------------------
+    def _reader_online(self) -> bool:
+        c = self.controller
+        return c is None or c.reader is None or c.reader.online
+
     def _on_state(self, attempt: PaymentAttempt | None) -> None:
-        self.payment_panel.show_attempt(attempt)
+        self.payment_panel.show_attempt(attempt, self._reader_online())
         if attempt is not None:
-            self.log_message("info", f"{attempt.state.value.replace('_', ' ')}: {attempt.message}" if attempt.message
-                             else attempt.state.value)
+            if attempt.state.is_final:
+                self.finished_at = time.monotonic()
+            self.log_message("info", attempt.message or title_for(attempt))
+            if attempt.state is PaymentState.WAITING_FOR_CARD:
+                self._tick_countdown()
+                self._countdown.start()
+        if attempt is None or attempt.state is not PaymentState.WAITING_FOR_CARD:
+            self._countdown.stop()
         self._refresh_buttons()
+
+    def _tick_countdown(self) -> None:
+        c = self.controller
+        if c is None or c.attempt is None or c.attempt.state is not PaymentState.WAITING_FOR_CARD:
+            self._countdown.stop()
+            return
+        left = c.card_wait_timeout - (time.monotonic() - c.monitor.waiting_since)
+        self.payment_panel.show_countdown(int(left + 0.999))
 
     def _on_reader(self, reader) -> None:
         self.reader_panel.update_reader(reader)
+        c = self.controller
+        if c.attempt is not None and c.attempt.state is PaymentState.WAITING_FOR_CARD:
+            self.payment_panel.show_attempt(c.attempt, self._reader_online())  # offline: the card can't be taken
         if self.sim_panel is not None and reader is not None:
             self.sim_panel.set_reader_online(reader.online)
         self._refresh_buttons()
@@ -240,6 +399,7 @@ class MainWindow(QMainWindow):
 
     def _on_cart(self, cart) -> None:
         self.cart_panel.update_cart(cart)
+        self.payment_panel.show_total(cart.total)
         self._refresh_buttons()
 
     @staticmethod
@@ -293,23 +453,23 @@ class MainWindow(QMainWindow):
             return
         p.charge.setEnabled(c.can_charge and not c.is_busy)
         if c.attempt is None:
-            p.show_ready_hint(c.charge_blocker)
+            p.show_ready_hint(c.charge_blocker, ready=c.can_charge or c.cart.is_empty)
         p.cancel.setEnabled(c.can_cancel)
         final = c.attempt is not None and c.attempt.state.is_final
         p.new_sale.setEnabled(final or (c.attempt is None and not c.cart.is_empty))
         in_flight = c.attempt is not None and not c.attempt.state.is_final
+        self.cart_panel.set_lock_reason(cart_lock_reason(c.attempt, c.cart.locked))
         self.reader_panel.set_locked(in_flight)
         self.settings_button.setEnabled(not in_flight)
         if self.receipt_button is not None:
             paid = c.attempt is not None and c.attempt.state is PaymentState.PAID
             job = self._print_job
             self.receipt_button.setVisible(paid)
-            self.receipt_button.setEnabled(job is None or job.status == "created")
-            self.receipt_button.setText("Print receipt on the terminal" if job is None else
-                                        "Cancel print (queued)" if job.status == "created" else
-                                        f"Receipt: {job.status.replace('_', ' ')}")
-        if self.sim_panel is not None:
-            self.sim_panel.tap.setEnabled(c.reader is not None and c.reader.online)
+            status = None if job is None else job.status
+            self.receipt_button.setEnabled(status in RECEIPT_ACTIONABLE)
+            self.receipt_button.setText(RECEIPT_BUTTON.get(status, "Receipt sent to the terminal"))
+        if self.sim_panel is not None:  # the simulated customer taps only while a payment is on the reader
+            self.sim_panel.tap.setEnabled(in_flight and c.reader is not None and c.reader.online)
             if self.sim_panel.device_cancel is not None:
                 self.sim_panel.device_cancel.setEnabled(in_flight)
 
@@ -332,6 +492,7 @@ class MainWindow(QMainWindow):
 
     def _new_sale(self) -> None:
         self.controller.new_sale()
+        self.notice.clear()
         self._print_job = None
         self._on_state(self.controller.attempt)
 

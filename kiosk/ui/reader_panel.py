@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtWidgets import QComboBox, QGroupBox, QLabel, QPushButton, QVBoxLayout
 
-from kiosk.domain.reader import Reader
+from kiosk.domain.declines import DECLINE_REASONS
+from kiosk.domain.reader import ActionStatus, Reader
 
 ACTION_NAMES = {
     "process_payment_intent": "Collecting payment",
@@ -38,8 +39,9 @@ def describe_action(reader: Reader | None) -> str:
         return "Action: none (reader idle)"
     a = reader.action
     text = f"Action: {ACTION_NAMES.get(a.type, a.type)} — {a.status.value.replace('_', ' ')}"
-    if a.failure_message or a.failure_code:
-        text += f"\n{a.failure_message or a.failure_code}"
+    code = a.decline_code or a.failure_code
+    if a.status is ActionStatus.FAILED and code in DECLINE_REASONS:
+        text += f"\n{DECLINE_REASONS[code]}"  # the provider's own text (ids, "canceled while…") stays in the log
     return text
 
 
@@ -55,6 +57,8 @@ class ReaderPanel(QGroupBox):
         self.picker.setAccessibleName("Card reader")
         self.picker.setAccessibleDescription("Choose the reader that takes the payment")
         self.picker.setMinimumHeight(44)
+        self.picker.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)  # long ids don't widen
+        self.picker.setMinimumContentsLength(12)
         self.picker.currentIndexChanged.connect(self._picked)
         self.status = QLabel()
         self.status.setObjectName("readerStatus")
@@ -121,8 +125,11 @@ class ReaderPanel(QGroupBox):
                 seen = f" · last seen {ago} s ago" if ago < 120 else f" · last seen {ago // 60} min ago"
             device = reader.device_type.replace("_", " ") if reader.device_type else "reader"
             mode = f" · {reader.operating_mode} mode" if reader.operating_mode else ""
-            self.details.setText(f"{reader.label} · {device}{mode}{seen}\n{reader.id}")
+            self.details.setText(f"{reader.label} · {device}{mode}{seen}")  # the provider's id stays in the log
+            self.details.setToolTip(reader.id)
         self.action.setText(describe_action(reader))
+        if getattr(self, "_compact", False):
+            self.status.setToolTip(f"{self.details.text()}\n{self.action.text()}")
         mode = reader.operating_mode if reader else None
         needs_pdv = mode is not None and mode != "PDV"
         self.mode_hint.setVisible(needs_pdv)
@@ -130,6 +137,14 @@ class ReaderPanel(QGroupBox):
         if needs_pdv:
             self.mode_hint.setText(f"This terminal is in {mode} mode, so it can't receive payments from this app. "
                                    "Switch it to PDV (integrated) mode, then restart the terminal.")
+
+    def set_compact(self, compact: bool) -> None:
+        """Short screens: the picker and the status badge only, so the demo's simulated customer stays in reach;
+        the details move to the badge's tooltip."""
+        self._compact = compact
+        self.details.setVisible(not compact)
+        self.action.setVisible(not compact)
+        self.status.setToolTip(f"{self.details.text()}\n{self.action.text()}" if compact else "")
 
     def set_locked(self, locked: bool) -> None:
         self.picker.setEnabled(not locked)

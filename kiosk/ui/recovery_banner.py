@@ -1,7 +1,7 @@
 """After a crash or power cut: what start-up recovery did to each unfinished payment, with a Retry."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 

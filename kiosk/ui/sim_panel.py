@@ -1,11 +1,19 @@
 """Demo only: a clearly marked simulated reader that plays the customer through the emulator's test helpers."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
-from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QPushButton,
+    QVBoxLayout,
+)
 
-from kiosk.services.context import DEMO_CARDS  # the window reaches providers only through services
+from kiosk.services.context import (
+    DEMO_CARDS,  # the window reaches providers only through services
+)
 
 
 class SimulatedReaderPanel(QGroupBox):
@@ -22,6 +30,8 @@ class SimulatedReaderPanel(QGroupBox):
         self.card.setObjectName("simulateCardPicker")
         self.card.setAccessibleName("Test card")
         self.card.setMinimumHeight(44)
+        self.card.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.card.setMinimumContentsLength(10)
         for label, number, _ in DEMO_CARDS:
             self.card.addItem(label, number)
         self.tap = QPushButton("Tap card")
@@ -36,15 +46,17 @@ class SimulatedReaderPanel(QGroupBox):
         self.offline.setCheckable(True)
         self.offline.toggled.connect(self._toggled)
         self._on_online = on_online
-        row.addWidget(self.offline, 2)
         layout.addLayout(row)
+        second = QHBoxLayout()  # a second row: the panel must fit the narrow payment column of a 1024×600 till
+        second.addWidget(self.offline, 1)
+        layout.addLayout(second)
         self.device_cancel = None
         if on_device_cancel is not None:  # Mercado Pago: the terminal has its own cancel button
             self.device_cancel = QPushButton("Cancel on the terminal")
             self.device_cancel.setObjectName("simulateDeviceCancelButton")
             self.device_cancel.setAccessibleName("Press cancel on the simulated terminal")
             self.device_cancel.clicked.connect(on_device_cancel)
-            layout.addWidget(self.device_cancel)
+            second.addWidget(self.device_cancel, 1)
 
     def _toggled(self, checked: bool) -> None:
         self.offline.setText("Reader back online" if checked else "Take reader offline")

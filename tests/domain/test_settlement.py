@@ -19,7 +19,7 @@ def test_a_hold_on_a_sale_nobody_completes_is_voided(purpose):
 def test_a_completing_sale_captures_its_hold_and_says_paid():
     assert decide(P.AUTHORISED, Purpose.COMPLETE).step is Step.CAPTURE
     paid = decide(P.SUCCEEDED, Purpose.COMPLETE, last=LastCall.OK, did=Step.CAPTURE, before=P.AUTHORISED)
-    assert paid.state is S.PAID and paid.message == "Paid — thank you!"
+    assert paid.state is S.PAID and paid.message == "The payment went through. Thank you!"
 
 
 def test_money_taken_for_a_cancelled_sale_is_refunded_and_only_an_accepted_refund_says_so():

@@ -38,9 +38,30 @@ def test_usd_prices_are_the_listed_ones():
     assert prices["water"] == Money.from_major("1.50", "USD")
 
 
-def test_scaled_currency_prices():
-    assert {p.sku: p.unit_price for p in demo_products("CLP")}["coffee"] == Money(3500, "CLP")
-    assert {p.sku: p.unit_price for p in demo_products("BRL")}["coffee"] == Money.from_major("17.50", "BRL")
+# Rough US dollars per unit (2025), to check that each demo price list is plausible where it is used.
+_USD_PER_UNIT = {"USD": 1, "EUR": 1.08, "GBP": 1.27, "CAD": 0.73, "AUD": 0.66, "JPY": 0.0067, "ARS": 0.001,
+                 "BRL": 0.18, "MXN": 0.055, "CLP": 0.00105, "COP": 0.00025, "PEN": 0.27, "UYU": 0.025}
+
+
+@pytest.mark.parametrize("code", sorted(CURRENCIES))
+def test_demo_prices_are_plausible_in_each_market(code):
+    coffee = {p.sku: p.unit_price for p in demo_products(code)}["coffee"]
+    usd = float(coffee.major_string()) * _USD_PER_UNIT[code]
+    assert 1 <= usd <= 7, f"a coffee at {coffee.format()} is about {usd:.2f} USD"
+
+
+def test_mercado_pago_prices_are_local_lists_not_the_usd_list_scaled():
+    usd = [p.unit_price.minor for p in demo_products("USD")]
+    for code in ("ARS", "BRL", "MXN", "CLP", "COP", "PEN", "UYU"):
+        local = [p.unit_price.minor for p in demo_products(code)]
+        ratios = {round(a / b, 6) for a, b in zip(local, usd)}
+        assert len(ratios) > 1, f"{code} prices are the USD list times {ratios}"
+
+
+def test_local_prices_are_round_amounts():
+    assert {p.sku: p.unit_price for p in demo_products("CLP")}["coffee"] == Money(2500, "CLP")
+    assert {p.sku: p.unit_price for p in demo_products("ARS")}["coffee"] == Money.from_major("3200", "ARS")
+    assert {p.sku: p.unit_price for p in demo_products("BRL")}["coffee"] == Money.from_major("7.50", "BRL")
 
 
 def test_unknown_currency_is_typed_error():

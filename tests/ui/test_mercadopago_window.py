@@ -133,7 +133,8 @@ def test_receipt_print_can_be_cancelled_while_queued(mp):
         await mp.click("receiptButton")
         await mp.until(lambda: mp.widget("receiptButton").text().startswith("Cancel print"), "print queued")
         await mp.click("receiptButton")
-        await mp.until(lambda: "canceled" in mp.widget("receiptButton").text(), "print cancelled")
+        await mp.until(lambda: "cancelled" in mp.widget("receiptButton").text(), "print cancelled")
+        assert mp.widget("receiptButton").isEnabled(), "a cancelled print can be printed again"
 
     mp.run(scenario())
     (action,) = mp.emu.mp.actions.values()
