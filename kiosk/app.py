@@ -439,9 +439,9 @@ class AppShell:
                                 f"used. Choose {name} in Settings to take real payments.")
         if self._sale_in_flight():
             self._pending = new
-            self.window.log_message("warning", "Settings saved. They apply as soon as this payment is over, "
-                                               "because changing them now could leave the customer's card on "
-                                               "the reader.")
+            self.window.log_message("warning", "Settings saved. They apply when this sale is over and the next "
+                                               "one starts, because changing them now could leave the customer's "
+                                               "card on the reader.")
             return True
         await self._apply(new)
         return True
@@ -451,8 +451,11 @@ class AppShell:
         return c is not None and c.attempt is not None and not c.attempt.state.is_final
 
     def _on_sale_changed(self, *_args) -> None:
-        """Settings saved during a sale are applied once it is over."""
-        if self._pending is not None and self.services is not None and not self._sale_in_flight():
+        """Settings saved during a sale are applied once it is over and its result has been dismissed (New sale,
+        or kiosk mode's idle reset): rebuilding the window at once would take the Paid or Cancelled screen, and
+        the receipt button, away from the cashier the moment the result arrives."""
+        if (self._pending is not None and self.services is not None and not self._sale_in_flight()
+                and self.services.controller.attempt is None):
             pending, self._pending = self._pending, None
             self._spawn(self._apply_when_settled(pending), "Apply settings")
 

@@ -227,8 +227,11 @@ def test_settings_saved_during_a_sale_wait_say_why_and_apply_when_it_is_over(mak
     old = shell.s.services
     shell.run(shell.s.apply_settings(Settings(currency="EUR"), None))
     assert shell.s.services is old, "nothing is rebuilt under a card on the reader"
-    assert any("as soon as this payment is over" in m for m in shell.messages()), shell.messages()
+    assert any("when this sale is over" in m for m in shell.messages()), shell.messages()
     shell.run(c.cancel())
+    shell.run(asyncio.sleep(0.3))
+    assert shell.s.services is old and c.attempt.state.value == "cancelled", "the result stays on screen"
+    c.new_sale()  # the cashier dismisses the result: now the settings apply
     shell.until(lambda: shell.s.services is not old and shell.s.services is not None, "the settings to apply")
     shell.until(lambda: shell.s.services.controller.cart.currency == "EUR", "EUR")
     assert old.runner._closed and old.emulator._server is None and old.journal.closed
