@@ -80,10 +80,11 @@ def main(argv: list[str] | None = None) -> int:
         print("build.py: frozen self-test passed")
     if status == 0 and args.deb:
         sys.path.insert(0, str(ROOT / "packaging" / "linux"))
-        from build_deb import build_deb
+        from build_deb import build_deb, inspect_deb
 
         deb = build_deb(APP, DIST)
-        print(f"build.py: wrote {deb}")
+        paths, _ = inspect_deb(deb)  # raises if the entry point, desktop entry or icons are missing
+        print(f"build.py: wrote {deb} ({deb.stat().st_size / 2**20:.1f} MiB, {len(paths)} entries)")
     return status
 
 

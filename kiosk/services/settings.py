@@ -40,6 +40,7 @@ class Settings:
     kiosk_mode: bool = False
     admin_pin_hash: str = ""  # scrypt hash (services/admin_pin.py); kiosk mode needs one to be exitable
     kiosk_idle_reset_s: int = 90  # kiosk mode: an untouched finished sale is cleared after this long
+    update_feed_url: str = ""  # release feed (JSON, services/updates.py); empty = never check
     version: int = VERSION
 
     @property
