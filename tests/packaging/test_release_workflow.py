@@ -16,8 +16,8 @@ def actionlint() -> str:
 
 
 def test_release_workflow_passes_actionlint():
-    done = subprocess.run([actionlint(), "-no-color", str(WORKFLOW)], capture_output=True, text=True, cwd=ROOT, check=False,
-                          timeout=120)
+    done = subprocess.run([actionlint(), "-no-color", str(WORKFLOW)], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -26,7 +26,8 @@ def test_actionlint_catches_a_broken_workflow(tmp_path):
     bad = tmp_path / "bad.yml"
     bad.write_text(WORKFLOW.read_text().replace("macos-15-intel", "macos-13").replace(
         "if-no-files-found: error", "if-no-files-found: error\n          bogus-input: 1"))
-    done = subprocess.run([actionlint(), "-no-color", str(bad)], capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run([actionlint(), "-no-color", str(bad)], capture_output=True, text=True, timeout=120,
+                          check=False)
     assert done.returncode == 1
     assert "macos-13" in done.stdout and "bogus-input" in done.stdout
 
