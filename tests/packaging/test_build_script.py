@@ -43,12 +43,13 @@ def test_runs_elsewhere_with_throwaway_folders(tmp_path, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
     monkeypatch.setenv("KIOSK_STRIPE_API_KEY", "sk_test_x")
     out = tmp_path / "env.txt"
-    exe = stand_in(tmp_path, f'env > {out}; pwd >> {out}; echo "self-test ok"; echo \'"frozen": true\'')
-    assert build.run_self_test(exe) == 0
+    exe = stand_in(tmp_path, f'env > {out}; pwd >> {out}; echo "$@" >> {out}; echo "self-test ok"; echo \'"frozen": true\'')
+    assert build.run_self_test(exe, provider="demo_mercadopago") == 0
     seen = out.read_text()
+    assert seen.strip().splitlines()[-1] == "--self-test --provider demo_mercadopago"
     assert "PYTHONPATH" not in seen and "KIOSK_STRIPE_API_KEY" not in seen
     assert "QT_QPA_PLATFORM=offscreen" in seen
-    cwd = seen.strip().splitlines()[-1]
+    cwd = seen.strip().splitlines()[-2]
     assert "kiosk-frozen-" in cwd and not cwd.startswith(str(ROOT))
     config = next(line for line in seen.splitlines() if line.startswith("KIOSK_CONFIG_DIR="))
     assert "kiosk-frozen-" in config
