@@ -21,6 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
+PAUSE_S = 0.05  # before a timed Cancel click: the same pause as benchmarks/cancel_latency.py PAUSE_S
 STEP = 0.001  # polling step while waiting for a widget state: 1 ms, so it adds at most 1 ms to a sample
 
 
@@ -82,6 +83,7 @@ class Driver:
         """Click Cancel; milliseconds until the payment status shows cancelled (the cashier's wait)."""
         button = self.widget("cancelButton")
         await self.until(button.isEnabled, "cancelButton to be enabled")
+        await asyncio.sleep(PAUSE_S)  # a cashier's pause, as on both sides of cancel_latency (see there)
         t0 = time.perf_counter()
         button.click()
         await self.until(lambda: self.state("paymentStatus") == "cancelled", "cancelled")

@@ -73,6 +73,10 @@ def effective_settings(s: Settings, args: argparse.Namespace) -> tuple[Settings,
         s = replace(s, provider=s.provider.replace("demo_", ""))
     if args.kiosk:
         s = replace(s, kiosk_mode=True)
+    env_notice = _check_env_key(s, args)
+    if env_notice:
+        notices.append(env_notice)
+        s = replace(s, provider="demo_" + s.provider_family)  # a malformed or unused key: demo mode says why
     if not s.is_demo:
         from kiosk.services.secrets import ENV_VARS, get_secret, keyring_status
 
@@ -84,6 +88,37 @@ def effective_settings(s: Settings, args: argparse.Namespace) -> tuple[Settings,
             )
             s = replace(s, provider="demo_" + s.provider_family)
     return s, notices
+
+
+def _check_env_key(s: Settings, args: argparse.Namespace) -> str | None:
+    """A key in the environment variable is checked as Settings checks a typed one, and never ignored silently.
+
+    A malformed one is not used: with --api-base the run stops with the reason, otherwise demo mode says why."""
+    from kiosk.services.secrets import (
+        ENV_VARS,
+        FAMILY_NAMES,
+        env_key,
+        key_expected,
+        key_shape_problem,
+    )
+
+    family = s.provider_family
+    key = env_key(family)
+    if not key or args.demo or (args.self_test and not args.api_base):
+        return None  # demo mode asked for on the command line: the key is not expected to be used
+    var, name, expected = ENV_VARS[family], FAMILY_NAMES[family], key_expected(family)
+    problem = key_shape_problem(family, key)
+    if problem and args.api_base:
+        raise ConfigurationError(f"The {var} environment variable doesn't hold a {name} secret key (expected "
+                                 f"{expected}), so the app can't use --api-base. Correct the variable and start "
+                                 "the app again.", detail=f"{var} malformed")
+    if problem:
+        return (f"The {var} environment variable doesn't hold a {name} secret key (expected {expected}), so it is "
+                "not used and the app runs in demo mode. Correct the variable and start the app again.")
+    if s.is_demo:
+        return (f"The {var} environment variable holds a {name} key, but Settings choose demo mode, so the key is "
+                f"not used. Choose {name} in Settings to take real payments with it.")
+    return None
 
 
 def configure_logging(level: str) -> None:
@@ -153,6 +188,9 @@ class AppShell:
         self._quit: asyncio.Future | None = None
         self._dialog = None
         self.kiosk = None
+        self._pending: Settings | None = None  # saved during a sale: applied when it is over
+        self._unused_key: str | None = None  # a key saved while the demo stays chosen: said in the new window
+        self._tasks: set[asyncio.Task] = set()
 
     @staticmethod
     async def _off_thread(fn, *args, **kwargs):
@@ -165,7 +203,7 @@ class AppShell:
 
         return await self._off_thread(build_services, settings, api_base=self.args.api_base)
 
-    def show_starting(self) -> None:
+    def show_starting(self, visible: bool = True) -> None:
         """Show the window now, before any service exists: it says it is starting and nothing can be pressed."""
         from kiosk.ui.main_window import MainWindow
         from kiosk.ui.theme import apply_theme
@@ -174,7 +212,8 @@ class AppShell:
         self.window = MainWindow()
         self.window.settings_requested.connect(self.open_settings)
         self.window.destroyed.connect(lambda *_: None)
-        self.window.show()
+        if visible:
+            self.window.show()
 
     async def _first_paint(self, timeout: float = 0.3) -> None:
         """Give the starting window its first paint before the start-up thread competes for the GIL."""
@@ -203,13 +242,12 @@ class AppShell:
         """Build the services in the start-up thread, then attach them to `window` (the starting window already
         on screen) or to a new window, and start recovery: Charge stays off until it has run."""
         from kiosk.ui.main_window import MainWindow
-        from kiosk.ui.theme import apply_theme
 
         self.services = await self._build_services(settings)
         if self._quitting:
             return  # the window was closed while we started: close() stops the services, nothing to show
+        self._apply_display(settings)
         if window is None:
-            apply_theme(self.app)
             window = MainWindow(self.services)
             window.settings_requested.connect(self.open_settings)
             window.destroyed.connect(lambda *_: None)
@@ -230,10 +268,14 @@ class AppShell:
                 self.window.log_message("warning", "Kiosk mode needs an admin PIN. Set one in Settings; "
                                                    "running in a normal window until then.")
             self.window.show()
-        self.services.controller.start()
+        c = self.services.controller
+        c.state_changed.subscribe(self._on_sale_changed)
+        c.cart_changed.subscribe(self._on_sale_changed)
+        c.start()
         # Recovery first: it blocks Charge until every unfinished payment of the last run is settled.
         self.window.run(self.services.controller.recover(), "Recovery")
-        self.window.run(self.services.controller.refresh_readers(), "Load readers")
+        # Readers: retried with backoff while the provider can't be reached (services/connect.py).
+        self.window.run(self.services.connector.run(), "Load readers")
 
     async def run(self) -> int:
         self._quit = asyncio.get_running_loop().create_future()
@@ -276,14 +318,19 @@ class AppShell:
             self.notices += notices
         if self._quitting:
             return
+        await self._show_or_demo(self.settings)
+
+    async def _show_or_demo(self, settings: Settings) -> None:
         try:
-            await self._show(self.settings, self.window)
+            await self._show(settings, self.window)
         except ConfigurationError as e:
             if self._quitting:
                 return
+            if settings.is_demo:
+                raise
             # A real provider without a usable key: say so and run the demo instead of refusing to start.
             self.notices.append(e.cashier_message + " Running in demo mode.")
-            await self._show(replace(self.settings, provider="demo_" + self.settings.provider_family), self.window)
+            await self._show(replace(settings, provider="demo_" + settings.provider_family), self.window)
 
     def quit(self) -> None:
         """Leave the app (the kiosk's admin exit and the window's close both end here)."""
@@ -296,6 +343,9 @@ class AppShell:
             self._quit.set_result(0)
 
     async def close(self) -> None:
+        from kiosk.services.runner import cancel_tasks
+
+        await cancel_tasks(self._tasks)
         if self.services is not None:
             await self.services.aclose()
             self.services = None
@@ -314,56 +364,141 @@ class AppShell:
             QCoreApplication.sendPostedEvents(None, 0)
 
     # --- settings --------------------------------------------------------------------------------
+    def _spawn(self, coro, what: str) -> asyncio.Task:
+        """A task of the shell, not of a controller: applying settings closes the controller it would run in."""
+        async def guarded():
+            try:
+                return await coro
+            except KioskError as e:
+                log.warning("%s failed: %s", what, e.detail or e.code)
+                if self.window is not None:
+                    self.window.log_message("error", e.cashier_message)
+
+        task = asyncio.ensure_future(guarded())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
     def open_settings(self) -> None:
-        from kiosk.services.secrets import get_secret, keyring_status, mask
+        self._spawn(self._open_settings(), "Open settings")
+
+    async def _open_settings(self) -> None:
+        from kiosk.services.secrets import key_source
         from kiosk.ui.settings_dialog import SettingsDialog
 
-        fam = self.settings.provider_family
-        dialog = SettingsDialog(self.settings, mask(get_secret(fam)), keyring_status(), self.window)
-        dialog.saved.connect(lambda s, secret, pin: self.window.run(self.apply_settings(s, secret, pin),
-                                                                     "Save settings"))
+        # The environment and the keyring (D-Bus may block) are read off the Qt thread.
+        masked, source = await self._off_thread(key_source, self.settings.provider_family)
+        if self.window is None or self._quitting:
+            return
+        dialog = SettingsDialog(self.settings, masked, source, self.window, server_override=self.args.api_base or "")
+        dialog.saved.connect(lambda s, secret, pin: self._spawn(self.apply_settings(s, secret, pin, dialog),
+                                                                 "Save settings"))
         self._dialog = dialog
         dialog.open()  # never exec(): the loop keeps running
 
-    async def apply_settings(self, new: Settings, secret: str | None, admin_pin: str | None = None) -> None:
+    def _apply_display(self, settings: Settings) -> None:
+        """Font size and high contrast change no money path: they apply at once, even during a sale."""
+        from kiosk.ui.theme import apply_theme
+
+        apply_theme(self.app, font_size=settings.font_size, high_contrast=settings.high_contrast)
+
+    async def _store(self, new: Settings, secret: str | None, admin_pin: str | None) -> Settings:
+        """Hash the PIN, store the key, write the settings file: off the Qt thread. Raises KioskError."""
+        from kiosk.services import settings as settings_store
         from kiosk.services.secrets import set_secret
 
-        runner = self.services.runner
         if admin_pin:
             from kiosk.services.admin_pin import hash_pin
 
-            try:  # scrypt is deliberately slow: not on the Qt thread
-                new = replace(new, admin_pin_hash=await runner.run(hash_pin, admin_pin))
-            except KioskError as e:
-                self.window.log_message("error", e.cashier_message)
-                return
+            new = replace(new, admin_pin_hash=await self._off_thread(hash_pin, admin_pin))  # scrypt is slow
         if secret:
-            try:
-                await runner.run(set_secret, new.provider_family, secret)
-            except KioskError as e:
-                self.window.log_message("error", e.cashier_message)
-                return
-        from kiosk.services import settings as settings_store
+            await self._off_thread(set_secret, new.provider_family, secret)
+        await self._off_thread(settings_store.save, new)
+        return new
 
-        await runner.run(settings_store.save, new)
+    async def apply_settings(self, new: Settings, secret: str | None, admin_pin: str | None = None,
+                             dialog=None) -> bool:
+        """Store the settings, then apply them at once — or, with a sale in flight, when it is over.
+        With a dialog, a failure is shown in it and it stays open with what was typed."""
+        try:
+            new = await self._store(new, secret, admin_pin)
+        except KioskError as e:
+            log.warning("saving settings failed: %s", e.detail or e.code)
+            if dialog is not None:
+                dialog.show_error(e.cashier_message)
+            else:
+                self.window.log_message("error", e.cashier_message)
+            return False
+        if dialog is not None:
+            dialog.saved_ok()
         self.settings = new
-        self.window.log_message("info", "Settings saved.")
-        if self.services.controller.attempt is not None and not self.services.controller.attempt.state.is_final:
-            self.window.log_message("warning", "Provider changes apply after the current payment.")
-            return
+        self._apply_display(new)  # no money path: at once, even during a sale
+        if secret and new.is_demo:
+            from kiosk.services.secrets import FAMILY_NAMES
+
+            name = FAMILY_NAMES[new.provider_family]
+            self._unused_key = (f"The {name} key is saved, but the provider is still the demo, so the key is not "
+                                f"used. Choose {name} in Settings to take real payments.")
+        if self._sale_in_flight():
+            self._pending = new
+            self.window.log_message("warning", "Settings saved. They apply as soon as this payment is over, "
+                                               "because changing them now could leave the customer's card on "
+                                               "the reader.")
+            return True
+        await self._apply(new)
+        return True
+
+    def _sale_in_flight(self) -> bool:
+        c = self.services.controller if self.services is not None else None
+        return c is not None and c.attempt is not None and not c.attempt.state.is_final
+
+    def _on_sale_changed(self, *_args) -> None:
+        """Settings saved during a sale are applied once it is over."""
+        if self._pending is not None and self.services is not None and not self._sale_in_flight():
+            pending, self._pending = self._pending, None
+            self._spawn(self._apply_when_settled(pending), "Apply settings")
+
+    async def _apply_when_settled(self, new: Settings) -> None:
+        # The final state is announced from inside the money sequence (journal writes still to come): let it end.
+        c = self.services.controller
+        while not c.settled:
+            if self._sale_in_flight():  # a new sale started meanwhile: wait for that one
+                self._pending = new
+                return
+            await asyncio.sleep(0.05)
+        await self._apply(new)
+
+    async def _apply(self, new: Settings) -> None:
+        """Close the running services cleanly (off the Qt thread), then start new ones in a fresh starting window;
+        start-up recovery runs for the new provider before Charge is enabled."""
+        plain_args = argparse.Namespace(**{**vars(self.args), "provider": None, "demo": False})
+        resolved, notices = await self._off_thread(effective_settings, new, plain_args)
         old_window, old_services = self.window, self.services
         if self.kiosk is not None:
             self.kiosk.detach()
             self.kiosk.allow_close = True
             self.kiosk = None
-        plain_args = argparse.Namespace(**{**vars(self.args), "provider": None, "demo": False})
-        resolved, notices = await runner.run(effective_settings, new, plain_args)
-        self.notices = notices
-        await old_services.aclose()
         self.services = None
-        await self._show(resolved)
-        old_window.hide()
-        old_window.deleteLater()
+        old_window.setEnabled(False)  # its services are about to close: nothing there may be pressed
+        if resolved.kiosk_mode and resolved.admin_pin_hash:
+            # The kiosk shell shows the new window full-screen itself (no normal window flashes first); the old
+            # one stays up until then.
+            self.show_starting(visible=False)
+        else:
+            self.show_starting()  # the new window says it is connecting; nothing can be pressed meanwhile
+            self.window.setGeometry(old_window.geometry())
+            old_window.hide()
+        try:
+            await old_services.aclose()  # journal closed, emulator stopped, threads joined, instance lock released
+            self.notices = notices + ([self._unused_key] if self._unused_key else [])
+            self._unused_key = None
+            await self._show_or_demo(resolved)
+        finally:
+            # Closed once the new window is up (closing the last visible window would quit the app).
+            old_window.close()
+            old_window.deleteLater()
+        if self.window is not None and self.services is not None:
+            self.window.log_message("info", "Settings applied.")
 
 
 def main_cli() -> None:

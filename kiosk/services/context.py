@@ -12,9 +12,10 @@ from typing import Any
 
 from kiosk.domain.errors import ConfigurationError
 from kiosk.providers.base import DEMO_CARDS, Provider, SimulatedReaderControl  # noqa: F401 - DEMO_CARDS re-exported for the demo panel
+from kiosk.services.connect import Connector
 from kiosk.services.controller import PaymentController
 from kiosk.services.runner import BlockingRunner
-from kiosk.services.secrets import get_secret
+from kiosk.services.secrets import ENV_VARS, env_key, get_secret
 from kiosk.services.settings import PROVIDER_LABELS, Settings
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,9 @@ class Services:
     sim: SimulatedReaderControl | None = None
     mode_label: str = ""
     notices: list[str] = field(default_factory=list)
+    banner: str = ""  # the window's mode banner (demo, test server); empty: none
+    server: str = ""  # the api base in use when it is not the provider's own
+    connector: Any = None  # services/connect.py: loads the readers at start, retrying while unreachable
     _scratch: Any = None
     _instance_lock: Any = None
 
@@ -45,7 +49,16 @@ class Services:
         return self.emulator is not None
 
     async def aclose(self) -> None:
+        """Stop the controller's tasks, then close the rest in a thread of its own: the runner waits for in-flight
+        calls, the journal and the emulator join threads — none of that may stall the Qt thread."""
+        import asyncio
+        from concurrent.futures import ThreadPoolExecutor
+
         await self.controller.aclose()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-close") as pool:
+            await asyncio.get_running_loop().run_in_executor(pool, self.close_blocking)
+
+    def close_blocking(self) -> None:
         self.runner.close()
         self.provider.close()
         if self.journal is not None:
@@ -102,13 +115,15 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
     """Start everything the app needs. Demo mode (no key configured) starts the embedded emulator."""
     emulator = None
     notices: list[str] = []
+    server = ""
     if settings.is_demo and not api_base:
         from kiosk.sim import Emulator
 
         emulator = Emulator(**(emulator_options or {})).start()
         label = PROVIDER_LABELS[settings.provider]
     else:
-        label = PROVIDER_LABELS[settings.provider] + (f" at {api_base}" if api_base else "")
+        server = api_base or (settings.mp_api_base if settings.provider_family == "mercadopago" else settings.api_base)
+        label = PROVIDER_LABELS[settings.provider] + (f" at {server}" if server else "")
     journal = None
     scratch = None
     instance_lock = None
@@ -117,16 +132,17 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
         if use_journal:
             from kiosk.journal.writer import JournalWriter
 
+            if journal_path is None:
+                # One app per data folder, demo mode included: two tills on one journal would race each other's
+                # recovery, and two demo windows on one computer are one too many to tell apart.
+                from kiosk.journal.instance import acquire_instance_lock
+
+                instance_lock = acquire_instance_lock()
             if emulator is not None and journal_path is None:
                 # Demo payments live in a throw-away emulator, so they get a throw-away journal: recovering
                 # them against the next run's fresh emulator would only produce false alarms.
                 scratch = tempfile.TemporaryDirectory(prefix="kiosk-demo-")
                 journal_path = Path(scratch.name) / "journal.sqlite3"
-            if journal_path is None:
-                # Two tills on one journal would race each other's recovery: one app per data folder.
-                from kiosk.journal.instance import acquire_instance_lock
-
-                instance_lock = acquire_instance_lock()
             journal = JournalWriter.open(journal_path)
             if journal.damage is not None:
                 # Some records of the last run were unreadable (a damaged -wal): a copy was kept aside. Payments
@@ -155,9 +171,26 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
     )
     # The simulated customer is offered against the embedded emulator, or a test server on this machine
     # (`--api-base http://127.0.0.1:…` running `python -m kiosk.sim`); never against a real provider.
-    simulated = emulator is not None or (api_base is not None and is_loopback(api_base))
+    simulated = emulator is not None or (bool(server) and is_loopback(server))
     sim = provider if (simulated and isinstance(provider, SimulatedReaderControl)) else None
-    services = Services(settings, provider, runner, controller, journal, emulator, sim, label, notices)
+    services = Services(settings, provider, runner, controller, journal, emulator, sim, label, notices,
+                        banner=mode_banner(settings, emulator is not None, server), server=server)
+    family = settings.provider_family
+    services.connector = Connector(controller, provider_name=PROVIDER_LABELS[family], server=server,
+                                   key_env_var=ENV_VARS[family] if emulator is None and env_key(family) else None)
     services._scratch = scratch
     services._instance_lock = instance_lock
     return services
+
+
+def mode_banner(settings: Settings, demo: bool, server: str) -> str:
+    """The banner over the window: only what the app knows. Another server may be a test server or may pass the
+    payments on to the real provider, so nothing is promised about cards there."""
+    if demo:
+        return ("DEMO MODE — no card is really charged. Payments go to the built-in emulator. "
+                "Add an API key in Settings to take real payments.")
+    if not server:
+        return ""
+    if settings.provider_family == "mercadopago":
+        return f"TEST SERVER — payments go to the server at {server}, not to Mercado Pago's own servers."
+    return f"TEST SERVER — payments go to the server at {server}, not to Stripe's own servers."

@@ -49,7 +49,7 @@ from kiosk.providers.base import Capabilities, PaymentInfo, Provider
 from .events import Event
 from .journaled import JournaledCalls
 from .reader_monitor import ReaderMonitor
-from .runner import BlockingRunner
+from .runner import BlockingRunner, cancel_tasks
 from .settle import Settler
 
 log = logging.getLogger(__name__)
@@ -149,22 +149,28 @@ class PaymentController:
         if not task.cancelled() and task.exception() is not None:
             exc = task.exception()
             log.error("background task %s failed", task.get_name(), exc_info=exc)
-            self.message.emit("error", getattr(exc, "cashier_message", "Unexpected error — see the log."))
+            if not isinstance(exc, KioskError):
+                from .logs import unexpected_error_message
+
+                self.message.emit("error", unexpected_error_message())
+            else:
+                self.message.emit("error", exc.cashier_message)
 
     async def aclose(self) -> None:
         """Stop background work. An in-flight payment stays in the journal for recovery at next start."""
         self.closed = True
         self._stop.set()
-        current = asyncio.current_task()
-        tasks = [t for t in self._tasks if t is not current and not t.done()]
-        for t in tasks:
-            t.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_tasks(self._tasks)
 
     @property
     def is_busy(self) -> bool:
         return self._busy > 0
+
+    @property
+    def settled(self) -> bool:
+        """No sale in flight and no money-moving sequence running: closing now cuts nothing short."""
+        in_flight = self.attempt is not None and not self.attempt.state.is_final
+        return not in_flight and not self._money_lock.locked() and not self.is_busy
 
     def _set_busy(self, delta: int, text: str = "") -> None:
         self._busy = max(0, self._busy + delta)

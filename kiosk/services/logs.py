@@ -99,3 +99,19 @@ def setup_logging(level: str = "WARNING") -> None:
     except OSError as e:  # a read-only profile must not stop the till
         root.warning("file logging disabled: %s", e)
     root._kiosk_configured = True  # type: ignore[attr-defined]
+
+
+def log_file() -> Path | None:
+    """The file the log is written to, or None (file logging off: e.g. a read-only profile, or not set up)."""
+    for handler in logging.getLogger("kiosk").handlers:
+        if isinstance(handler, logging.FileHandler):
+            return Path(handler.baseFilename)
+    return None
+
+
+def unexpected_error_message() -> str:
+    """For an error nobody anticipated: point at the log only when there is one to read."""
+    path = log_file()
+    if path is not None and path.exists():
+        return f"Unexpected error. The details are in the log file {path}."
+    return "Unexpected error. The app could not write a log file, so the details are not saved."

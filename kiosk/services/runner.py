@@ -28,3 +28,13 @@ class BlockingRunner:
         """Wait for in-flight calls (they are bounded by timeouts) and stop the threads."""
         self._closed = True
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+async def cancel_tasks(tasks: set[asyncio.Task]) -> None:
+    """Cancel every task of `tasks` but the current one and wait until they have ended."""
+    current = asyncio.current_task()
+    pending = [t for t in tasks if t is not current and not t.done()]
+    for t in pending:
+        t.cancel()
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)

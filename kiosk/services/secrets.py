@@ -152,3 +152,41 @@ def mask(secret: str | None) -> str:
 
 
 _KEY_PREFIX = re.compile(r"(?:sk|rk|pk)_(?:test|live)_|APP_USR-|TEST-")
+
+
+# --- where the key in use comes from, and whether it has the right shape (Settings, start-up notices) --------------
+FAMILY_NAMES = {"stripe": "Stripe", "mercadopago": "Mercado Pago"}
+_SHAPES = {"stripe": (("sk_", "rk_"), "sk_… or rk_…"), "mercadopago": (("TEST-", "APP_USR-"), "TEST-… or APP_USR-…")}
+
+
+def key_expected(provider: str) -> str:
+    """How a secret key of `provider` starts, for messages: "sk_… or rk_…"."""
+    return _SHAPES[provider][1]
+
+
+def key_shape_problem(provider: str, key: str) -> str | None:
+    """None if `key` looks like a secret key of `provider`, else a sentence saying what was expected."""
+    if key.startswith(_SHAPES[provider][0]):
+        return None
+    return f"That doesn't look like a {FAMILY_NAMES[provider]} secret key (expected {key_expected(provider)})."
+
+
+def env_key(provider: str) -> str | None:
+    """The key set in the provider's environment variable (blank counts as not set)."""
+    return (os.environ.get(ENV_VARS[provider]) or "").strip() or None
+
+
+def key_source(provider: str) -> tuple[str, str]:
+    """(masked key in use, where it comes from in a sentence) for Settings. Reads the keyring: not on the Qt thread."""
+    env = env_key(provider)
+    if env:
+        return mask(env), (f"The key in use comes from the environment variable {ENV_VARS[provider]}; it takes "
+                           "precedence over a key saved here.")
+    problem = keyring_status()
+    if problem:
+        return "", problem
+    where = keyring_location()
+    saved = get_secret(provider)
+    if saved:
+        return mask(saved), f"The key in use is saved in {where}."
+    return "", f"No key is saved. A key typed here is stored in {where}."

@@ -26,6 +26,8 @@ PROVIDER_LABELS = {
     "mercadopago": "Mercado Pago Point",
 }
 
+FONT_SIZES = ("normal", "large", "extra_large")
+
 
 @dataclass
 class Settings:
@@ -40,6 +42,9 @@ class Settings:
     kiosk_mode: bool = False
     admin_pin_hash: str = ""  # scrypt hash (services/admin_pin.py); kiosk mode needs one to be exitable
     kiosk_idle_reset_s: int = 90  # kiosk mode: an untouched finished sale is cleared after this long
+    # Display (accessibility): the theme's font sizes scaled, and a high-contrast theme. Applied at once.
+    font_size: str = "normal"  # one of FONT_SIZES
+    high_contrast: bool = False
     update_feed_url: str = ""  # release feed (JSON, services/updates.py); empty = never check
     version: int = VERSION
 
@@ -116,7 +121,13 @@ def _from_dict(raw: dict) -> Settings:
         s.card_wait_timeout_s = defaults.card_wait_timeout_s
     if s.poll_interval_ms <= 0:
         s.poll_interval_ms = defaults.poll_interval_ms
+    _check_display(s, defaults)
     return s
+
+
+def _check_display(s: Settings, defaults: Settings) -> None:
+    if s.font_size not in FONT_SIZES:
+        s.font_size = defaults.font_size
 
 
 def _keep_aside(path: Path) -> None:
@@ -128,7 +139,20 @@ def _keep_aside(path: Path) -> None:
 
 
 def save(settings: Settings, path: Path | None = None) -> None:
+    """Write the settings file; a folder that can't be written raises
+    ConfigurationError naming it and the OS error."""
     path = path or settings_path()
+    try:
+        _write(settings, path)
+    except OSError as e:
+        from kiosk.domain.errors import ConfigurationError
+
+        reason = e.strerror or str(e)
+        raise ConfigurationError(f"The settings could not be saved: the folder {path.parent} can't be written "
+                                 f"({reason}).", detail=f"settings save failed: {e!r}") from e
+
+
+def _write(settings: Settings, path: Path) -> None:
     private_dir(path.parent)
     tmp = path.with_suffix(".tmp")
     with open_private(tmp, "w") as f:  # created 0600: the PIN hash is never readable by others, not even briefly

@@ -7,19 +7,21 @@ no latency of its own (see DESIGN.md: 44 ms → 1.6 ms per call).
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 import json
 import logging
 import random
 import re
 import socket
 import string
+import sys
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from .faults import DRIP_MAX_SECONDS, FaultPlan, FaultSpecError
@@ -88,7 +90,7 @@ class Route:
     method: str
     pattern: re.Pattern
     handler: Callable[[Request], Response]
-    api: "ApiFamily"
+    api: ApiFamily
     idempotent: bool = False  # honour the family's idempotency header on this route
 
 
@@ -318,7 +320,7 @@ class EmulatorCore:
         return None, allowed
 
     # --- server lifecycle ---------------------------------------------------------------------------
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> "EmulatorCore":
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> EmulatorCore:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the emulator listens on loopback only")
         emulator = self
@@ -360,7 +362,7 @@ class EmulatorCore:
         if self._thread:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "EmulatorCore":
+    def __enter__(self) -> EmulatorCore:
         if self._server is None:
             self.start()
         return self
@@ -384,6 +386,14 @@ class _Server(ThreadingHTTPServer):
         with self.emulator.lock:
             self.emulator._connections.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request, client_address):
+        # A client that hangs up on a kept-alive connection (a load generator stopping, a killed till) is
+        # normal traffic, not a server fault: log it quietly instead of printing a traceback to stderr.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            log.debug("client %s hung up", client_address)
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

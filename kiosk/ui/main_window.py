@@ -29,6 +29,7 @@ from kiosk.domain.payment import PaymentAttempt, PaymentState
 
 from .payment_panel import PaymentPanel
 from .recovery_banner import RecoveryBanner
+from .shortcuts import install as install_cashier_keys
 
 if TYPE_CHECKING:
     from kiosk.services.context import Services
@@ -75,7 +76,6 @@ class MainWindow(QMainWindow):
         self._header = header = QHBoxLayout()
         self.title_label = QLabel("kiosk")
         self.title_label.setObjectName("titleLabel")
-        self.title_label.setStyleSheet("font-size: 22px; font-weight: 800;")
         header.addWidget(self.title_label)
         self.mode_label = QLabel("Starting…")
         self.mode_label.setObjectName("providerLabel")
@@ -103,7 +103,6 @@ class MainWindow(QMainWindow):
         self.startup_label.setObjectName("startupStatus")
         self.startup_label.setAccessibleName("Start-up status")
         self.startup_label.setProperty("state", "connecting")
-        self.startup_label.setStyleSheet("font-size: 16px; font-weight: 600; padding: 6px;")
         root.addWidget(self.startup_label)
 
         self._body = body = QHBoxLayout()
@@ -128,6 +127,7 @@ class MainWindow(QMainWindow):
         p.charge.clicked.connect(lambda: self.run(self.controller.charge(), "Charge"))
         p.cancel.clicked.connect(self._cancel_clicked)
         p.new_sale.clicked.connect(self._new_sale)
+        self.cashier_keys = install_cashier_keys(self, p.charge, p.cancel)  # Enter = Charge, Esc = Cancel
         self._refresh_buttons()
         if services is not None:
             self.attach(services)
@@ -147,10 +147,9 @@ class MainWindow(QMainWindow):
         self.controller = c = services.controller
         self.setWindowTitle("kiosk — " + services.mode_label)
         self.mode_label.setText(services.mode_label)
-        if not services.is_demo and services.sim is not None:
-            self.demo_banner.setText("TEST SERVER — payments go to the emulator at this address; no card is charged.")
-        self.demo_banner.setVisible(services.sim is not None)
-        if services.sim is None:
+        self.demo_banner.setText(services.banner)  # what the app knows of where payments go (services/context.py)
+        self.demo_banner.setVisible(bool(services.banner))
+        if not services.banner:
             self._header.insertStretch(self._header.indexOf(self.settings_button), 1)
 
         self.cart_panel = CartPanel(demo_products(c.cart.currency), self._add, self._set_qty)
@@ -181,6 +180,10 @@ class MainWindow(QMainWindow):
             c.recovery_failed.subscribe(self._on_recovery_failed),
             c.journal_changed.subscribe(lambda _error: self._refresh_buttons()),
         ]
+        if services.connector is not None:
+            from .connection_banner import ConnectionBanner
+
+            self.connection_banner = ConnectionBanner.install(self, services.connector)
         self._attached_at = time.monotonic()
         if not c.recovery_needed:
             self._ready_at = self._attached_at  # no journal: nothing to recover

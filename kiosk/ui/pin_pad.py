@@ -1,12 +1,27 @@
-"""On-screen PIN pad for the kiosk administrator (touch-sized keys; opened with open(), never exec())."""
+"""On-screen PIN pad for the kiosk administrator (touch-sized keys; opened with open(), never exec()).
+
+After too many wrong PINs the gate refuses every try for a while: the pad says so with the seconds left, counting
+down, and its keys are off until then. The message area has a fixed width and wraps, so the pad never widens.
+"""
 from __future__ import annotations
 
+import math
 import threading
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from kiosk.services.admin_pin import MAX_LEN, MIN_LEN, PinGate
+
+PROMPT = "Enter the admin PIN"
+MESSAGE_WIDTH = 288  # the key grid's width: a long message wraps instead of widening the pad
+
+
+def locked_text(seconds: int) -> str:
+    return f"Try again in {seconds}\u00a0s."  # no break between the number and its unit
+
+
+LOCKED_TEXT = locked_text(30)  # the widest lockout line at the theme's font size
 
 
 class PinPad(QDialog):
@@ -25,17 +40,24 @@ class PinPad(QDialog):
         self._keys: list[QPushButton] = []
         self._checked.connect(self._on_checked)
         layout = QVBoxLayout(self)
-        self.display = QLabel("Enter the admin PIN")
-        self.display.setObjectName("pinDisplay")
-        self.display.setAlignment(Qt.AlignCenter)
-        self.display.setStyleSheet("font-size: 24px; font-weight: 700; padding: 8px;")
-        layout.addWidget(self.display)
-        # Shown after unlocking with a PIN from before the 6-digit rule: it still works, but should be replaced.
+        self.display = QLabel(PROMPT)
+        self.display.setObjectName("pinDisplay")  # styled in the theme (font size follows the Display setting)
+        self.display.setAccessibleName("PIN pad message")
+        # Shown after unlocking with a PIN from before the 6-digit rule (it still works, but should be replaced),
+        # and during a lockout.
         self.advice = QLabel("")
         self.advice.setObjectName("pinAdvice")
-        self.advice.setWordWrap(True)
-        self.advice.setAlignment(Qt.AlignCenter)
-        layout.addWidget(self.advice)
+        self.advice.setAccessibleName("PIN pad advice")
+        for label, lines in ((self.display, 2), (self.advice, 3)):
+            label.setWordWrap(True)
+            label.setAlignment(Qt.AlignCenter)
+            label.ensurePolished()  # the theme's font size: room for the longest message, so nothing jumps
+            label.setFixedWidth(max(MESSAGE_WIDTH, self.display.fontMetrics().horizontalAdvance(LOCKED_TEXT) + 24))
+            label.setMinimumHeight(label.fontMetrics().lineSpacing() * lines + 16)
+            layout.addWidget(label, 0, Qt.AlignHCenter)
+        self._lock_timer = QTimer(self)  # repaints the seconds left while locked out
+        self._lock_timer.setInterval(250)
+        self._lock_timer.timeout.connect(self._show_lockout)
         grid = QGridLayout()
         keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "Clear", "0", "OK"]
         for i, key in enumerate(keys):
@@ -54,6 +76,9 @@ class PinPad(QDialog):
         self.settings_button.setObjectName("adminSettingsButton")
         back = QPushButton("Back")
         back.setObjectName("adminBackButton")
+        self.exit_button.setAccessibleName("Exit kiosk mode")
+        self.settings_button.setAccessibleName("Open Settings")
+        back.setAccessibleName("Back to the sale")
         for b in (self.exit_button, self.settings_button, back):
             b.setMinimumHeight(56)
             b.setEnabled(False)
@@ -63,9 +88,34 @@ class PinPad(QDialog):
         self.settings_button.clicked.connect(lambda: (self.accept(), self.settings_requested.emit()))
         back.clicked.connect(self.reject)
         layout.addLayout(self.unlocked_row)
+        self._show_lockout()  # the gate outlives the pad: it may still be locked from an earlier try
+
+    @property
+    def locked(self) -> bool:
+        return self._gate.seconds_locked() > 0
+
+    def _set_keys(self, enabled: bool) -> None:
+        for b in self._keys:
+            b.setEnabled(enabled)
+
+    def _show_lockout(self) -> None:
+        """Locked: the seconds left and keys off; when the time is up, the keys come back."""
+        wait = self._gate.seconds_locked()
+        if wait > 0:
+            self._digits = ""
+            self._set_keys(False)
+            self.display.setText(locked_text(math.ceil(wait)))
+            self.advice.setText("Too many wrong PINs. The keys stay off until the time is up.")
+            if not self._lock_timer.isActive():
+                self._lock_timer.start()
+        elif self._lock_timer.isActive():
+            self._lock_timer.stop()
+            self._set_keys(True)
+            self.display.setText(PROMPT)
+            self.advice.setText("")
 
     def _press(self, key: str) -> None:
-        if self.checking:
+        if self.checking or self.locked:
             return
         if key == "Clear":
             self._digits = ""
@@ -74,14 +124,13 @@ class PinPad(QDialog):
             return
         elif len(self._digits) < MAX_LEN:
             self._digits += key
-        self.display.setText("•" * len(self._digits) or "Enter the admin PIN")
+        self.display.setText("•" * len(self._digits) or PROMPT)
 
     def _submit(self) -> None:
         """scrypt is deliberately slow (~0.1 s): check the PIN in a short-lived thread, never on the Qt thread."""
         pin, self._digits = self._digits, ""
         self.checking = True
-        for b in self._keys:
-            b.setEnabled(False)
+        self._set_keys(False)
         self.display.setText("Checking…")
         threading.Thread(target=self._check, args=(pin,), name="kiosk-pin-check", daemon=True).start()
 
@@ -94,8 +143,7 @@ class PinPad(QDialog):
 
     def _on_checked(self, ok: bool) -> None:
         self.checking = False
-        for b in self._keys:
-            b.setEnabled(True)
+        self._set_keys(True)
         if ok:
             self.display.setText("Unlocked")
             if self._gate.needs_new_pin:
@@ -104,5 +152,9 @@ class PinPad(QDialog):
             self.exit_button.setEnabled(True)
             self.settings_button.setEnabled(True)
             return
-        wait = self._gate.seconds_locked()
-        self.display.setText(f"Too many wrong PINs — wait {int(wait) + 1} s" if wait else "Wrong PIN")
+        self.display.setText("Wrong PIN")
+        self._show_lockout()
+
+    def done(self, result: int) -> None:
+        self._lock_timer.stop()
+        super().done(result)

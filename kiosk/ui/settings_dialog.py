@@ -1,7 +1,8 @@
 """Settings: provider, API key (keyring; never shown in full), default reader, currency, capture mode.
 
 Opened with open() (window-modal, non-blocking) — never exec() inside a coroutine. The caller connects
-`saved` and does the keyring write off the Qt thread.
+`saved`, does the keyring and file writes off the Qt thread, then calls `saved_ok()` (closes) or `show_error()`
+(stays open with what was typed).
 """
 from __future__ import annotations
 
@@ -9,19 +10,31 @@ from dataclasses import replace
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QVBoxLayout,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
 )
 
 from kiosk.domain.money import CURRENCIES
 from kiosk.services.admin_pin import MAX_LEN, MIN_LEN, needs_new_pin, pin_shape_problem
-from kiosk.services.secrets import keyring_location
-from kiosk.services.settings import PROVIDER_LABELS, PROVIDERS, Settings
+from kiosk.services.secrets import key_shape_problem, keyring_location
+from kiosk.services.settings import FONT_SIZES, PROVIDER_LABELS, PROVIDERS, Settings
 
 
 class SettingsDialog(QDialog):
     saved = Signal(object, object, object)  # (Settings, new secret or None, new admin PIN or None)
 
-    def __init__(self, settings: Settings, masked_key: str, keyring_problem: str | None, parent=None):
+    def __init__(self, settings: Settings, masked_key: str, key_note: str | None, parent=None, *,
+                 server_override: str = ""):
+        """masked_key/key_note: the key in use and where it comes from (secrets.key_source); server_override: the
+        --api-base of this run, which wins over the Server field."""
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Settings")
@@ -39,18 +52,15 @@ class SettingsDialog(QDialog):
         self.key.setObjectName("apiKeyField")
         self.key.setAccessibleName("API key or access token")
         self.key.setEchoMode(QLineEdit.Password)
-        self.key.setPlaceholderText(f"saved: {masked_key}" if masked_key else "sk_test_… / rk_live_… or TEST-… / APP_USR-…")
+        self.key.setPlaceholderText(f"in use: {masked_key}" if masked_key else "sk_test_… / rk_live_… or TEST-… / APP_USR-…")
+        self.key.textEdited.connect(self._key_edited)
         form.addRow("API key / token", self.key)
-        # Say where the key really goes, naming the backend: "the keyring" alone hid a plain file (issue 9 D9).
-        self.keyring_note = QLabel(keyring_problem or f"Stored in {keyring_location()}.")
+        # Say where the key in use really comes from, naming the keyring backend or the environment variable.
+        self.keyring_note = QLabel(key_note or f"Stored in {keyring_location()}.")
         self.keyring_note.setObjectName("keyringNote")
         self.keyring_note.setWordWrap(True)
         form.addRow("", self.keyring_note)
-        self.api_base = QLineEdit(settings.api_base)
-        self.api_base.setObjectName("apiBaseField")
-        self.api_base.setAccessibleName("Stripe-compatible server address")
-        self.api_base.setPlaceholderText("default: Stripe (e.g. http://127.0.0.1:12111 for an emulator)")
-        form.addRow("Server (advanced)", self.api_base)
+        self._build_server_field(form, server_override)
         self.reader = QLineEdit(settings.default_reader)
         self.reader.setObjectName("defaultReaderField")
         self.reader.setAccessibleName("Default reader id")
@@ -93,30 +103,87 @@ class SettingsDialog(QDialog):
                                f"Please change it: type a new PIN of {MIN_LEN} to {MAX_LEN} digits.")
         self.pin_note.setObjectName("adminPinNote")
         self.pin_note.setWordWrap(True)
-        self.pin_note.setStyleSheet("color: #b45309;")
         self.pin_note.setVisible(needs_new_pin(settings.admin_pin_hash))
         form.addRow("", self.pin_note)
         self.error = QLabel()
         self.error.setObjectName("settingsError")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b91c1c;")
-        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        self._buttons = buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Save).setAccessibleName("Save settings")
+        buttons.button(QDialogButtonBox.Cancel).setAccessibleName("Close without saving")
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self._display_group(settings))
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+
+    # --- key and server (the settings worker's part of this dialog) ----------------------------------
+    def _family(self) -> str:
+        return "mercadopago" if self.provider.currentData().endswith("mercadopago") else "stripe"
+
+    def _key_edited(self, text: str) -> None:
+        """A key typed while a demo provider is chosen means the real provider: choose it, visibly, before Save."""
+        provider = self.provider.currentData()
+        if text.strip() and provider.startswith("demo_"):
+            self.provider.setCurrentIndex(PROVIDERS.index(provider.removeprefix("demo_")))
+
+    def _build_server_field(self, form: QFormLayout, override: str) -> None:
+        self._server_override = override
+        self.api_base = QLineEdit()
+        self.api_base.setObjectName("apiBaseField")
+        self.api_base.setAccessibleName("Payment provider server address")
+        self.server_note = QLabel("Set with --api-base for this run: start the app without it to use this field.")
+        self.server_note.setObjectName("serverNote")
+        self.server_note.setWordWrap(True)
+        self.server_note.setVisible(bool(override))
+        self.api_base.setReadOnly(bool(override))
+        self.provider.currentIndexChanged.connect(self._show_server)
+        self._show_server()
+        form.addRow("Server (advanced)", self.api_base)
+        form.addRow("", self.server_note)
+
+    def _show_server(self) -> None:
+        """The server in use for the chosen provider: --api-base, else the saved address, else the provider's own."""
+        mp = self._family() == "mercadopago"
+        self.api_base.setText(self._server_override or (self._settings.mp_api_base if mp else self._settings.api_base))
+        self.api_base.setPlaceholderText("default: Mercado Pago" if mp else
+                                         "default: Stripe (e.g. http://127.0.0.1:12111 for an emulator)")
+
+    def _server_fields(self) -> dict:
+        if self._server_override:
+            return {}  # this run's --api-base is not saved
+        field = "mp_api_base" if self._family() == "mercadopago" else "api_base"
+        return {field: self.api_base.text().strip()}
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        # A top-level window is sized from its size hint, which ignores height-for-width: the wrapped notes (key
+        # source, server) were cut to one line. Grow to the height the layout needs at the width we got.
+        need = self.layout().totalHeightForWidth(self.width())
+        if need > self.height():
+            self.resize(self.width(), need)
+
+    def saved_ok(self) -> None:
+        """The caller stored everything: forget the secrets and close."""
+        self.key.clear()  # the dialog never keeps the secret around
+        self.pin.clear()
+        self.accept()
+
+    def show_error(self, text: str) -> None:
+        """Saving failed: say what failed and stay open with what was typed, so Save can be pressed again."""
+        self.error.setText(text)
+        self._buttons.button(QDialogButtonBox.Save).setEnabled(True)
 
     def _save(self) -> None:
         provider = self.provider.currentData()
         secret = self.key.text().strip() or None
-        family = "mercadopago" if provider.endswith("mercadopago") else "stripe"
+        family = self._family()
         if secret:
-            ok = secret.startswith(("sk_", "rk_")) if family == "stripe" else secret.startswith(("TEST-", "APP_USR-"))
-            if not ok:
-                expected = "sk_… or rk_…" if family == "stripe" else "TEST-… or APP_USR-…"
-                self.error.setText(f"That doesn't look like a {PROVIDER_LABELS[provider]} key (expected {expected}).")
+            problem = key_shape_problem(family, secret)
+            if problem:
+                self.error.setText(problem)
                 return
         pin = self.pin.text().strip() or None
         problem = pin_shape_problem(pin) if pin is not None else None
@@ -126,11 +193,32 @@ class SettingsDialog(QDialog):
         if self.kiosk.isChecked() and not (pin or self._settings.admin_pin_hash):
             self.error.setText("Set an admin PIN first: it is the only way out of kiosk mode.")
             return
-        new = replace(self._settings, provider=provider, api_base=self.api_base.text().strip(),
-                      default_reader=self.reader.text().strip(), currency=self.currency.currentData(),
-                      capture_manual=self.capture_manual.isChecked(), card_wait_timeout_s=self.timeout.value(),
-                      kiosk_mode=self.kiosk.isChecked())
-        self.key.clear()  # the dialog never keeps the secret around
-        self.pin.clear()
+        new = replace(self._settings, provider=provider, default_reader=self.reader.text().strip(),
+                      currency=self.currency.currentData(), capture_manual=self.capture_manual.isChecked(),
+                      card_wait_timeout_s=self.timeout.value(), kiosk_mode=self.kiosk.isChecked(),
+                      **self._server_fields(), **self._display_values())
+        self.error.setText("Saving…")
+        self._buttons.button(QDialogButtonBox.Save).setEnabled(False)  # one save at a time
         self.saved.emit(new, secret, pin)
-        self.accept()
+
+    # --- Display (accessibility): applied at once on Save, even during a sale ---------------------------------
+    def _display_group(self, settings: Settings) -> QGroupBox:
+        box = QGroupBox("Display")
+        box.setObjectName("displayGroup")
+        form = QFormLayout(box)
+        self.font_size = QComboBox()
+        self.font_size.setObjectName("fontSizePicker")
+        self.font_size.setAccessibleName("Text size")
+        for value, label in zip(FONT_SIZES, ("Normal", "Large", "Extra large"), strict=True):
+            self.font_size.addItem(label, value)
+        self.font_size.setCurrentIndex(max(0, self.font_size.findData(settings.font_size)))
+        form.addRow("Text size", self.font_size)
+        self.high_contrast = QCheckBox("High contrast: white text on black, bold state colours")
+        self.high_contrast.setObjectName("highContrastBox")
+        self.high_contrast.setAccessibleName("High contrast")
+        self.high_contrast.setChecked(settings.high_contrast)
+        form.addRow("Contrast", self.high_contrast)
+        return box
+
+    def _display_values(self) -> dict:
+        return {"font_size": self.font_size.currentData(), "high_contrast": self.high_contrast.isChecked()}

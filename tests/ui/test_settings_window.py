@@ -34,6 +34,7 @@ def test_dialog_never_shows_the_saved_key_and_checks_its_shape(qtbot):
     d._save()
     (saved, secret), = got
     assert secret == KEY and saved.provider == "stripe" and saved.currency == "EUR"
+    d.saved_ok()  # what the app calls once the key and the file are stored
     assert d.key.text() == "", "the dialog must not keep the secret after saving"
 
 
@@ -136,8 +137,10 @@ def test_save_from_the_dialog_rebuilds_the_window_cleanly_and_quit_still_works(s
     caplog.set_level(logging.ERROR)
     old_window = s.window
     s.open_settings()
-    s._dialog.saved.emit(Settings(), None, None)  # what pressing Save does
     deadline = loop.loop.time() + 10
+    while s._dialog is None and loop.loop.time() < deadline:  # the key's source is read off the Qt thread
+        loop.run_until_complete(asyncio.sleep(0.02))
+    s._dialog.saved.emit(Settings(), None, None)  # what pressing Save does
     while s.window is old_window and loop.loop.time() < deadline:
         loop.run_until_complete(asyncio.sleep(0.05))
     assert s.window is not old_window, "the window was not rebuilt"
