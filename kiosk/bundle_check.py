@@ -58,10 +58,15 @@ def _keyring_backend() -> str:
 
 
 def check_bundle() -> dict:
-    from kiosk.ui.theme import load_qss
+    from kiosk.ui import theme
 
-    if "QLabel#paymentStatus" not in load_qss():
-        raise BundleCheckFailure("the theme (kiosk.resources/theme.qss) is missing or empty")
+    for name in (theme.THEME, theme.HIGH_CONTRAST):  # the high-contrast sheet is read only when chosen in Settings
+        try:
+            qss = theme.load_qss(name)
+        except OSError:
+            qss = ""
+        if "QLabel#paymentStatus" not in qss:
+            raise BundleCheckFailure(f"the theme (kiosk.resources/{name}) is missing or empty")
     icon = importlib.resources.files("kiosk.resources").joinpath("icons", "kiosk-256.png")
     if not icon.is_file():
         raise BundleCheckFailure("the app icon (kiosk.resources/icons/kiosk-256.png) is missing")

@@ -54,7 +54,8 @@ def test_bundle_check_passes_on_this_install():
 
 
 @pytest.mark.parametrize("break_it, says", [
-    (lambda mp: mp.setattr("kiosk.ui.theme.load_qss", lambda: ""), "theme"),
+    (lambda mp: mp.setattr("kiosk.ui.theme.load_qss", lambda name: ""), "theme.qss"),
+    (lambda mp: mp.setattr("kiosk.ui.theme.HIGH_CONTRAST", "theme-missing.qss"), "theme-missing.qss"),
     (lambda mp: mp.setattr("stripe.ca_bundle_path", "/nonexistent/ca-certificates.crt"), "Stripe"),
     (lambda mp: mp.setattr("certifi.where", lambda: "/nonexistent/cacert.pem"), "certifi"),
 ])
