@@ -139,12 +139,14 @@ def main(argv: list[str] | None = None) -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
+    from kiosk.ui.app_icon import app_icon
     from kiosk.ui.qt_messages import install_qt_message_filter
 
     install_qt_message_filter()
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "kiosk"])
     app.setApplicationName("kiosk")
     app.setOrganizationName("kiosk")
+    app.setWindowIcon(app_icon())
 
     loop = qasync.QEventLoop(app)
     previous = None

@@ -45,6 +45,7 @@ class Settings:
     # Display (accessibility): the theme's font sizes scaled, and a high-contrast theme. Applied at once.
     font_size: str = "normal"  # one of FONT_SIZES
     high_contrast: bool = False
+    update_feed_url: str = ""  # release feed (JSON, services/updates.py); empty = never check
     version: int = VERSION
 
     @property
