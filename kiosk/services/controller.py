@@ -28,7 +28,7 @@ import logging
 import threading
 import time
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from kiosk.domain.cart import Cart
 from kiosk.domain.errors import (
@@ -124,6 +124,8 @@ class PaymentController:
         self._journal_paused_said = False  # the cashier was told new payments are paused (journal failing)
         self._cancel_requested = False
         self._money_lock = asyncio.Lock()  # one money-moving sequence at a time (capture vs void)
+        # Awaited before a payment is sent (services/reader_display.py: its request in flight lands first).
+        self.before_start: Callable[[], Awaitable[None]] | None = None
         self._monitor_task: asyncio.Task | None = None
         self._busy = 0
         self.closed = False
@@ -477,6 +479,8 @@ class PaymentController:
             self._set_busy(-1)
 
     async def _charge(self, attempt: PaymentAttempt, amount) -> None:
+        if self.before_start is not None:
+            await self.before_start()
         # Journal first: if the journal can't be written, nothing is sent (no new payment without it).
         if self.journal is not None:
             try:
