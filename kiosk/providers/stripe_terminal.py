@@ -88,7 +88,7 @@ class StripeTerminalProvider:
     """Provider + SimulatedReaderControl for Stripe Terminal server-driven readers. Blocking; thread-safe."""
 
     name = "stripe"
-    capabilities = Capabilities(manual_capture=True, find_payments=True)
+    capabilities = Capabilities(manual_capture=True, find_payments=True, cart_display=True)
 
     def __init__(self, api_key: str, *, api_base: str | None = None, max_retries: int = 3, timeout: float = 15.0,
                  currency_hint: str | None = None, base_delay: float = 0.5, max_delay: float = 5.0,

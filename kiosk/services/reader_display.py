@@ -28,7 +28,7 @@ SHOW, CLEAR = "show", "clear"
 
 
 class ReaderDisplay:
-    """Mirrors the controller's cart on the reader. Create it only for providers that have `show_cart`."""
+    """Mirrors the controller's cart on the reader. Create it only where `supported(provider)`."""
 
     def __init__(self, controller: Any, *, debounce: float = DEBOUNCE_S):
         self.c = controller
@@ -45,7 +45,8 @@ class ReaderDisplay:
 
     @staticmethod
     def supported(provider: Any) -> bool:
-        return callable(getattr(provider, "show_cart", None))
+        """Only where the provider declares it: Mercado Pago's show_cart is a no-op and its cancel is an order's."""
+        return bool(getattr(getattr(provider, "capabilities", None), "cart_display", False))
 
     # --- events (on the loop thread) ---------------------------------------------------------------------
     def _on_cart(self, cart: Cart) -> None:

@@ -208,3 +208,16 @@ def test_a_clear_still_on_its_way_lands_before_the_payment_reaches_the_reader(em
         await till.until(lambda: till.c.state is S.PAID, "paid")
 
     till.run(scenario)
+
+
+def test_only_providers_that_declare_a_cart_display_get_one(emu):
+    from kiosk.providers.mercadopago_point import MercadoPagoPointProvider
+
+    stripe_p = StripeTerminalProvider(FAKE_STRIPE_KEY, api_base=emu.url)
+    mp = MercadoPagoPointProvider("TEST-0000000000000000-000000-kioskFAKEtoken", base_url=emu.url)
+    try:
+        assert ReaderDisplay.supported(stripe_p)
+        assert not ReaderDisplay.supported(mp)  # its show_cart is a no-op and cancel() cancels an order
+    finally:
+        stripe_p.close()
+        mp.close()
