@@ -80,6 +80,7 @@ class PaymentAttempt:
     cancel_outcome: CancelOutcome | None = None
     card_brand: str | None = None  # as the provider names it (visa, master…), when it says
     card_last4: str | None = None
+    tip: Money | None = None  # chosen by the customer on the reader; included in the captured amount
     history: list[Transition] = field(default_factory=list)
 
     def can(self, target: PaymentState) -> bool:

@@ -49,6 +49,7 @@ class PaymentInfo:
     hold_released: bool = False
     card_brand: str | None = None  # the card that paid, when the provider says (receipts, the customer's view)
     card_last4: str | None = None
+    tip: int = 0  # minor units of `amount`'s currency, already included in it (Stripe amount_details.tip)
     extra: dict = field(default_factory=dict, compare=False)
 
 

@@ -414,14 +414,19 @@ class StripeTerminalProvider:
             reader_id, params, {"idempotency_key": key}), subject="reader"))
 
     # --- SimulatedReaderControl (test mode / emulator only) --------------------------------------------
-    def present_card(self, reader_id: str, card_number: str = "4242424242424242") -> Reader:
-        """Play the customer: present a test card on a simulated reader (Stripe test helper)."""
+    def present_card(self, reader_id: str, card_number: str = "4242424242424242", *, tip_minor: int = 0) -> Reader:
+        """Play the customer: present a test card on a simulated reader (Stripe test helper); `tip_minor` is the
+        tip the customer picks on the reader (added to the amount)."""
         reader_id = validate_id("stripe_reader", reader_id)
         if not isinstance(card_number, str) or not _CARD_NUMBER.fullmatch(card_number):
             raise E.InvalidInput("That is not a test card number.", detail="card number must be 12-19 digits")
         self._require_test_mode()
         key = f"kiosk-present-{secrets.token_hex(8)}"  # one per call, reused by our retries
-        params = {"type": "card_present", "card_present": {"number": card_number}}
+        params: dict[str, Any] = {"type": "card_present", "card_present": {"number": card_number}}
+        if not isinstance(tip_minor, int) or isinstance(tip_minor, bool) or not 0 <= tip_minor <= 99_999_999:
+            raise E.InvalidAmount(detail=f"tip must be 0..99999999 minor units, got {tip_minor!r}")
+        if tip_minor:
+            params["amount_tip"] = tip_minor
         return reader_from(self._call("present card", lambda: self._client.v1.test_helpers.terminal.readers
                                       .present_payment_method(reader_id, params, {"idempotency_key": key}),
                                       subject="reader"))

@@ -41,6 +41,7 @@ from kiosk.domain.errors import (
     ReaderBusy,
     ReaderOffline,
 )
+from kiosk.domain.money import Money
 from kiosk.domain.payment import CancelOutcome, PaymentAttempt, PaymentState, route
 from kiosk.domain.reader import ActionStatus, Reader
 from kiosk.domain.settlement import Decision, PaymentStatus, Purpose, Where, attention
@@ -721,6 +722,8 @@ class PaymentController:
         assert attempt is not None
         attempt.card_brand = payment.card_brand or attempt.card_brand  # the customer's view and the receipt
         attempt.card_last4 = payment.card_last4 or attempt.card_last4
+        if payment.tip:  # Stripe includes it in the authorised amount, so the capture takes it too
+            attempt.tip = Money(payment.tip, payment.amount.currency)
         if payment.status is PaymentStatus.SUCCEEDED:  # automatic capture (Mercado Pago, or capture_manual off)
             await self._to(S.PAID, "The payment went through. Thank you!")
             return

@@ -132,4 +132,4 @@ class ReaderDisplay:
             self.c.before_start = None
 
 
-__all__ = ["ReaderDisplay", "DEBOUNCE_S"]
+__all__ = ["DEBOUNCE_S", "ReaderDisplay"]

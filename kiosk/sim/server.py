@@ -262,7 +262,7 @@ class EmulatorCore:
 
     def _handle_keyed(self, method: str, target: str, path: str, req: Request, route: Route, api: ApiFamily,
                       key: str | None, slot: tuple[str, str, str] | None) -> Response:
-        body, headers = req.body, req.headers
+        body = req.body
         is_admin = api.name == "sim"
         if not is_admin:
             with self.lock:

@@ -608,6 +608,8 @@ class StripeBackend:
             body = stripe_error(400, "intent_invalid_state", f"PaymentIntent {pi['id']} has status {pi['status']}.")
             self._finish_action(reader, error=body["error"])
             return
+        if action["process_payment_intent"].get("process_config", {}).get("skip_tipping"):
+            tip = 0  # the reader never asked for a tip
         pm = self.emu.new_id("pm_")
         outcome = DECLINES.get(number) or (AMOUNT_DECLINES.get(pi["amount"] % 100) if self.amount_endings else None)
         amount = pi["amount"] + (0 if outcome else tip)
@@ -622,6 +624,8 @@ class StripeBackend:
             self._finish_action(reader, error=error)
             return
         pi.update(amount=amount, payment_method=pm, last_payment_error=None)
+        if tip:  # the customer chose a tip on the reader: the authorised (and captured) amount includes it
+            pi["amount_details"] = {"tip": {"amount": tip}}
         if pi["capture_method"] == "manual":
             pi.update(status="requires_capture", amount_capturable=amount)
         else:
@@ -700,7 +704,7 @@ class StripeBackend:
             "payment_method_configuration_details": None,
             "payment_method_options": {"card_present": card_present_opts} if "card_present" in types else {},
             "allowed_payment_method_types": None, "excluded_payment_method_types": None, "managed_payments": None,
-            "payment_record": None}
+            "payment_record": None, "amount_details": {"tip": {}}}
         self.payment_intents[pi_id] = pi
         return _ok(self._pi_json(pi, p.expand()))
 

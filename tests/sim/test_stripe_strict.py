@@ -201,3 +201,27 @@ def test_a_decline_card_wins_over_the_amount(sdk, rid):
     sdk.v1.terminal.readers.process_payment_intent(rid, {"payment_intent": pi.id})
     present(sdk, rid, "4000000000009995")
     assert sdk.v1.payment_intents.retrieve(pi.id).last_payment_error.decline_code == "insufficient_funds"
+
+
+# --- tips -----------------------------------------------------------------------------------------------------------
+
+
+def test_a_tip_on_approval_is_in_the_amount_and_in_amount_details(sdk, rid):
+    pi = new_pi(sdk, 1000)
+    assert pi.amount_details.to_dict() == {"tip": {}}
+    sdk.v1.terminal.readers.process_payment_intent(rid, {"payment_intent": pi.id})
+    sdk.v1.test_helpers.terminal.readers.present_payment_method(
+        rid, {"type": "card_present", "card_present": {"number": VISA}, "amount_tip": 250})
+    after = sdk.v1.payment_intents.retrieve(pi.id)
+    assert after.amount == after.amount_capturable == 1250 and after.amount_details.tip.amount == 250
+    assert sdk.v1.payment_intents.capture(pi.id).amount_received == 1250
+
+
+def test_skip_tipping_means_the_reader_never_asked(sdk, rid):
+    pi = new_pi(sdk, 1000)
+    sdk.v1.terminal.readers.process_payment_intent(rid, {"payment_intent": pi.id,
+                                                         "process_config": {"skip_tipping": True}})
+    sdk.v1.test_helpers.terminal.readers.present_payment_method(
+        rid, {"type": "card_present", "card_present": {"number": VISA}, "amount_tip": 250})
+    after = sdk.v1.payment_intents.retrieve(pi.id)
+    assert after.amount == 1000 and after.amount_details.to_dict() == {"tip": {}}

@@ -1,4 +1,5 @@
-"""The cart on the reader (issue 15): the real controller and Stripe provider against the emulator's reader."""
+"""Issue 15 on the reader: the cart shown while the cashier builds it, and tips; the real controller and Stripe
+provider against the emulator's reader."""
 from __future__ import annotations
 
 import asyncio
@@ -221,3 +222,46 @@ def test_only_providers_that_declare_a_cart_display_get_one(emu):
     finally:
         stripe_p.close()
         mp.close()
+
+
+# --- tips -----------------------------------------------------------------------------------------------------------
+
+
+def test_a_tip_chosen_on_the_reader_is_recorded_captured_and_said_on_paid(emu):
+    from kiosk.domain.money import Money
+    from kiosk.ui.presentation import card_line
+
+    till = Till(emu)
+
+    async def scenario():
+        till.add("coffee")
+        await till.c.charge()
+        total = till.c.attempt.amount
+        await till.runner.run(lambda: till.provider.present_card(till.reader_id, tip_minor=150))
+        till.c.poke()
+        await till.until(lambda: till.c.state.is_final, "paid")
+        attempt = till.c.attempt
+        assert attempt.state is S.PAID, attempt.message
+        assert attempt.tip == Money(150, "USD") and attempt.amount == total  # the sale's total stays the cart's
+        pi = emu.stripe.payment_intents[attempt.payment_id]
+        assert pi["amount_received"] == total.minor + 150  # the capture took the tip too
+        assert pi["amount_details"] == {"tip": {"amount": 150}}
+        assert card_line(attempt).endswith("The customer added a tip of $1.50.")
+
+    till.run(scenario)
+
+
+def test_no_tip_no_tip_sentence(emu):
+    from kiosk.ui.presentation import card_line
+
+    till = Till(emu)
+
+    async def scenario():
+        till.add("coffee")
+        await till.c.charge()
+        await till.runner.run(till.provider.present_card, till.reader_id)
+        till.c.poke()
+        await till.until(lambda: till.c.state.is_final, "paid")
+        assert till.c.attempt.tip is None and "tip" not in card_line(till.c.attempt)
+
+    till.run(scenario)
