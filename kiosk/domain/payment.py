@@ -94,6 +94,11 @@ class PaymentAttempt:
         if note:
             self.message = note
 
+    @property
+    def charged(self) -> Money:
+        """What the card pays: the sale's amount plus the tip the customer added on the reader."""
+        return self.amount + self.tip if self.tip is not None else self.amount
+
     def idempotency_key(self, operation: str) -> str:
         """One key per logical operation of this attempt, stable across retries and restarts."""
         return f"kiosk-{self.id}-{operation}"
