@@ -17,6 +17,9 @@ def test_the_cart_goes_to_the_reader_and_a_tip_is_said_on_paid(env):
                         "the cart on the reader")
         shown = emu.stripe.readers[c.reader_id]["action"]["set_reader_display"]["cart"]
         assert shown["total"] == c.cart.total.minor and shown["line_items"][0]["quantity"] == 2
+        await env.until(lambda: "Showing the cart" in env.widget("actionStatus", QLabel).text(), "the reader panel")
+        if os.environ.get("KIOSK_SHOT_DIR"):
+            env.window.grab().save(os.path.join(os.environ["KIOSK_SHOT_DIR"], "cart-on-reader.png"))
         await env.click("chargeButton")
         await env.until(lambda: env.state("paymentStatus") == "waiting_for_card", "waiting_for_card")
         total = c.attempt.amount
