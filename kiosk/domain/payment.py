@@ -80,6 +80,7 @@ class PaymentAttempt:
     cancel_outcome: CancelOutcome | None = None
     card_brand: str | None = None  # as the provider names it (visa, master…), when it says
     card_last4: str | None = None
+    tip: Money | None = None  # chosen by the customer on the reader; included in the captured amount
     history: list[Transition] = field(default_factory=list)
 
     def can(self, target: PaymentState) -> bool:
@@ -92,6 +93,11 @@ class PaymentAttempt:
         self.state = target
         if note:
             self.message = note
+
+    @property
+    def charged(self) -> Money:
+        """What the card pays: the sale's amount plus the tip the customer added on the reader."""
+        return self.amount + self.tip if self.tip is not None else self.amount
 
     def idempotency_key(self, operation: str) -> str:
         """One key per logical operation of this attempt, stable across retries and restarts."""

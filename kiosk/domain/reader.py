@@ -48,4 +48,6 @@ class Reader:
             return "offline"
         if self.action is None or self.action.status is not ActionStatus.IN_PROGRESS:
             return "idle"
+        if self.action.type == "set_reader_display":
+            return "idle"  # a cart on the screen does not block the reader: the payment replaces it
         return "busy"

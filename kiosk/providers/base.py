@@ -29,6 +29,7 @@ class Capabilities:
     operating_mode: bool = False  # set_operating_mode (Mercado Pago PDV / STANDALONE)
     find_payments: bool = False  # PaymentFinder: look payments up by our attempt id
     cancel_on_device: bool = False  # once on the terminal, only the device can cancel (Mercado Pago)
+    cart_display: bool = False  # show_cart really shows the cart, and cancel(reader, None) clears it (Stripe)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class PaymentInfo:
     hold_released: bool = False
     card_brand: str | None = None  # the card that paid, when the provider says (receipts, the customer's view)
     card_last4: str | None = None
+    tip: int = 0  # minor units of `amount`'s currency, already included in it (Stripe amount_details.tip)
     extra: dict = field(default_factory=dict, compare=False)
 
 

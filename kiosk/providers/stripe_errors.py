@@ -66,10 +66,32 @@ def is_timeout(exc: BaseException) -> bool:
     return isinstance(cause, requests.exceptions.Timeout) or "Timeout" in (str(exc) or "")
 
 
+def header(exc: BaseException, name: str) -> str | None:
+    """A response header of a Stripe error (None without a response)."""
+    headers = getattr(exc, "headers", None)
+    if not headers:
+        return None
+    try:
+        value = headers.get(name)
+        if value is None:
+            value = headers.get(name.lower())
+    except Exception:  # noqa: BLE001 - a header map we don't know: no advice
+        return None
+    return value if isinstance(value, str) else None
+
+
+def is_replayed(exc: BaseException) -> bool:
+    """Stripe answered with the saved result of an earlier request with the same idempotency key."""
+    return header(exc, "Idempotent-Replayed") == "true"
+
+
 def is_retryable(exc: BaseException) -> bool:
     """Transient failures only. Only safe because every call we retry is a GET or carries our idempotency key."""
     if isinstance(exc.__cause__, GuardError):
         return False  # a deadline passed or a redirect: doing it again would wait or be redirected again
+    advice = header(exc, "Stripe-Should-Retry")
+    if advice in ("true", "false"):  # Stripe's own word wins (e.g. "false": a saved 500 would only be replayed)
+        return advice == "true"
     if isinstance(exc, stripe.RateLimitError):
         return True
     if isinstance(exc, stripe.APIConnectionError):

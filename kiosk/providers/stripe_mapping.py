@@ -131,6 +131,7 @@ def payment_from(obj: Any, *, refunded: int = 0, refund_pending: int = 0) -> Pay
             hold_released=bool(hold_released),
             card_brand=_card(charge).get("brand"),
             card_last4=_card(charge).get("last4"),
+            tip=_tip(raw),
             extra={"capture_method": raw.get("capture_method"), "cancellation_reason": raw.get("cancellation_reason"),
                    "latest_charge": _id_of(raw.get("latest_charge")), "refund_pending": refund_pending,
                    "decline_code": err.get("decline_code") if err else None,
@@ -138,6 +139,13 @@ def payment_from(obj: Any, *, refunded: int = 0, refund_pending: int = 0) -> Pay
         )
 
     return guarded("payment_intent", build)
+
+
+def _tip(raw: dict) -> int:
+    details = raw.get("amount_details") if isinstance(raw.get("amount_details"), dict) else {}
+    tip = details.get("tip") if isinstance(details.get("tip"), dict) else {}
+    amount = tip.get("amount")
+    return amount if isinstance(amount, int) and not isinstance(amount, bool) and amount > 0 else 0
 
 
 def refund_from(obj: Any, payment_id: str) -> RefundInfo:

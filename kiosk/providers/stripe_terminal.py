@@ -6,6 +6,13 @@ POST carries the caller's idempotency key — derived per step as f"{key}-create
 identical on every attempt — so Stripe replays the first result instead of repeating the work. GETs are
 naturally idempotent.
 
+Stripe saves the first answer of a keyed request once the endpoint started, *errors included*, and replays it.
+So `void` and `capture` — idempotent by themselves (Stripe refuses to cancel or capture a PaymentIntent twice, and
+a refusal is answered by reading the PaymentIntent) — send once more with a fresh key when the answer was a
+replayed error (`Idempotent-Replayed: true`): that asks Stripe about now, not about the first try. `refund` keeps its
+key (a second refund is not harmless), and so does `start_payment`: a replayed `terminal_reader_busy` there is the
+truth about that key, the PaymentIntent is discarded, and a new sale starts with a new attempt (new keys).
+
 Exception: `cancel_action` uses a *fresh* key per HTTP attempt (f"{key}-{nonce}-{n}"). Resetting a reader is
 naturally idempotent (resetting an idle reader is harmless), while Stripe replays whatever it stored for a
 key — even a 500 or a stale "busy" — so reusing one key would make a retried cancel repeat an old answer
@@ -47,6 +54,7 @@ from kiosk.providers.retry import retry_call
 from kiosk.providers.sessions import close_session
 from kiosk.providers.stripe_errors import (
     Subject,
+    is_replayed,
     is_retryable,
     map_stripe_error,
     retry_after_of,
@@ -80,7 +88,7 @@ class StripeTerminalProvider:
     """Provider + SimulatedReaderControl for Stripe Terminal server-driven readers. Blocking; thread-safe."""
 
     name = "stripe"
-    capabilities = Capabilities(manual_capture=True, find_payments=True)
+    capabilities = Capabilities(manual_capture=True, find_payments=True, cart_display=True)
 
     def __init__(self, api_key: str, *, api_base: str | None = None, max_retries: int = 3, timeout: float = 15.0,
                  currency_hint: str | None = None, base_delay: float = 0.5, max_delay: float = 5.0,
@@ -350,8 +358,8 @@ class StripeTerminalProvider:
         payment_id = validate_id("stripe_payment", payment_id)
         key = self._check_key(idempotency_key)
         try:
-            return payment_from(self._call("capture payment", lambda: self._intents.capture(
-                payment_id, None, {"idempotency_key": key}), subject="payment"))
+            return payment_from(self._call("capture payment", _fresh_key_on_replay(
+                lambda k: self._intents.capture(payment_id, None, {"idempotency_key": k}), key), subject="payment"))
         except E.InvalidProviderState:
             info = self.get_payment(payment_id)
             if info.status is PaymentStatus.SUCCEEDED:
@@ -363,9 +371,9 @@ class StripeTerminalProvider:
         payment_id = validate_id("stripe_payment", payment_id)
         key = self._check_key(idempotency_key)
         try:
-            return payment_from(self._call("cancel payment", lambda: self._intents.cancel(
+            return payment_from(self._call("cancel payment", _fresh_key_on_replay(lambda k: self._intents.cancel(
                 payment_id, {"cancellation_reason": "abandoned", "expand": ["latest_charge"]},  # says if a hold was released
-                {"idempotency_key": key}), subject="payment"))
+                {"idempotency_key": k}), key), subject="payment"))
         except E.InvalidProviderState:
             info = self.get_payment(payment_id)
             if info.status is PaymentStatus.CANCELED:
@@ -406,14 +414,19 @@ class StripeTerminalProvider:
             reader_id, params, {"idempotency_key": key}), subject="reader"))
 
     # --- SimulatedReaderControl (test mode / emulator only) --------------------------------------------
-    def present_card(self, reader_id: str, card_number: str = "4242424242424242") -> Reader:
-        """Play the customer: present a test card on a simulated reader (Stripe test helper)."""
+    def present_card(self, reader_id: str, card_number: str = "4242424242424242", *, tip_minor: int = 0) -> Reader:
+        """Play the customer: present a test card on a simulated reader (Stripe test helper); `tip_minor` is the
+        tip the customer picks on the reader (added to the amount)."""
         reader_id = validate_id("stripe_reader", reader_id)
         if not isinstance(card_number, str) or not _CARD_NUMBER.fullmatch(card_number):
             raise E.InvalidInput("That is not a test card number.", detail="card number must be 12-19 digits")
         self._require_test_mode()
         key = f"kiosk-present-{secrets.token_hex(8)}"  # one per call, reused by our retries
-        params = {"type": "card_present", "card_present": {"number": card_number}}
+        params: dict[str, Any] = {"type": "card_present", "card_present": {"number": card_number}}
+        if not isinstance(tip_minor, int) or isinstance(tip_minor, bool) or not 0 <= tip_minor <= 99_999_999:
+            raise E.InvalidAmount(detail=f"tip must be 0..99999999 minor units, got {tip_minor!r}")
+        if tip_minor:
+            params["amount_tip"] = tip_minor
         return reader_from(self._call("present card", lambda: self._client.v1.test_helpers.terminal.readers
                                       .present_payment_method(reader_id, params, {"idempotency_key": key}),
                                       subject="reader"))
@@ -461,3 +474,19 @@ class StripeTerminalProvider:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _fresh_key_on_replay(send: Callable[[str], T], key: str) -> Callable[[], T]:
+    """For calls idempotent by themselves (void, capture): if Stripe replays a saved *error* for `key`, ask once
+    more under a fresh key, so a retry learns the payment's state now instead of the first attempt's failure."""
+
+    def call() -> T:
+        try:
+            return send(key)
+        except stripe.StripeError as exc:
+            if not is_replayed(exc):
+                raise
+            log.info("stripe replayed a saved error for a %s key; asking again with a fresh key", key.rsplit("-", 1)[-1])
+            return send(f"{key}-{secrets.token_hex(4)}")
+
+    return call

@@ -14,6 +14,7 @@ from kiosk.domain.errors import ConfigurationError
 from kiosk.providers.base import DEMO_CARDS, Provider, SimulatedReaderControl  # noqa: F401 - DEMO_CARDS re-exported for the demo panel
 from kiosk.services.connect import Connector
 from kiosk.services.controller import PaymentController
+from kiosk.services.reader_display import ReaderDisplay
 from kiosk.services.runner import BlockingRunner
 from kiosk.services.secrets import ENV_VARS, env_key, get_secret
 from kiosk.services.settings import PROVIDER_LABELS, Settings
@@ -41,6 +42,7 @@ class Services:
     banner: str = ""  # the window's mode banner (demo, test server); empty: none
     server: str = ""  # the api base in use when it is not the provider's own
     connector: Any = None  # services/connect.py: loads the readers at start, retrying while unreachable
+    display: Any = None  # services/reader_display.py: the cart on the reader (Stripe), None where unsupported
     _scratch: Any = None
     _instance_lock: Any = None
 
@@ -54,6 +56,8 @@ class Services:
         import asyncio
         from concurrent.futures import ThreadPoolExecutor
 
+        if self.display is not None:
+            self.display.close()
         await self.controller.aclose()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-close") as pool:
             await asyncio.get_running_loop().run_in_executor(pool, self.close_blocking)
@@ -178,6 +182,8 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
     family = settings.provider_family
     services.connector = Connector(controller, provider_name=PROVIDER_LABELS[family], server=server,
                                    key_env_var=ENV_VARS[family] if emulator is None and env_key(family) else None)
+    if ReaderDisplay.supported(provider):
+        services.display = ReaderDisplay(controller)
     services._scratch = scratch
     services._instance_lock = instance_lock
     return services

@@ -28,7 +28,7 @@ import logging
 import threading
 import time
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from kiosk.domain.cart import Cart
 from kiosk.domain.errors import (
@@ -41,6 +41,7 @@ from kiosk.domain.errors import (
     ReaderBusy,
     ReaderOffline,
 )
+from kiosk.domain.money import Money
 from kiosk.domain.payment import CancelOutcome, PaymentAttempt, PaymentState, route
 from kiosk.domain.reader import ActionStatus, Reader
 from kiosk.domain.settlement import Decision, PaymentStatus, Purpose, Where, attention
@@ -124,6 +125,8 @@ class PaymentController:
         self._journal_paused_said = False  # the cashier was told new payments are paused (journal failing)
         self._cancel_requested = False
         self._money_lock = asyncio.Lock()  # one money-moving sequence at a time (capture vs void)
+        # Awaited before a payment is sent (services/reader_display.py: its request in flight lands first).
+        self.before_start: Callable[[], Awaitable[None]] | None = None
         self._monitor_task: asyncio.Task | None = None
         self._busy = 0
         self.closed = False
@@ -477,6 +480,8 @@ class PaymentController:
             self._set_busy(-1)
 
     async def _charge(self, attempt: PaymentAttempt, amount) -> None:
+        if self.before_start is not None:
+            await self.before_start()
         # Journal first: if the journal can't be written, nothing is sent (no new payment without it).
         if self.journal is not None:
             try:
@@ -717,6 +722,8 @@ class PaymentController:
         assert attempt is not None
         attempt.card_brand = payment.card_brand or attempt.card_brand  # the customer's view and the receipt
         attempt.card_last4 = payment.card_last4 or attempt.card_last4
+        if payment.tip:  # Stripe includes it in the authorised amount, so the capture takes it too
+            attempt.tip = Money(payment.tip, payment.amount.currency)
         if payment.status is PaymentStatus.SUCCEEDED:  # automatic capture (Mercado Pago, or capture_manual off)
             await self._to(S.PAID, "The payment went through. Thank you!")
             return

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 # Generic faults, applied by the server to any provider request:
 #   error500        500 before the endpoint runs (nothing changed)
 #   error500_after  the endpoint runs, then a 500 is returned instead of its answer
+#   error500_during the endpoint starts and fails with a 500 before changing anything; a family that saves errors
+#                   (Stripe) keeps that 500 for the request's idempotency key and replays it
 #   error429        429 with Retry-After before the endpoint runs
 #   drop            connection closed before the endpoint runs
 #   drop_after      the endpoint runs, then the connection is closed without an answer
@@ -33,7 +35,7 @@ from dataclasses import dataclass, field
 #   idempotency_validation_failed  Mercado Pago 500 `idempotency_validation_failed` on a keyed call (nothing changed)
 #   garbage             Mercado Pago: a GET answers 200 with a truncated JSON body; a mutation answers a 502 HTML
 #                       proxy page before anything changed
-GENERIC = ("error500", "error500_after", "error429", "drop", "drop_after", "nonutf8", "nonutf8_after", "redirect",
+GENERIC = ("error500", "error500_after", "error500_during", "error429", "drop", "drop_after", "nonutf8", "nonutf8_after", "redirect",
            "drip", "drip_body")
 DOMAIN = ("offline", "tap_during_cancel", "reader_timeout", "idempotency_validation_failed", "garbage")
 KINDS = GENERIC + DOMAIN

@@ -57,6 +57,17 @@ def mp_error(status: int, code: str, message: str) -> dict:
     return {"errors": [{"code": code, "message": message}]}
 
 
+# Paths of Mercado Pago's API (Point, orders, payments, stores/POS, users, OAuth): an unknown one is still MP's.
+_MP_PATHS = re.compile(r"/(?:terminals|point|pos|stores|users|oauth|merchant_orders|instore|preapproval)(?:/|\Z)"
+                       r"|/v1/(?:orders|payments|advanced_payments)(?:/|\Z)")
+
+
+def _is_mercadopago_request(req: Request) -> bool:
+    """A request meant for Mercado Pago: an MP path or an MP access token (Stripe keys look nothing like it)."""
+    auth = req.headers.get("authorization", "")
+    return bool(_MP_PATHS.match(req.path)) or (auth.startswith("Bearer ") and bool(_TOKEN.fullmatch(auth[7:].strip())))
+
+
 def fail(status: int, code: str, message: str) -> HttpError:
     return HttpError(status, mp_error(status, code, message))
 
@@ -202,7 +213,7 @@ class MercadoPagoBackend:
     def __init__(self, emu: Emulator):
         self.emu = emu
         self.api = ApiFamily("mercadopago", _authenticate, mp_error, "X-Idempotency-Key", _conflict,
-                             _parse_json_body)
+                             _parse_json_body, owns_unknown=_is_mercadopago_request)
         self.reset()
         self._register()
 

@@ -76,9 +76,11 @@ class Response:
 class HttpError(Exception):
     """Raise from a handler to answer with an error response."""
 
-    def __init__(self, status: int, body: Any, headers: dict | None = None):
+    def __init__(self, status: int, body: Any, headers: dict | None = None, *, validation: bool = False):
         super().__init__(status, body)
         self.response = Response(status, body, headers or {})
+        # A parameter check failed before the endpoint did anything: Stripe saves no idempotent result for it.
+        self.validation = validation
 
 
 class DropConnection(Exception):
@@ -104,6 +106,16 @@ class ApiFamily:
     idempotency_header: str
     idempotency_conflict: Callable[[Request], HttpError]
     parse_body: Callable[[Request], None]
+    # Stripe saves the first answer of a keyed request once the endpoint started, errors included; other
+    # families keep only completed work (2xx/402).
+    saves_errors: bool = False
+    # The answer to a request that arrives while another with the same key is still running (not saved).
+    idempotency_in_flight: Callable[[Request], HttpError] | None = None
+    # Claims a request no route matched, so it is refused in this family's error shape (None: Stripe's, the default).
+    owns_unknown: Callable[[Request], bool] | None = None
+    # Stripe-Should-Retry: "true" where a retry can succeed (nothing ran or was saved), "false" on a 5xx that
+    # was saved (a retry with the same key only replays it). Empty: the family sends no such header.
+    retry_header: str = ""
 
 
 class EmulatorCore:
@@ -127,6 +139,7 @@ class EmulatorCore:
         self.routes: list[Route] = []
         # slot → (fingerprint, response, emulator time stored); insertion order is age order (oldest first)
         self._idem: dict[tuple[str, str, str], tuple[str, Response, float]] = {}
+        self._in_flight: set[tuple[str, str, str]] = set()  # keyed requests between arrival and answer
         self.request_count = 0
         self.calls: Counter[str] = Counter()  # "POST /v1/terminal/readers/{id}/cancel_action" → count, for tests
         self.rng = random.Random(seed)  # ids and card outcomes: same seed, same run
@@ -156,6 +169,7 @@ class EmulatorCore:
         with self.lock:
             self.faults.clear()
             self._idem.clear()
+            self._in_flight.clear()
             self.calls.clear()
         self.mp.reset()
 
@@ -222,9 +236,7 @@ class EmulatorCore:
         req = Request(method, path, query, headers, body)
         route, allowed = self._match(method, path, req)
         if route is None:
-            if allowed:
-                return Response(405, {"error": {"type": "invalid_request_error", "message": "Method not allowed"}})
-            return Response(404, _unknown_path(path))
+            return self._unrouted(req, allowed)
         api = route.api
         try:
             api.authenticate(req)
@@ -234,6 +246,23 @@ class EmulatorCore:
         except FormError as e:
             return Response(400, api.error(400, "parameter_invalid", str(e)))
 
+        key = headers.get(api.idempotency_header) if (route.idempotent and api.idempotency_header) else None
+        slot = (api.name, req.api_key, key) if key else None
+        if slot is not None and api.idempotency_in_flight is not None:
+            with self.lock:
+                if slot in self._in_flight:  # a concurrent request holds this key: refuse, save nothing
+                    return api.idempotency_in_flight(req).response
+                self._in_flight.add(slot)
+        try:
+            return self._handle_keyed(method, target, path, req, route, api, key, slot)
+        finally:
+            if slot is not None:
+                with self.lock:
+                    self._in_flight.discard(slot)
+
+    def _handle_keyed(self, method: str, target: str, path: str, req: Request, route: Route, api: ApiFamily,
+                      key: str | None, slot: tuple[str, str, str] | None) -> Response:
+        body = req.body
         is_admin = api.name == "sim"
         if not is_admin:
             with self.lock:
@@ -247,17 +276,16 @@ class EmulatorCore:
             if self.faults.roll("error429", path):
                 return Response(429, api.error(429, "rate_limit", "Too many requests. Slow down."), {"Retry-After": "1"})
             if self.faults.roll("error500", path):
-                return Response(500, api.error(500, "internal_error", "Internal server error (injected)."))
+                return Response(500, api.error(500, "internal_error", "Internal server error (injected)."),
+                                _retry(api, True))
             if self.faults.roll("nonutf8", path):
                 return _latin1_502()
             if self.faults.roll("redirect", path):
                 return self._redirect(target)
 
-        key = headers.get(api.idempotency_header) if (route.idempotent and api.idempotency_header) else None
         with self.lock:
-            if key:
+            if slot is not None:
                 fingerprint = _fingerprint(method, path, body)
-                slot = (api.name, req.api_key, key)
                 self._expire_idempotency_keys()
                 stored = self._idem.get(slot)
                 if stored is not None:
@@ -265,15 +293,21 @@ class EmulatorCore:
                         return api.idempotency_conflict(req).response
                     replay = stored[1]
                     return Response(replay.status, replay.body, {**replay.headers, "Idempotent-Replayed": "true"})
+            validation = False
             try:
+                if not is_admin and self.faults.roll("error500_during", path):
+                    raise HttpError(500, api.error(500, "internal_error", "Internal server error (injected)."))
                 resp = route.handler(req)
             except HttpError as e:
-                resp = e.response
+                resp, validation = e.response, e.validation
             except Exception as e:  # a bug in the emulator must look like a provider 500, not kill the thread
                 log.exception("emulator handler crashed on %s %s", method, path)
                 resp = Response(500, api.error(500, "internal_error", f"emulator error: {type(e).__name__}"))
-            # Only completed work is remembered; validation failures and conflicts are not (as Stripe/MP do).
-            if key and (200 <= resp.status < 300 or resp.status == 402):
+            if resp.status >= 500 and api.saves_errors and not validation:
+                resp = Response(resp.status, resp.body, {**resp.headers, **_retry(api, False)}, resp.drip)
+            # Validation failures are never remembered; other errors only where the family saves them (Stripe).
+            done = 200 <= resp.status < 300 or resp.status == 402
+            if slot is not None and (done or (api.saves_errors and not validation)):
                 self._idem[slot] = (fingerprint, resp, self.now())
                 while len(self._idem) > self.IDEMPOTENCY_MAX_KEYS:
                     del self._idem[next(iter(self._idem))]
@@ -291,6 +325,19 @@ class EmulatorCore:
             if self.faults.roll("drip_body", path):
                 return Response(resp.status, resp.body, dict(resp.headers), drip="body")
         return resp
+
+    def _unrouted(self, req: Request, allowed: bool) -> Response:
+        """404 (405 for a known path) in the shape of the provider the request was meant for."""
+        families = {r.api.name: r.api for r in self.routes if r.api.owns_unknown is not None}
+        for api in families.values():
+            if api.owns_unknown(req):  # type: ignore[misc]
+                if allowed:
+                    return Response(405, api.error(405, "method_not_allowed",
+                                                   f"The method {req.method} is not allowed for {req.path}."))
+                return Response(404, api.error(404, "not_found", f"The resource {req.path} was not found."))
+        if allowed:
+            return Response(405, {"error": {"type": "invalid_request_error", "message": "Method not allowed"}})
+        return Response(404, _unknown_path(req.path))
 
     def _expire_idempotency_keys(self) -> None:
         """Forget keys older than IDEMPOTENCY_TTL_S (emulator time, so advance() ages them). Under self.lock."""
@@ -491,6 +538,10 @@ class _Capture:
 
     def write(self, data: bytes) -> None:
         self.data += data
+
+
+def _retry(api: ApiFamily, advice: bool) -> dict:
+    return {api.retry_header: "true" if advice else "false"} if api.retry_header else {}
 
 
 def _latin1_502() -> Response:

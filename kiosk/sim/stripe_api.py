@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from .forms import parse_nested
 from .server import ApiFamily, HttpError, Request, Response
-from .stripe_wire import (CURRENCIES, DECLINES, DEFAULT_CARD, REFUND_FAILS, Params, apply_metadata, card_brand, fail,
-                          missing, paginate, stripe_error)
+from .stripe_wire import (AMOUNT_DECLINES, CURRENCIES, DECLINES, DEFAULT_CARD, REFUND_FAILS, Params, apply_metadata,
+                          card_brand, fail, invalid, missing, paginate, stripe_error)
 
 if TYPE_CHECKING:
     from .emulator import Emulator
@@ -48,6 +48,24 @@ def _offline_message(reader_id: str) -> str:
             "internet before retrying your request.")
 
 
+# API versions the emulator answers (all with the newest shapes; see docs/emulator.md). The pinned version of the
+# stripe-python in use (16.x: 2026-10-28.endive) must be here; any other value is refused as Stripe refuses it.
+KNOWN_VERSIONS = frozenset({
+    "2026-10-28.endive", "2026-09-30.dahlia", "2026-08-27.clover", "2026-03-25.dahlia", "2025-12-15.clover",
+    "2025-09-30.clover", "2025-08-27.basil", "2025-07-30.basil", "2025-06-30.basil", "2025-05-28.basil",
+    "2025-04-30.basil", "2025-03-31.basil", "2025-02-24.acacia", "2025-01-27.acacia", "2024-12-18.acacia",
+    "2024-11-20.acacia", "2024-10-28.acacia", "2024-09-30.acacia", "2024-06-20", "2024-04-10", "2023-10-16",
+    "2023-08-16", "2022-11-15", "2022-08-01", "2020-08-27", "2020-03-02", "2019-12-03",
+})
+
+
+def _check_version(req: Request) -> None:
+    version = req.headers.get("stripe-version")
+    if version is not None and version.strip() not in KNOWN_VERSIONS:
+        shown = version.strip()[:60]
+        raise HttpError(400, stripe_error(400, None, f"Invalid Stripe API version: {shown}"))
+
+
 def _authenticate(req: Request) -> None:
     auth = req.headers.get("authorization", "")
     key = ""
@@ -65,6 +83,7 @@ def _authenticate(req: Request) -> None:
         raise HttpError(401, {"error": {"type": "invalid_request_error",
                                         "message": f"Invalid API Key provided: {shown}"}})
     req.api_key = key
+    _check_version(req)
 
 
 def _parse_form(req: Request) -> None:
@@ -84,6 +103,12 @@ def _conflict(req: Request) -> HttpError:
         "Try using a key other than '%s' if you meant to execute a different request." % req.headers.get("idempotency-key")}})
 
 
+def _in_flight(req: Request) -> HttpError:
+    return HttpError(409, {"error": {"type": "idempotency_error", "message":
+        "There is currently another in-progress request using this Idempotent Key (probably from a network retry). "
+        "Please try again later."}}, {"Stripe-Should-Retry": "true"})
+
+
 def _core_error(status: int, code: str, message: str) -> dict:
     # The core reports malformed forms as `parameter_invalid`, which is not one of Stripe's codes.
     return stripe_error(status, None if code == "parameter_invalid" else code, message)
@@ -98,7 +123,9 @@ class StripeBackend:
 
     def __init__(self, emu: "Emulator"):
         self.emu = emu
-        self.api = ApiFamily("stripe", _authenticate, _core_error, "Idempotency-Key", _conflict, _parse_form)
+        self.api = ApiFamily("stripe", _authenticate, _core_error, "Idempotency-Key", _conflict, _parse_form,
+                             saves_errors=True, idempotency_in_flight=_in_flight,
+                             retry_header="Stripe-Should-Retry")
         # Public-shaped state (ids → JSON-like dicts), insertion order = creation order.
         self.locations: dict[str, dict] = {}
         self.readers: dict[str, dict] = {}
@@ -109,6 +136,7 @@ class StripeBackend:
         self._reader_meta: dict[str, dict] = {}  # last_seen (s), offline_until (s | None)
         self._card_of_charge: dict[str, str] = {}
         # Configurable choices where Stripe's behaviour is undocumented (see docs/emulator.md).
+        self.amount_endings = True  # Stripe's test amounts (.01, .05, .55, .65, .75 decline); tests may turn it off
         self.cancel_idle_behaviour = "ok"  # "ok": idle cancel_action returns the reader; "error": 400
         self.tap_card = DEFAULT_CARD  # the card "tapped" by the tap_during_cancel fault
         self.tap_variant_override: str | None = None  # "busy" / "late" to pin the tap_during_cancel variant
@@ -539,7 +567,7 @@ class StripeBackend:
         if details is not None and details.str("number"):
             number = details.str("number")
         if not re.fullmatch(r"\d{12,19}", number):
-            raise fail(400, None, f"Invalid card number for {kind}[number]: use a Stripe test card number.",
+            raise invalid(400, None, f"Invalid card number for {kind}[number]: use a Stripe test card number.",
                        param=f"{kind}[number]")
         tip = p.int("amount_tip", lo=0, hi=MAX_AMOUNT) or 0
         action = reader["action"]
@@ -580,8 +608,10 @@ class StripeBackend:
             body = stripe_error(400, "intent_invalid_state", f"PaymentIntent {pi['id']} has status {pi['status']}.")
             self._finish_action(reader, error=body["error"])
             return
+        if action["process_payment_intent"].get("process_config", {}).get("skip_tipping"):
+            tip = 0  # the reader never asked for a tip
         pm = self.emu.new_id("pm_")
-        outcome = DECLINES.get(number)
+        outcome = DECLINES.get(number) or (AMOUNT_DECLINES.get(pi["amount"] % 100) if self.amount_endings else None)
         amount = pi["amount"] + (0 if outcome else tip)
         charge = self._new_charge(pi, amount, pm, number, kind, outcome)
         pi["latest_charge"] = charge["id"]
@@ -594,6 +624,8 @@ class StripeBackend:
             self._finish_action(reader, error=error)
             return
         pi.update(amount=amount, payment_method=pm, last_payment_error=None)
+        if tip:  # the customer chose a tip on the reader: the authorised (and captured) amount includes it
+            pi["amount_details"] = {"tip": {"amount": tip}}
         if pi["capture_method"] == "manual":
             pi.update(status="requires_capture", amount_capturable=amount)
         else:
@@ -635,7 +667,7 @@ class StripeBackend:
     def _currency(self, p: Params, name: str) -> str:
         currency = (p.str(name, required=True) or "").lower()
         if currency not in CURRENCIES:
-            raise fail(400, None, f"Invalid currency: {currency}. Stripe currently supports these currencies: "
+            raise invalid(400, None, f"Invalid currency: {currency}. Stripe currently supports these currencies: "
                                   + ", ".join(sorted(CURRENCIES)), param=p._name(name))
         return currency
 
@@ -672,7 +704,7 @@ class StripeBackend:
             "payment_method_configuration_details": None,
             "payment_method_options": {"card_present": card_present_opts} if "card_present" in types else {},
             "allowed_payment_method_types": None, "excluded_payment_method_types": None, "managed_payments": None,
-            "payment_record": None}
+            "payment_record": None, "amount_details": {"tip": {}}}
         self.payment_intents[pi_id] = pi
         return _ok(self._pi_json(pi, p.expand()))
 

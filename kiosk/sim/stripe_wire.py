@@ -30,13 +30,19 @@ def stripe_error(status: int, code: str | None, message: str, *, type_: str | No
     return {"error": err}
 
 
-def fail(status: int, code: str | None, message: str, **kw) -> HttpError:
-    return HttpError(status, stripe_error(status, code, message, **kw))
+def fail(status: int, code: str | None, message: str, *, validation: bool = False, **kw) -> HttpError:
+    """`validation`: the request's parameters were refused before the endpoint did anything (no idempotent
+    result is saved for it); every other error is an answer of the running endpoint and is saved."""
+    return HttpError(status, stripe_error(status, code, message, **kw), validation=validation)
+
+
+def invalid(status: int, code: str | None, message: str, **kw) -> HttpError:
+    return fail(status, code, message, validation=True, **kw)
 
 
 def missing(kind: str, obj_id: str, *, status: int = 404, param: str | None = None) -> HttpError:
     """Stripe's `resource_missing` answer for an unknown id."""
-    return fail(status, "resource_missing", f"No such {kind}: '{obj_id}'", param=param)
+    return invalid(status, "resource_missing", f"No such {kind}: '{obj_id}'", param=param)
 
 
 # --- request parameters -------------------------------------------------------------------------------
@@ -56,8 +62,8 @@ class Params:
             known = set(allowed) | ({"expand"} if not prefix else set())
             for name in self.form:
                 if name not in known:
-                    raise fail(400, "parameter_unknown", f"Received unknown parameter: {self._name(name)}",
-                               param=self._name(name))
+                    raise invalid(400, "parameter_unknown", f"Received unknown parameter: {self._name(name)}",
+                                  param=self._name(name))
 
     def _name(self, name: str) -> str:
         return f"{self.prefix}[{name}]" if self.prefix else name
@@ -73,27 +79,27 @@ class Params:
         value = self.form.get(name)
         if value is None:
             if required:
-                raise fail(400, "parameter_missing", f"Missing required param: {self._name(name)}.",
-                           param=self._name(name))
+                raise invalid(400, "parameter_missing", f"Missing required param: {self._name(name)}.",
+                              param=self._name(name))
             return None
         if not isinstance(value, str):
-            raise fail(400, None, f"Invalid string: {self._name(name)} must be a string, not an object or array.",
-                       param=self._name(name))
+            raise invalid(400, None, f"Invalid string: {self._name(name)} must be a string, not an object or array.",
+                          param=self._name(name))
         if value == "" and not empty_ok:
             if required:
-                raise fail(400, "parameter_invalid_empty",
-                           f"You passed an empty string for '{self._name(name)}'. We assume empty values are an "
-                           "attempt to unset a parameter; however '%s' cannot be unset." % self._name(name),
-                           param=self._name(name))
+                raise invalid(400, "parameter_invalid_empty",
+                              f"You passed an empty string for '{self._name(name)}'. We assume empty values are an "
+                              "attempt to unset a parameter; however '%s' cannot be unset." % self._name(name),
+                              param=self._name(name))
             return None
         if len(value) > max_len:
-            raise fail(400, None, f"Invalid {self._name(name)}: must be at most {max_len} characters",
-                       param=self._name(name))
+            raise invalid(400, None, f"Invalid {self._name(name)}: must be at most {max_len} characters",
+                          param=self._name(name))
         if choices is not None:
             options = sorted(choices)
             if value not in options:
-                raise fail(400, None, f"Invalid {self._name(name)}: must be one of {', '.join(options)}",
-                           param=self._name(name))
+                raise invalid(400, None, f"Invalid {self._name(name)}: must be one of {', '.join(options)}",
+                              param=self._name(name))
         return value
 
     def int(self, name: str, *, required: bool = False, lo: int | None = None, hi: int | None = None,
@@ -101,20 +107,20 @@ class Params:
         value = self.form.get(name)
         if value is None or value == "":
             if required:
-                raise fail(400, "parameter_missing", f"Missing required param: {self._name(name)}.",
-                           param=self._name(name))
+                raise invalid(400, "parameter_missing", f"Missing required param: {self._name(name)}.",
+                              param=self._name(name))
             return None
         try:
             if not isinstance(value, str) or not value.lstrip("-").isdigit():
                 raise ValueError
             number = int(value)
         except ValueError:
-            raise fail(400, "parameter_invalid_integer", f"Invalid integer: {value if isinstance(value, str) else '…'}",
-                       param=self._name(name)) from None
+            raise invalid(400, "parameter_invalid_integer", f"Invalid integer: {value if isinstance(value, str) else '…'}",
+                          param=self._name(name)) from None
         if lo is not None and number < lo:
-            raise fail(400, too_small, f"Invalid {self._name(name)}: must be at least {lo}", param=self._name(name))
+            raise invalid(400, too_small, f"Invalid {self._name(name)}: must be at least {lo}", param=self._name(name))
         if hi is not None and number > hi:
-            raise fail(400, too_large, f"Invalid {self._name(name)}: must be at most {hi}", param=self._name(name))
+            raise invalid(400, too_large, f"Invalid {self._name(name)}: must be at most {hi}", param=self._name(name))
         return number
 
     def bool(self, name: str) -> bool | None:
@@ -125,14 +131,14 @@ class Params:
             return True
         if value in ("false", "False", "0"):
             return False
-        raise fail(400, None, f"Invalid boolean: {value if isinstance(value, str) else '…'}", param=self._name(name))
+        raise invalid(400, None, f"Invalid boolean: {value if isinstance(value, str) else '…'}", param=self._name(name))
 
     def sub(self, name: str, allowed: Iterable[str] | None = None) -> "Params | None":
         value = self.form.get(name)
         if value is None or value == "":
             return None
         if not isinstance(value, dict):
-            raise fail(400, None, f"Invalid object: {self._name(name)} must be a hash", param=self._name(name))
+            raise invalid(400, None, f"Invalid object: {self._name(name)} must be a hash", param=self._name(name))
         return Params(value, allowed, prefix=self._name(name))
 
     def list(self, name: str) -> list | None:
@@ -142,7 +148,7 @@ class Params:
         if isinstance(value, str):  # `payment_method_types=card_present` (no brackets) — Stripe accepts it too
             return [value]
         if not isinstance(value, list):
-            raise fail(400, None, f"Invalid array: {self._name(name)} must be an array", param=self._name(name))
+            raise invalid(400, None, f"Invalid array: {self._name(name)} must be an array", param=self._name(name))
         return value
 
     def metadata(self, name: str = "metadata") -> dict[str, str] | None:
@@ -153,16 +159,16 @@ class Params:
         if value == "":
             return {"*": ""}
         if not isinstance(value, dict):
-            raise fail(400, None, f"Invalid object: {self._name(name)} must be a hash", param=self._name(name))
+            raise invalid(400, None, f"Invalid object: {self._name(name)} must be a hash", param=self._name(name))
         if len(value) > 50:
-            raise fail(400, None, "Invalid metadata: at most 50 keys", param=self._name(name))
+            raise invalid(400, None, "Invalid metadata: at most 50 keys", param=self._name(name))
         for k, v in value.items():
             if not isinstance(v, str):
-                raise fail(400, None, f"Invalid value for {name}[{k}]: metadata values must be strings",
-                           param=f"{self._name(name)}[{k}]")
+                raise invalid(400, None, f"Invalid value for {name}[{k}]: metadata values must be strings",
+                              param=f"{self._name(name)}[{k}]")
             if len(k) > 40 or len(v) > 500:
-                raise fail(400, None, f"Invalid {name}[{k}]: keys are at most 40 and values at most 500 characters",
-                           param=f"{self._name(name)}[{k}]")
+                raise invalid(400, None, f"Invalid {name}[{k}]: keys are at most 40 and values at most 500 characters",
+                              param=f"{self._name(name)}[{k}]")
         return dict(value)
 
     def expand(self) -> set[str]:
@@ -173,7 +179,7 @@ class Params:
             return {value}
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return set(value)
-        raise fail(400, None, "Invalid array: expand must be an array of strings", param="expand")
+        raise invalid(400, None, "Invalid array: expand must be an array of strings", param="expand")
 
 
 def apply_metadata(current: dict, change: dict | None) -> dict:
@@ -202,8 +208,8 @@ def paginate(items: list[dict], form: dict, url: str, *, render: Callable[[dict]
     limit = 10 if limit is None else limit
     after, before = p.str("starting_after"), p.str("ending_before")
     if after and before:
-        raise fail(400, "parameters_exclusive", "You may only specify one of these parameters: ending_before, "
-                                                "starting_after.", param="starting_after")
+        raise invalid(400, "parameters_exclusive", "You may only specify one of these parameters: ending_before, "
+                                                   "starting_after.", param="starting_after")
     ids = [item["id"] for item in items]
     if after:
         if after not in ids:
@@ -244,6 +250,16 @@ DECLINES: dict[str, CardOutcome] = {
                                     "An error occurred while processing your card. Try again in a little bit."),
 }
 # Approves, but a later refund fails (Stripe: expired_or_canceled_card).
+# Stripe's test amounts (physical test card; the emulator applies them to every approving test card): the last
+# two digits of the amount in minor units choose the outcome. .00 approves; .02/.03 (PIN prompts) approve here.
+AMOUNT_DECLINES: dict[int, CardOutcome] = {
+    1: CardOutcome("card_declined", "call_issuer", "Your card was declined."),
+    5: CardOutcome("card_declined", "generic_decline", "Your card was declined."),
+    55: CardOutcome("card_declined", "incorrect_pin", "Your card's PIN is incorrect."),
+    65: CardOutcome("card_declined", "withdrawal_count_limit_exceeded",
+                    "Your card has exceeded its withdrawal count limit."),
+    75: CardOutcome("card_declined", "pin_try_exceeded", "Your card's PIN entry attempts have been exceeded."),
+}
 REFUND_FAILS = "4000000000005126"
 DEFAULT_CARD = "4242424242424242"
 

@@ -145,7 +145,7 @@ class PaymentPanel(QGroupBox):
         if kind != self._icon_kind:  # the same icon again: nothing to do (and nothing allocated)
             self._icon_kind = kind
             self.icon.setPixmap(state_pixmap(kind, 40))
-        amount = attempt.amount if attempt else self._total
+        amount = attempt.charged if attempt else self._total
         self.amount.setText(amount.format() if amount is not None and amount.minor else "")
         detail = detail_for(attempt, reader_online)
         card = card_line(attempt)

@@ -77,11 +77,17 @@ def cart_lock_reason(attempt: PaymentAttempt | None, locked: bool) -> str:
 
 
 def card_line(attempt: PaymentAttempt | None) -> str:
-    """Paid: the card that paid, as the customer knows it ("Visa •••• 4242"), when the provider said."""
-    if attempt is None or attempt.state is not S.PAID or not (attempt.card_brand or attempt.card_last4):
+    """Paid: the card that paid, as the customer knows it ("Visa •••• 4242"), when the provider said, and the tip
+    the customer added on the reader."""
+    if attempt is None or attempt.state is not S.PAID:
         return ""
-    brand = CARD_BRANDS.get(attempt.card_brand or "", (attempt.card_brand or "Card").replace("_", " ").title())
-    return f"Paid with {brand} •••• {attempt.card_last4}." if attempt.card_last4 else f"Paid with {brand}."
+    parts = []
+    if attempt.card_brand or attempt.card_last4:
+        brand = CARD_BRANDS.get(attempt.card_brand or "", (attempt.card_brand or "Card").replace("_", " ").title())
+        parts.append(f"Paid with {brand} •••• {attempt.card_last4}." if attempt.card_last4 else f"Paid with {brand}.")
+    if attempt.tip is not None:
+        parts.append(f"The customer added a tip of {attempt.tip.format()}.")
+    return " ".join(parts)
 
 
 def icon_for(state: PaymentState) -> str:
