@@ -136,7 +136,10 @@ class StripeBackend:
         self._reader_meta: dict[str, dict] = {}  # last_seen (s), offline_until (s | None)
         self._card_of_charge: dict[str, str] = {}
         # Configurable choices where Stripe's behaviour is undocumented (see docs/emulator.md).
-        self.amount_endings = True  # Stripe's test amounts (.01, .05, .55, .65, .75 decline); tests may turn it off
+        # Stripe's test amounts (.01, .05, .55, .65, .75 decline) are documented for its *physical* test card; a
+        # simulated reader's outcome is chosen by the test card number. Off by default, so a demo sale of a $2.75 tea
+        # is not declined for its price; tests and tools turn it on.
+        self.amount_endings = False
         self.cancel_idle_behaviour = "ok"  # "ok": idle cancel_action returns the reader; "error": 400
         self.tap_card = DEFAULT_CARD  # the card "tapped" by the tap_during_cancel fault
         self.tap_variant_override: str | None = None  # "busy" / "late" to pin the tap_during_cancel variant

@@ -22,9 +22,8 @@ DEBOUNCE = 0.05
 
 @pytest.fixture
 def emu(fresh_shared_emulator):
-    fresh_shared_emulator.stripe.amount_endings = False  # the demo prices' totals must approve here
-    yield fresh_shared_emulator
-    fresh_shared_emulator.stripe.amount_endings = True
+    assert not fresh_shared_emulator.stripe.amount_endings  # the demo prices' totals must approve here
+    return fresh_shared_emulator
 
 
 class Till:

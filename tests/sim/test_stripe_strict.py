@@ -18,7 +18,9 @@ VISA = "4242424242424242"
 
 @pytest.fixture
 def emu(fresh_shared_emulator):
-    return fresh_shared_emulator
+    fresh_shared_emulator.stripe.amount_endings = True  # Stripe's physical-test-card amounts, for these tests
+    yield fresh_shared_emulator
+    fresh_shared_emulator.stripe.amount_endings = False
 
 
 @pytest.fixture
