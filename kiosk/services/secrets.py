@@ -16,6 +16,7 @@ import os
 import re
 
 from kiosk.domain.errors import KeyringUnavailable
+from kiosk.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +84,9 @@ def _keyring():
         return keyring
     name = _describe(backend)
     raise KeyringUnavailable(
-        "No secure key storage (keyring) is available on this computer: the only one found is "
-        f"{name}, which is not secure (not the operating system's keyring), so the key is not stored there. "
-        "Set the key in the KIOSK_STRIPE_API_KEY / KIOSK_MP_ACCESS_TOKEN environment variable instead.",
+        _("No secure key storage (keyring) is available on this computer: the only one found is %(backend)s, "
+          "which is not secure (not the operating system's keyring), so the key is not stored there. Set the key "
+          "in the KIOSK_STRIPE_API_KEY / KIOSK_MP_ACCESS_TOKEN environment variable instead.") % {"backend": name},
         detail=f"keyring backend {name} refused: not an OS keyring or priority < {MIN_PRIORITY}",
     )
 
