@@ -115,4 +115,5 @@ def setup(language: str = "") -> str:
 
 def supported_languages() -> list[tuple[str, str]]:
     """(code, name in its own language) for a language picker; "" (from the OS) is the caller's to add."""
-    return [(code, Locale.parse(code).get_display_name(code).capitalize()) for code in LANGUAGES]
+    names = [(code, Locale.parse(code).get_display_name(code)) for code in LANGUAGES]
+    return [(code, name[:1].upper() + name[1:]) for code, name in names]  # "Español", "Português (Brasil)"

@@ -47,8 +47,12 @@ def refresh() -> None:
     _pybabel("compile", "-d", str(LOCALE), "-D", "kiosk", "--statistics")
 
 
+def _key(value):
+    return tuple(value) if isinstance(value, list) else value  # read_mo gives plural ids and forms as lists
+
+
 def _ids(catalog) -> set:
-    return {m.id for m in catalog if m.id}
+    return {_key(m.id) for m in catalog if m.id}
 
 
 def problems() -> list[str]:
@@ -67,6 +71,9 @@ def problems() -> list[str]:
         untranslated = sorted(str(m.id) for m in po if m.id and (m.fuzzy or not _translated(m.string)))
         if missing:
             found.append(f"{lang}: {len(missing)} messages not in kiosk.po (refresh, then translate): {missing[:3]}")
+        broken = [f"{m.id!r}: {err}" for m in po if m.id for err in m.check(po)]  # placeholders must match
+        if broken:
+            found.append(f"{lang}: {len(broken)} translations break their placeholders: {broken[:3]}")
         if untranslated:
             found.append(f"{lang}: {len(untranslated)} messages untranslated or fuzzy: {untranslated[:3]}")
         mo = mofile.read_mo((po_path.with_suffix(".mo")).open("rb"))
@@ -81,7 +88,7 @@ def _translated(string) -> bool:
 
 
 def _pairs(catalog) -> dict:
-    return {m.id: m.string for m in catalog if m.id and not m.fuzzy and _translated(m.string)}
+    return {_key(m.id): _key(m.string) for m in catalog if m.id and not m.fuzzy and _translated(m.string)}
 
 
 def main(argv: list[str] | None = None) -> int:
