@@ -7,9 +7,20 @@ with `N_()` and translated where it is used. `setup()` swaps the catalogue; new 
 """
 from __future__ import annotations
 
-from .catalog import N_, _, current_language, current_locale, ngettext, setup, supported_languages
+from .catalog import (
+    N_,
+    _,
+    current_language,
+    current_locale,
+    gettext,
+    language_code,
+    ngettext,
+    setup,
+    supported_languages,
+)
 from .formatting import format_date, format_datetime, format_decimal, format_list, format_money
 from .pseudo import PSEUDO, is_pseudo, pseudo
 
 __all__ = ["N_", "PSEUDO", "_", "current_language", "current_locale", "format_date", "format_datetime",
-           "format_decimal", "format_list", "format_money", "is_pseudo", "ngettext", "pseudo", "setup", "supported_languages"]
+           "format_decimal", "format_list", "format_money", "gettext", "is_pseudo", "language_code", "ngettext",
+           "pseudo", "setup", "supported_languages"]

@@ -1,7 +1,7 @@
 """The active catalogue and locale: chosen from the OS (or an override) by setup(), read by _() and ngettext()."""
 from __future__ import annotations
 
-import gettext
+import gettext as _stdlib_gettext
 import importlib.resources
 import locale as _stdlib_locale
 import os
@@ -18,7 +18,7 @@ LANGUAGES = ("en", "es", "pt_BR")  # the catalogues we ship (en is the source te
 # gettext's own order: LANGUAGE (a colon list) wins, then the first locale category set.
 _ENV_ORDER = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
-_translations: gettext.NullTranslations = gettext.NullTranslations()
+_translations: _stdlib_gettext.NullTranslations = _stdlib_gettext.NullTranslations()
 _language = SOURCE_LANGUAGE
 _locale = Locale.parse(SOURCE_LANGUAGE)
 
@@ -26,6 +26,9 @@ _locale = Locale.parse(SOURCE_LANGUAGE)
 def _(message: str) -> str:
     """Translate `message` with the active catalogue (gettext("") would return the catalogue header)."""
     return _translations.gettext(message) if message else message
+
+
+gettext = _  # for modules that use `_` as a throwaway name (extracted by pybabel all the same)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
@@ -51,10 +54,10 @@ def os_language() -> str:
     """The user's language from the environment (as gettext reads it), else the OS's UI language, else English."""
     for name in _ENV_ORDER:
         for value in (os.environ.get(name) or "").split(":"):
-            code = _normalise(value)
+            code = language_code(value)
             if code:
                 return code
-    return _normalise(_platform_language() or "") or SOURCE_LANGUAGE
+    return language_code(_platform_language() or "") or SOURCE_LANGUAGE
 
 
 def _platform_language() -> str | None:
@@ -71,8 +74,8 @@ def _platform_language() -> str | None:
         return None
 
 
-def _normalise(value: str) -> str:
-    """"es_CL.UTF-8", "pt-BR", "es" → "es_CL", "pt_BR", "es"; "C"/"POSIX"/junk → ""."""
+def language_code(value: str) -> str:
+    """"es_CL.UTF-8", "pt-BR", "es" → "es_CL", "pt_BR", "es"; "C"/"POSIX"/junk → "" (= from the OS)."""
     value = value.strip().split(".")[0].split("@")[0]
     if value in ("", "C", "POSIX"):
         return ""
@@ -85,21 +88,21 @@ def _normalise(value: str) -> str:
     return f"{lang}_{territory}" if territory else lang
 
 
-def _catalogue(code: str) -> gettext.NullTranslations:
+def _catalogue(code: str) -> _stdlib_gettext.NullTranslations:
     """The shipped .mo for `code`, falling back from "es_CL" to "es" and from "pt"/"pt_PT" to "pt_BR"."""
     lang = code.split("_")[0]
     for candidate in dict.fromkeys((code, lang, *(("pt_BR",) if lang == "pt" else ()))):
         mo = importlib.resources.files("kiosk").joinpath("locale", candidate, "LC_MESSAGES", f"{DOMAIN}.mo")
         if mo.is_file():
             with mo.open("rb") as fp:
-                return gettext.GNUTranslations(fp)
-    return gettext.NullTranslations()
+                return _stdlib_gettext.GNUTranslations(fp)
+    return _stdlib_gettext.NullTranslations()
 
 
 def setup(language: str = "") -> str:
     """Install the catalogue and formats for `language` ("" = from the OS). Returns the language in use."""
     global _translations, _language, _locale
-    code = _normalise(language) or os_language()
+    code = language_code(language) or os_language()
     if code == PSEUDO:
         translations, fmt = PseudoTranslations(), Locale.parse(SOURCE_LANGUAGE)
     else:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from kiosk.domain.errors import KioskError
 from kiosk.domain.money import currency_info
+from kiosk.i18n import language_code
 from kiosk.journal.private import open_private, private_dir, tighten_dir, tighten_file
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ class Settings:
     kiosk_mode: bool = False
     admin_pin_hash: str = ""  # scrypt hash (services/admin_pin.py); kiosk mode needs one to be exitable
     kiosk_idle_reset_s: int = 90  # kiosk mode: an untouched finished sale is cleared after this long
+    language: str = ""  # UI language and formats ("es", "pt_BR", "es_CL"); "" = the operating system's
     version: int = VERSION
 
     @property
@@ -115,6 +117,7 @@ def _from_dict(raw: dict) -> Settings:
         s.card_wait_timeout_s = defaults.card_wait_timeout_s
     if s.poll_interval_ms <= 0:
         s.poll_interval_ms = defaults.poll_interval_ms
+    s.language = language_code(s.language)  # "pt-BR" → "pt_BR"; junk → "" (the OS's language)
     return s
 
 

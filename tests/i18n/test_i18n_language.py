@@ -64,3 +64,14 @@ def test_language_names_for_a_picker():
 def test_empty_message_is_not_the_catalogue_header():
     i18n.setup("es")
     assert i18n._("") == ""
+
+
+def test_settings_carry_the_language_override(tmp_path):
+    from kiosk.services import settings
+
+    path = tmp_path / "settings.json"
+    assert settings.load(path).language == ""  # default: from the OS
+    settings.save(settings.Settings(language="pt-BR"), path)
+    assert settings.load(path).language == "pt_BR"
+    settings.save(settings.Settings(language="C"), path)
+    assert settings.load(path).language == ""
