@@ -18,7 +18,13 @@ from .catalog import (
     setup,
     supported_languages,
 )
-from .formatting import format_date, format_datetime, format_decimal, format_list, format_money
+from .formatting import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_list,
+    format_money,
+)
 from .pseudo import PSEUDO, is_pseudo, pseudo
 
 __all__ = ["N_", "PSEUDO", "_", "current_language", "current_locale", "format_date", "format_datetime",

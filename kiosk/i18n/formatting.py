@@ -7,7 +7,7 @@ import datetime as _dt
 from decimal import Decimal
 from functools import lru_cache
 
-from babel import Locale, dates, languages, localedata, lists, numbers
+from babel import Locale, dates, languages, lists, localedata, numbers
 
 from .catalog import current_locale
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kiosk.i18n import N_, _
-
 from kiosk.domain.errors import (
     AuthenticationFailed,
     CannotCancelOnTerminal,
@@ -31,6 +29,7 @@ from kiosk.domain.errors import (
     ReaderBusy,
     ReaderNotFound,
 )
+from kiosk.i18n import N_, _
 
 NOT_PDV_MESSAGE = N_(
     "This terminal is not in PDV (integrated) mode. Switch it to PDV in Settings, "

@@ -65,7 +65,7 @@ def test_formatting_never_loses_or_invents_a_digit(language):
             assert int(digits) == abs(minor), (code, minor, text)
             assert ("-" in text) == (minor < 0), (code, minor, text)
             if info.exponent:
-                assert re.search(re.escape(decimal_sign) + r"\d{%d}(?!\d)" % info.exponent, text), (code, text)
+                assert re.search(re.escape(decimal_sign) + rf"\d{{{info.exponent}}}(?!\d)", text), (code, text)
 
 
 def test_arithmetic_stays_in_minor_units_whatever_the_locale():
@@ -87,7 +87,7 @@ def test_dates_numbers_and_lists(language, date, number, joined):
     assert i18n.format_date(dt.date(2026, 11, 29)) == date
     assert i18n.format_decimal(Decimal("1234.5")) == number
     assert i18n.format_list(["1 voided", "2 captured"]) == joined
-    aware = dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.timezone.utc)
+    aware = dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.UTC)
     assert i18n.format_datetime(aware).startswith(i18n.format_date(aware.astimezone().date()))
 
 

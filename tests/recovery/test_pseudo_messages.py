@@ -55,7 +55,7 @@ def test_recovery_results_and_summary_are_translated(crash, fresh_provider):
     crash.tap()  # approved while the app was closed → voided at recovery
     crash.started(S.WAITING_FOR_CARD)  # never tapped → not charged
     report = reconcile(fresh_provider, crash.journal)
-    assert [r.attempt_id for r in report.results][0] == waiting.id
+    assert report.results[0].attempt_id == waiting.id
     assert all(is_pseudo(r.message) for r in report.results), [r.message for r in report.results]
     assert is_pseudo(report.summary())
 

@@ -12,8 +12,8 @@ the caller lists in `data` (product names, reader labels, ids that come from the
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument
@@ -60,13 +60,9 @@ def _name(widget: QWidget, root: QWidget) -> str:
 
 
 def _texts_of(w: QWidget) -> Iterable[tuple[str, str]]:
-    if isinstance(w, QLabel):
+    if isinstance(w, (QLabel, QAbstractButton)):
         yield "text", w.text()
-    elif isinstance(w, QAbstractButton):
-        yield "text", w.text()
-    elif isinstance(w, QLineEdit):
-        yield "placeholder", w.placeholderText()
-    elif isinstance(w, (QTextEdit, QPlainTextEdit)):
+    elif isinstance(w, (QLineEdit, QTextEdit, QPlainTextEdit)):
         yield "placeholder", w.placeholderText()
     elif isinstance(w, QComboBox):
         for i in range(w.count()):

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 from gui_harness import close_env, make_env
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QTableWidget, QVBoxLayout, QWidget
 from pseudo_walk import untranslated, visible_texts
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk import i18n
 from kiosk.i18n import PSEUDO, _
@@ -18,7 +26,7 @@ def test_the_walker_reports_only_untranslated_visible_text(qtbot):
     root.setWindowTitle(_("Kiosk"))
     layout = QVBoxLayout(root)
     ok = QLabel(_("Waiting for the customer's card…"), objectName="paymentStatus")
-    rich = QLabel("<b>%s</b>" % _("Paid — thank you!"))
+    rich = QLabel(f"<b>{_('Paid — thank you!')}</b>")
     amount = QLabel("$3.50")  # data: no letters
     product = QPushButton("Café con leche")  # data: listed by the caller
     raw = QPushButton("&Charge", objectName="chargeButton")  # the bug the walk exists for
