@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from kiosk import __version__
+from kiosk import __version__, i18n
 from kiosk.domain.errors import ConfigurationError, KioskError
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="drive the real window headless through charge→cancel and charge→tap→capture; exit 0 if OK")
     ap.add_argument("--kiosk", action="store_true", help="full-screen kiosk shell")
     ap.add_argument("--log-level", default=os.environ.get("KIOSK_LOG_LEVEL", "WARNING"))
+    ap.add_argument("--language", default="", metavar="CODE", help="en, es or pt_BR (default: the system's language)")
     return ap.parse_args(argv)
 
 
@@ -131,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     global STARTED_AT
     STARTED_AT = time.monotonic()
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    i18n.setup(args.language)  # before any widget or message exists: texts are translated when made
     # Logging is configured in the start-up thread, first thing (it creates the log folder and file); until then
     # warnings still reach stderr through logging's last-resort handler.
     if args.self_test and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):

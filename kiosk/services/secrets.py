@@ -16,6 +16,7 @@ import os
 import re
 
 from kiosk.domain.errors import KeyringUnavailable
+from kiosk.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +84,9 @@ def _keyring():
         return keyring
     name = _describe(backend)
     raise KeyringUnavailable(
-        "No secure key storage (keyring) is available on this computer: the only one found is "
-        f"{name}, which is not secure (not the operating system's keyring), so the key is not stored there. "
-        "Set the key in the KIOSK_STRIPE_API_KEY / KIOSK_MP_ACCESS_TOKEN environment variable instead.",
+        _("No secure key storage (keyring) is available on this computer: the only one found is %(backend)s, "
+          "which is not secure (not the operating system's keyring), so the key is not stored there. Set the key "
+          "in the KIOSK_STRIPE_API_KEY / KIOSK_MP_ACCESS_TOKEN environment variable instead.") % {"backend": name},
         detail=f"keyring backend {name} refused: not an OS keyring or priority < {MIN_PRIORITY}",
     )
 
@@ -168,7 +169,8 @@ def key_shape_problem(provider: str, key: str) -> str | None:
     """None if `key` looks like a secret key of `provider`, else a sentence saying what was expected."""
     if key.startswith(_SHAPES[provider][0]):
         return None
-    return f"That doesn't look like a {FAMILY_NAMES[provider]} secret key (expected {key_expected(provider)})."
+    return _("That doesn't look like a %(provider)s secret key (expected %(expected)s).") % {
+        "provider": FAMILY_NAMES[provider], "expected": key_expected(provider)}
 
 
 def env_key(provider: str) -> str | None:
@@ -180,13 +182,13 @@ def key_source(provider: str) -> tuple[str, str]:
     """(masked key in use, where it comes from in a sentence) for Settings. Reads the keyring: not on the Qt thread."""
     env = env_key(provider)
     if env:
-        return mask(env), (f"The key in use comes from the environment variable {ENV_VARS[provider]}; it takes "
-                           "precedence over a key saved here.")
+        return mask(env), _("The key in use comes from the environment variable %(variable)s; it takes precedence "
+                             "over a key saved here.") % {"variable": ENV_VARS[provider]}
     problem = keyring_status()
     if problem:
         return "", problem
     where = keyring_location()
     saved = get_secret(provider)
     if saved:
-        return mask(saved), f"The key in use is saved in {where}."
-    return "", f"No key is saved. A key typed here is stored in {where}."
+        return mask(saved), _("The key in use is saved in %(where)s.") % {"where": where}
+    return "", _("No key is saved. A key typed here is stored in %(where)s.") % {"where": where}

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from kiosk.domain.errors import KioskError
 from kiosk.domain.money import currency_info
+from kiosk.i18n import _, language_code
 from kiosk.journal.private import open_private, private_dir, tighten_dir, tighten_file
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class Settings:
     # Display (accessibility): the theme's font sizes scaled, and a high-contrast theme. Applied at once.
     font_size: str = "normal"  # one of FONT_SIZES
     high_contrast: bool = False
+    language: str = ""  # UI language and formats ("es", "pt_BR", "es_CL"); "" = the operating system's
     version: int = VERSION
 
     @property
@@ -121,6 +123,7 @@ def _from_dict(raw: dict) -> Settings:
     if s.poll_interval_ms <= 0:
         s.poll_interval_ms = defaults.poll_interval_ms
     _check_display(s, defaults)
+    s.language = language_code(s.language)  # "pt-BR" → "pt_BR"; junk → "" (the OS's language)
     return s
 
 
@@ -147,8 +150,8 @@ def save(settings: Settings, path: Path | None = None) -> None:
         from kiosk.domain.errors import ConfigurationError
 
         reason = e.strerror or str(e)
-        raise ConfigurationError(f"The settings could not be saved: the folder {path.parent} can't be written "
-                                 f"({reason}).", detail=f"settings save failed: {e!r}") from e
+        raise ConfigurationError(_("The settings could not be saved: the folder %(folder)s can't be written "
+                                   "(%(reason)s).") % {"folder": path.parent, "reason": reason}, detail=f"settings save failed: {e!r}") from e
 
 
 def _write(settings: Settings, path: Path) -> None:
