@@ -13,7 +13,7 @@ from pathlib import Path
 
 from kiosk.domain.errors import KioskError
 from kiosk.domain.money import currency_info
-from kiosk.i18n import _, language_code
+from kiosk.i18n import N_, _, language_code
 from kiosk.journal.private import open_private, private_dir, tighten_dir, tighten_file
 
 log = logging.getLogger(__name__)
@@ -21,10 +21,10 @@ log = logging.getLogger(__name__)
 VERSION = 1
 PROVIDERS = ("demo_stripe", "demo_mercadopago", "stripe", "mercadopago")
 PROVIDER_LABELS = {
-    "demo_stripe": "Demo — Stripe Terminal emulator",
-    "demo_mercadopago": "Demo — Mercado Pago Point emulator",
-    "stripe": "Stripe Terminal",
-    "mercadopago": "Mercado Pago Point",
+    "demo_stripe": N_("Demo — Stripe Terminal emulator"),
+    "demo_mercadopago": N_("Demo — Mercado Pago Point emulator"),
+    "stripe": N_("Stripe Terminal"),
+    "mercadopago": N_("Mercado Pago Point"),
 }
 
 FONT_SIZES = ("normal", "large", "extra_large")

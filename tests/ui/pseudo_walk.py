@@ -7,7 +7,9 @@ Phase 2 of issue 10 (the window's own strings) walks every window and state with
     assert untranslated(window, data=[product names, reader labels]) == []
 
 Text with no letters (amounts, counts, "•••", "−") is data, not wording, and is never reported; so is whatever
-the caller lists in `data` (product names, reader labels, ids that come from the provider or the catalog).
+the caller lists in `data` (reader labels, ids that come from the provider, proper nouns). A text of several lines
+(a product tile: name, then price) or a " · " list of facts (the reader's details) is judged piece by piece: each
+piece is a sentence of its own, translated whole, or data.
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ from kiosk.i18n import is_pseudo
 
 _LETTER = re.compile(r"[^\W\d_]")
 _TAG = re.compile(r"<[a-zA-Z/][^>]*>")
+_PIECES = re.compile(r"\n| · ")
 
 
 @dataclass(frozen=True)
@@ -102,5 +105,10 @@ def visible_texts(root: QWidget, *, accessible: bool = True) -> list[VisibleText
 def untranslated(root: QWidget, *, data: Iterable[str] = (), accessible: bool = True) -> list[VisibleText]:
     """The visible texts that did not come out of the pseudo catalogue (see the module docstring)."""
     allowed = {d.strip() for d in data}
+
+    def translated(piece: str) -> bool:
+        piece = piece.strip()
+        return not _LETTER.search(piece) or piece in allowed or is_pseudo(piece)
+
     return [t for t in visible_texts(root, accessible=accessible)
-            if _LETTER.search(t.text) and t.text not in allowed and not is_pseudo(t.text)]
+            if not translated(t.text) and not all(translated(p) for p in _PIECES.split(t.text))]
