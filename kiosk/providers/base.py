@@ -16,7 +16,9 @@ from typing import Protocol, Sequence, runtime_checkable
 from kiosk.domain.cart import Cart
 from kiosk.domain.money import Money
 from kiosk.domain.reader import Reader
-from kiosk.domain.settlement import PaymentStatus  # re-exported: providers map their statuses onto it
+from kiosk.domain.settlement import (
+    PaymentStatus,  # re-exported: providers map their statuses onto it
+)
 from kiosk.i18n import N_
 
 

@@ -20,7 +20,6 @@ from kiosk.domain.errors import (
     PermissionDenied,
     ProviderUnavailable,
 )
-
 from kiosk.i18n import _
 
 from .events import Event
