@@ -21,8 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from kiosk import __version__
+from kiosk import __version__, i18n
 from kiosk.domain.errors import ConfigurationError, KioskError
+from kiosk.i18n import _
 
 if TYPE_CHECKING:
     from kiosk.services.settings import Settings
@@ -48,6 +49,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="drive the real window headless through charge→cancel and charge→tap→capture; exit 0 if OK")
     ap.add_argument("--kiosk", action="store_true", help="full-screen kiosk shell")
     ap.add_argument("--log-level", default=os.environ.get("KIOSK_LOG_LEVEL", "WARNING"))
+    ap.add_argument("--language", default="", metavar="CODE", help="en, es or pt_BR (default: the system's language)")
     return ap.parse_args(argv)
 
 
@@ -82,9 +84,14 @@ def effective_settings(s: Settings, args: argparse.Namespace) -> tuple[Settings,
 
         if not get_secret(s.provider_family):
             problem = keyring_status()
+            from kiosk.services.secrets import FAMILY_NAMES
+
+            name = FAMILY_NAMES[s.provider_family]
             notices.append(
-                f"No {s.provider_family} key configured — running in demo mode. "
-                + (f"{problem}" if problem else f"Add the key in Settings or set {ENV_VARS[s.provider_family]}.")
+                _("No %(provider)s key is configured — running in demo mode. %(problem)s")
+                % {"provider": name, "problem": problem} if problem else
+                _("No %(provider)s key is configured — running in demo mode. Add the key in Settings or set "
+                  "%(variable)s.") % {"provider": name, "variable": ENV_VARS[s.provider_family]}
             )
             s = replace(s, provider="demo_" + s.provider_family)
     return s, notices
@@ -107,17 +114,19 @@ def _check_env_key(s: Settings, args: argparse.Namespace) -> str | None:
     if not key or args.demo or (args.self_test and not args.api_base):
         return None  # demo mode asked for on the command line: the key is not expected to be used
     var, name, expected = ENV_VARS[family], FAMILY_NAMES[family], key_expected(family)
+    names = {"variable": var, "provider": name, "expected": expected}
     problem = key_shape_problem(family, key)
     if problem and args.api_base:
-        raise ConfigurationError(f"The {var} environment variable doesn't hold a {name} secret key (expected "
-                                 f"{expected}), so the app can't use --api-base. Correct the variable and start "
-                                 "the app again.", detail=f"{var} malformed")
+        raise ConfigurationError(_("The %(variable)s environment variable doesn't hold a %(provider)s secret key "
+                                   "(expected %(expected)s), so the app can't use --api-base. Correct the variable "
+                                   "and start the app again.") % names, detail=f"{var} malformed")
     if problem:
-        return (f"The {var} environment variable doesn't hold a {name} secret key (expected {expected}), so it is "
-                "not used and the app runs in demo mode. Correct the variable and start the app again.")
+        return _("The %(variable)s environment variable doesn't hold a %(provider)s secret key (expected "
+                 "%(expected)s), so it is not used and the app runs in demo mode. Correct the variable and start the "
+                 "app again.") % names
     if s.is_demo:
-        return (f"The {var} environment variable holds a {name} key, but Settings choose demo mode, so the key is "
-                f"not used. Choose {name} in Settings to take real payments with it.")
+        return _("The %(variable)s environment variable holds a %(provider)s key, but Settings choose demo mode, so "
+                 "the key is not used. Choose %(provider)s in Settings to take real payments with it.") % names
     return None
 
 
@@ -131,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     global STARTED_AT
     STARTED_AT = time.monotonic()
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    # Before any widget or message exists (texts are translated when made): --language, else the OS's language
+    # until the settings file is read (AppShell._start applies Settings.language then).
+    i18n.setup(args.language)
     # Logging is configured in the start-up thread, first thing (it creates the log folder and file); until then
     # warnings still reach stderr through logging's last-resort handler.
     if args.self_test and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
@@ -166,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
 
             # The loop has stopped: a modal box is safe here, and a cashier who started the app from an icon
             # never sees stderr.
-            QMessageBox.critical(None, "kiosk can't start", e.cashier_message)
+            QMessageBox.critical(None, _("kiosk can't start"), e.cashier_message)
         return 2
     finally:
         loop.run_until_complete(shell.close())
@@ -265,8 +277,8 @@ class AppShell:
         else:
             if settings.kiosk_mode:
                 # A kiosk nobody can leave is a trap: without an admin PIN we stay a normal window and say why.
-                self.window.log_message("warning", "Kiosk mode needs an admin PIN. Set one in Settings; "
-                                                   "running in a normal window until then.")
+                self.window.log_message("warning", _("Kiosk mode needs an admin PIN. Set one in Settings; running "
+                                                     "in a normal window until then."))
             self.window.show()
         c = self.services.controller
         c.state_changed.subscribe(self._on_sale_changed)
@@ -318,7 +330,20 @@ class AppShell:
             self.notices += notices
         if self._quitting:
             return
+        self._set_language(self.settings)
         await self._show_or_demo(self.settings)
+
+    def _set_language(self, settings: Settings) -> None:
+        """--language, else Settings.language, else the OS's. The starting window was built before the settings
+        were read: if that changes the language, it is built again (it holds no services yet)."""
+        before = i18n.current_language()
+        if i18n.setup(getattr(self.args, "language", "") or settings.language) == before or self.window is None:
+            return
+        old = self.window
+        self.show_starting(visible=old.isVisible())
+        self.window.setGeometry(old.geometry())
+        old.close()
+        old.deleteLater()
 
     async def _show_or_demo(self, settings: Settings) -> None:
         try:
@@ -329,7 +354,7 @@ class AppShell:
             if settings.is_demo:
                 raise
             # A real provider without a usable key: say so and run the demo instead of refusing to start.
-            self.notices.append(e.cashier_message + " Running in demo mode.")
+            self.notices.append(_("%(problem)s Running in demo mode.") % {"problem": e.cashier_message})
             await self._show(replace(settings, provider="demo_" + settings.provider_family), self.window)
 
     def quit(self) -> None:
@@ -431,19 +456,21 @@ class AppShell:
             return False
         if dialog is not None:
             dialog.saved_ok()
+        if new.language != self.settings.language:
+            self.args.language = ""  # a language chosen in Settings now wins over this run's --language
         self.settings = new
         self._apply_display(new)  # no money path: at once, even during a sale
         if secret and new.is_demo:
             from kiosk.services.secrets import FAMILY_NAMES
 
             name = FAMILY_NAMES[new.provider_family]
-            self._unused_key = (f"The {name} key is saved, but the provider is still the demo, so the key is not "
-                                f"used. Choose {name} in Settings to take real payments.")
+            self._unused_key = _("The %(provider)s key is saved, but the provider is still the demo, so the key is "
+                                 "not used. Choose %(provider)s in Settings to take real payments.") % {"provider": name}
         if self._sale_in_flight():
             self._pending = new
-            self.window.log_message("warning", "Settings saved. They apply when this sale is over and the next "
-                                               "one starts, because changing them now could leave the customer's "
-                                               "card on the reader.")
+            self.window.log_message("warning", _("Settings saved. They apply when this sale is over and the next "
+                                                 "one starts, because changing them now could leave the customer's "
+                                                 "card on the reader."))
             return True
         await self._apply(new)
         return True
@@ -474,6 +501,7 @@ class AppShell:
     async def _apply(self, new: Settings) -> None:
         """Close the running services cleanly (off the Qt thread), then start new ones in a fresh starting window;
         start-up recovery runs for the new provider before Charge is enabled."""
+        i18n.setup(getattr(self.args, "language", "") or new.language)  # the new window and its messages are in the new language
         plain_args = argparse.Namespace(**{**vars(self.args), "provider": None, "demo": False})
         resolved, notices = await self._off_thread(effective_settings, new, plain_args)
         old_window, old_services = self.window, self.services
@@ -501,7 +529,7 @@ class AppShell:
             old_window.close()
             old_window.deleteLater()
         if self.window is not None and self.services is not None:
-            self.window.log_message("info", "Settings applied.")
+            self.window.log_message("info", _("Settings applied."))
 
 
 def main_cli() -> None:

@@ -11,6 +11,7 @@ os.environ.setdefault("PYTHON_KEYRING_BACKEND", TEST_KEYRING)
 
 import pytest  # noqa: E402
 
+from kiosk import i18n  # noqa: E402
 from kiosk.services import secrets  # noqa: E402
 from kiosk.sim import Emulator  # noqa: E402
 
@@ -31,6 +32,14 @@ def _isolated_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.delenv("KIOSK_STRIPE_API_KEY", raising=False)
     monkeypatch.delenv("KIOSK_MP_ACCESS_TOKEN", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Tests read English sentences whatever the developer's LANG; a test that switches language can't leak it."""
+    i18n.setup("en")
+    yield
+    i18n.setup("en")
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import pytest
 
 def _env(tmp_path, **extra):
     env = dict(os.environ)
+    env["LANGUAGE"] = "en"  # the messages asserted below are English whatever the developer's locale
     env.update(QT_QPA_PLATFORM="offscreen", KIOSK_DATA_DIR=str(tmp_path / "data"),
                KIOSK_CONFIG_DIR=str(tmp_path / "config"), KIOSK_LOG_DIR=str(tmp_path / "logs"), **extra)
     env.pop("KIOSK_STRIPE_API_KEY", None)
@@ -58,6 +59,17 @@ def test_wrong_key_against_a_server_is_a_clear_error(tmp_path, standalone_emulat
                        capture_output=True, text=True, timeout=120)
     assert r.returncode != 0
     assert "rejected the API key" in r.stderr + r.stdout
+
+
+@pytest.mark.parametrize("how", [["--language", "es"], ["--language", ""]])
+def test_language_option_and_environment(tmp_path, standalone_emulator, how):
+    """--language es, or LANGUAGE=es from the environment when the option is empty: the error is in Spanish."""
+    extra = {"LANGUAGE": "es"} if how[1] == "" else {}
+    r = subprocess.run([sys.executable, "-m", "kiosk", "--self-test", "--api-base", standalone_emulator, *how],
+                       env=_env(tmp_path, KIOSK_STRIPE_API_KEY="sk_live_" "notreallyakeybutlooksok", **extra),
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0
+    assert "El proveedor de pagos rechazó la clave de API" in r.stderr + r.stdout
 
 
 def test_version(tmp_path):

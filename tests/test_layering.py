@@ -23,7 +23,7 @@ def _files(pkg):
     return sorted((ROOT / pkg).rglob("*.py"))
 
 
-@pytest.mark.parametrize("pkg", ["domain", "providers", "sim", "journal", "services"])
+@pytest.mark.parametrize("pkg", ["i18n", "domain", "providers", "sim", "journal", "services"])
 def test_no_qt_outside_ui(pkg):
     files = _files(pkg)
     assert files, f"kiosk/{pkg} has no modules"
@@ -44,12 +44,14 @@ def test_scan_really_finds_imports(tmp_path):
 
 
 # Which of our packages each layer may import (itself included). ui/app/chaos/tools sit on top and may use all.
+# i18n (translations, locale formats) is the bottom layer: the domain's sentences go through it too.
 ALLOWED_INTERNAL = {
-    "domain": {"domain"},
-    "providers": {"domain", "providers"},
+    "i18n": {"i18n"},
+    "domain": {"i18n", "domain"},
+    "providers": {"i18n", "domain", "providers"},
     "sim": {"sim"},  # the emulator stands alone: it must not borrow the product's own logic
-    "journal": {"domain", "journal"},
-    "services": {"domain", "providers", "journal", "services", "sim"},  # sim: demo mode starts the emulator
+    "journal": {"i18n", "domain", "journal"},
+    "services": {"i18n", "domain", "providers", "journal", "services", "sim"},  # sim: demo mode starts the emulator
 }
 
 

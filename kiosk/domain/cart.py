@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kiosk.i18n import _
+
 from .errors import CartLocked, InvalidAmount, InvalidCurrency, InvalidInput
 from .money import Money
 
@@ -62,7 +64,7 @@ class Cart:
         if not isinstance(quantity, int) or isinstance(quantity, bool):
             raise InvalidAmount(detail=f"quantity must be an integer, got {quantity!r}")
         if quantity > MAX_QUANTITY:
-            raise InvalidAmount(f"At most {MAX_QUANTITY} of one item.", detail=f"quantity {quantity}")
+            raise InvalidAmount(_("At most %(count)d of one item.") % {"count": MAX_QUANTITY}, detail=f"quantity {quantity}")
         line = self._line(sku)
         if quantity <= 0:
             if line:

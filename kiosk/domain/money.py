@@ -5,45 +5,28 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from kiosk.i18n import _, format_money
+
 from .errors import InvalidAmount, InvalidCurrency
 
 
 @dataclass(frozen=True)
 class CurrencyInfo:
     code: str
-    exponent: int  # number of minor-unit digits (USD 2, CLP 0)
-    symbol: str
-    thousands: str
-    decimal: str
-    max_minor: int  # largest single charge we accept, in minor units
-    symbol_space: bool = False  # "R$ 1.234,50" vs "$1,234.50"
-    symbol_after: bool = False  # "1.234,50 €"
-
-
-def _c(code, exponent, symbol, thousands=",", decimal=".", *, space=False, after=False, max_minor=99_999_999):
-    return CurrencyInfo(code, exponent, symbol, thousands, decimal, max_minor, space, after)
+    exponent: int  # number of minor-unit digits (USD 2, CLP 0), as Stripe and Mercado Pago count them
+    max_minor: int = 99_999_999  # largest single charge we accept, in minor units
 
 
 # Stripe's card-present limit is 8 digits of minor units for most currencies; we use the same bound.
-# Separators and symbol placement follow CLDR for the currency's main locale (checked against ICU/QLocale):
-# es-CL writes "$12.990" and ja-JP "¥1,234" with no space; es-AR/CO/UY, pt-BR and es-PE put a space.
+# How an amount is written (symbol, separators) is the locale's business: kiosk.i18n.format_money (CLDR via Babel).
 CURRENCIES: dict[str, CurrencyInfo] = {
     c.code: c
     for c in (
-        _c("USD", 2, "$"),
-        _c("EUR", 2, "€", ".", ",", space=True, after=True),
-        _c("GBP", 2, "£"),
-        _c("CAD", 2, "$"),
-        _c("AUD", 2, "$"),
-        _c("JPY", 0, "¥"),
+        CurrencyInfo("USD", 2), CurrencyInfo("EUR", 2), CurrencyInfo("GBP", 2), CurrencyInfo("CAD", 2),
+        CurrencyInfo("AUD", 2), CurrencyInfo("JPY", 0),
         # Mercado Pago markets
-        _c("ARS", 2, "$", ".", ",", space=True),
-        _c("BRL", 2, "R$", ".", ",", space=True),
-        _c("MXN", 2, "$"),
-        _c("CLP", 0, "$", "."),
-        _c("COP", 2, "$", ".", ",", space=True),
-        _c("PEN", 2, "S/", space=True),
-        _c("UYU", 2, "$", ".", ",", space=True),
+        CurrencyInfo("ARS", 2), CurrencyInfo("BRL", 2), CurrencyInfo("MXN", 2), CurrencyInfo("CLP", 0),
+        CurrencyInfo("COP", 2), CurrencyInfo("PEN", 2), CurrencyInfo("UYU", 2),
     )
 }
 
@@ -150,10 +133,11 @@ class Money:
         """Raise InvalidAmount unless this is a positive amount within the currency's limit."""
         info = currency_info(self.currency)
         if self.minor <= 0:
-            raise InvalidAmount("The total must be more than zero.", detail=f"amount {self.minor} <= 0")
+            raise InvalidAmount(_("The total must be more than zero."), detail=f"amount {self.minor} <= 0")
         if self.minor > info.max_minor:
             raise InvalidAmount(
-                f"The total is above the {info.code} limit for one card payment.",
+                _("The total is above %(limit)s, the most one card payment can take.")
+                % {"limit": Money(info.max_minor, info.code).format()},
                 detail=f"amount {self.minor} > max {info.max_minor}",
             )
         return self
@@ -166,16 +150,8 @@ class Money:
         return f"{sign}{whole}" + (f".{frac:0{info.exponent}d}" if info.exponent else "")
 
     def format(self) -> str:
-        """Human format for the currency's usual locale: "$1,234.50", "R$ 1.234,50", "$12.990" (CLP)."""
-        info = currency_info(self.currency)
-        sign = "-" if self.minor < 0 else ""
-        whole, frac = divmod(abs(self.minor), 10**info.exponent) if info.exponent else (abs(self.minor), 0)
-        grouped = f"{whole:,}".replace(",", info.thousands)
-        body = grouped + (f"{info.decimal}{frac:0{info.exponent}d}" if info.exponent else "")
-        space = " " if info.symbol_space else ""
-        if info.symbol_after:
-            return f"{sign}{body}{space}{info.symbol}"
-        return f"{sign}{info.symbol}{space}{body}"
+        """For people, in the active locale: "$1,234.50"; in es "1.234,50 €"; "R$ 1.234,50"; CLP "$12.990"."""
+        return format_money(self.minor, self.currency, currency_info(self.currency).exponent)
 
     def __str__(self) -> str:
         return f"{self.major_string()} {self.currency}"

@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from kiosk.i18n import N_, _
+
 from .declines import describe_decline
 from .payment import CancelOutcome, PaymentState
 
@@ -97,55 +99,61 @@ class Decision:
         return self.step in (Step.DONE, Step.ATTENTION)
 
 
-_RETRY = {Where.LIVE: "Press Cancel to retry.", Where.RECOVERY: "It will be checked again at the next start."}
-
-# (what happened, where) → sentence. One place for the words the cashier reads about money.
 _SAY: dict[tuple[str, Where], str] = {
-    ("not_charged", Where.LIVE): "The payment was cancelled. Nothing was charged.",
-    ("not_charged_offline", Where.LIVE): ("Payment cancelled at the provider — nothing was charged. The reader is "
+    ("not_charged", Where.LIVE): N_("The payment was cancelled. Nothing was charged."),
+    ("not_charged_offline", Where.LIVE): N_("Payment cancelled at the provider — nothing was charged. The reader is "
                                           "offline and may still show the amount until it reconnects."),
-    ("not_charged", Where.RECOVERY): "Payment cancelled after the app restarted. Nothing was charged.",
-    ("already_cancelled", Where.LIVE): "Payment cancelled. Nothing was charged.",
-    ("already_cancelled", Where.RECOVERY): "Payment cancelled. Nothing was charged.",
-    ("cancelled_outside", Where.LIVE): "Payment cancelled (on the reader or at the provider). Nothing was charged.",
-    ("voided", Where.LIVE): "Card was tapped during cancel — payment voided. The customer is not charged.",
-    ("voided", Where.RECOVERY): ("The card had been approved but the sale was not completed — the payment was "
+    ("not_charged", Where.RECOVERY): N_("Payment cancelled after the app restarted. Nothing was charged."),
+    ("already_cancelled", Where.LIVE): N_("Payment cancelled. Nothing was charged."),
+    ("already_cancelled", Where.RECOVERY): N_("Payment cancelled. Nothing was charged."),
+    ("cancelled_outside", Where.LIVE): N_("Payment cancelled (on the reader or at the provider). Nothing was charged."),
+    ("voided", Where.LIVE): N_("Card was tapped during cancel — payment voided. The customer is not charged."),
+    ("voided", Where.RECOVERY): N_("The card had been approved but the sale was not completed — the payment was "
                                  "voided. The customer is not charged."),
-    ("refunded", Where.LIVE): "The card had been charged — the payment was refunded in full.",
-    ("refunded", Where.RECOVERY): ("The cancelled sale had been charged — it was refunded in full after the app "
+    ("refunded", Where.LIVE): N_("The card had been charged — the payment was refunded in full."),
+    ("refunded", Where.RECOVERY): N_("The cancelled sale had been charged — it was refunded in full after the app "
                                    "restarted."),
-    ("refund_pending", Where.LIVE): ("The card had been charged — a full refund was accepted by the provider and is "
+    ("refund_pending", Where.LIVE): N_("The card had been charged — a full refund was accepted by the provider and is "
                                      "on its way to the customer."),
-    ("refund_pending", Where.RECOVERY): ("The cancelled sale had been charged — a full refund was accepted after the "
+    ("refund_pending", Where.RECOVERY): N_("The cancelled sale had been charged — a full refund was accepted after the "
                                          "app restarted and is on its way to the customer."),
-    ("already_refunded", Where.LIVE): "Payment cancelled and refunded.",
-    ("already_refunded", Where.RECOVERY): "Payment cancelled and refunded in full.",
-    ("refunded_outside", Where.LIVE): "Payment refunded outside the app.",
-    ("paid", Where.LIVE): "The payment went through. Thank you!",
-    ("captured", Where.RECOVERY): "Paid — the capture was completed after the app restarted.",
-    ("capture_had_gone", Where.RECOVERY): "Paid — the capture had gone through before the app closed.",
-    ("paid_meanwhile", Where.RECOVERY): "Paid while the app was closed — the card was charged.",
-    ("refund_failed", Where.LIVE): ("The sale was cancelled but the refund failed. Refund the customer another way "
+    ("already_refunded", Where.LIVE): N_("Payment cancelled and refunded."),
+    ("already_refunded", Where.RECOVERY): N_("Payment cancelled and refunded in full."),
+    ("refunded_outside", Where.LIVE): N_("Payment refunded outside the app."),
+    ("paid", Where.LIVE): N_("The payment went through. Thank you!"),
+    ("captured", Where.RECOVERY): N_("Paid — the capture was completed after the app restarted."),
+    ("capture_had_gone", Where.RECOVERY): N_("Paid — the capture had gone through before the app closed."),
+    ("paid_meanwhile", Where.RECOVERY): N_("Paid while the app was closed — the card was charged."),
+    ("refund_failed", Where.LIVE): N_("The sale was cancelled but the refund failed. Refund the customer another way "
                                     "(e.g. cash) and note it."),
-    ("unknown_status", Where.LIVE): ("The provider can't tell whether the card was charged. Check the terminal's "
+    ("unknown_status", Where.LIVE): N_("The provider can't tell whether the card was charged. Check the terminal's "
                                      "receipt, then press Cancel to retry."),
-    ("unknown_status", Where.RECOVERY): ("The provider can't tell whether the card was charged. Check the terminal's "
+    ("unknown_status", Where.RECOVERY): N_("The provider can't tell whether the card was charged. Check the terminal's "
                                          "receipt before charging again."),
-    ("refused", Where.LIVE): "The payment could not be undone automatically. Press Cancel to retry.",
-    ("refused", Where.RECOVERY): "The payment could not be settled automatically. Check it in the provider's dashboard.",
-    ("capture_refused", Where.LIVE): "Capture not confirmed (payment is {status}). It will be retried.",
-    ("still_processing", Where.LIVE): "The payment's outcome is not known yet. Press Cancel to retry.",
-    ("still_processing", Where.RECOVERY): ("The card reader is still processing this payment. It will be checked "
+    ("refused", Where.LIVE): N_("The payment could not be undone automatically. Press Cancel to retry."),
+    ("refused", Where.RECOVERY): N_("The payment could not be settled automatically. Check it in the provider's dashboard."),
+    ("capture_refused", Where.LIVE): N_("Capture not confirmed (payment is %(status)s). It will be retried."),
+    ("still_processing", Where.LIVE): N_("The payment's outcome is not known yet. Press Cancel to retry."),
+    ("still_processing", Where.RECOVERY): N_("The card reader is still processing this payment. It will be checked "
                                            "again at the next start."),
-    ("kept_changing", Where.LIVE): "The payment kept changing while it was being settled. Press Cancel to retry.",
-    ("kept_changing", Where.RECOVERY): ("The payment kept changing while it was being settled. It will be checked "
+    ("kept_changing", Where.LIVE): N_("The payment kept changing while it was being settled. Press Cancel to retry."),
+    ("kept_changing", Where.RECOVERY): N_("The payment kept changing while it was being settled. It will be checked "
                                         "again at the next start."),
 }
 
 
+# Whole sentences per step (a translator can't conjugate a verb slotted into "Could not %s").
+_CALL_FAILED = {
+    Step.VOID: N_("Could not cancel the payment: %(error)s Press Cancel to retry."),
+    Step.CAPTURE: N_("Could not capture the payment: %(error)s Press Cancel to retry."),
+    Step.REFUND: N_("Could not refund the payment: %(error)s Press Cancel to retry."),
+    None: N_("Could not settle the payment: %(error)s Press Cancel to retry."),
+}
+
+
 def say(what: str, where: Where, **fields: str) -> str:
-    text = _SAY.get((what, where)) or _SAY[(what, Where.LIVE)]
-    return text.format(**fields) if fields else text
+    text = _(_SAY.get((what, where)) or _SAY[(what, Where.LIVE)])
+    return text % fields if fields else text
 
 
 def _done(state: PaymentState, settled: Settled, message: str, outcome: CancelOutcome | None = None) -> Decision:
@@ -156,16 +164,16 @@ def attention(message: str) -> Decision:
     return Decision(Step.ATTENTION, PaymentState.NEEDS_ATTENTION, Settled.UNRESOLVED, None, message)
 
 
-def call_failed(where: Where, error_message: str, *, purpose: Purpose | None = None, verb: str = "settle",
+def call_failed(where: Where, error_message: str, *, purpose: Purpose | None = None, step: Step | None = None,
                 failure_code: str | None = None, failure_message: str | None = None) -> Decision:
-    """A definite error from a step's call, or the payment unreadable after a lost answer."""
+    """A definite error from `step`'s call, or the payment unreadable after a lost answer."""
     if purpose is Purpose.DECLINE:
         # Releasing a declined payment is tidiness, not safety: the reader's action ended with the decline, so no
         # card can be taken on it without a new hand-off. The sale is declined either way.
         return _done(PaymentState.DECLINED, Settled.DECLINED, describe_decline(failure_code, failure_message))
     if where is Where.LIVE:
-        return attention(f"Could not {verb} the payment: {error_message} {_RETRY[where]}")
-    return attention(f"{error_message} {_RETRY[where]}")
+        return attention(_(_CALL_FAILED.get(step, _CALL_FAILED[None])) % {"error": error_message})
+    return attention(_("%(error)s It will be checked again at the next start.") % {"error": error_message})
 
 
 def decide(status: PaymentStatus, purpose: Purpose, where: Where = Where.LIVE, *, last: LastCall = LastCall.NONE,

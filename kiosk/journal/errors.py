@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 from kiosk.domain.errors import JournalError
+from kiosk.i18n import N_, _
 
 __all__ = [
     "AlreadyRunning",
@@ -29,7 +30,7 @@ __all__ = [
 class JournalCorrupt(JournalError):
     """The file is not a SQLite database, or fails SQLite's own consistency check. It is left untouched."""
 
-    cashier_message = (
+    cashier_message = N_(
         "The payment journal file is damaged. Payments are paused. "
         "The file was kept unchanged — contact support before deleting anything."
     )
@@ -48,32 +49,32 @@ class JournalRecordsLost(JournalError):
     def __init__(self, copy_path: Path | None = None, detail: str = "", *, copy_error: str = ""):
         self.copy_path = copy_path
         if copy_path is not None:
-            message = (
-                "Some payment records could not be read: the payment journal was damaged. "
-                f"A copy was kept at {copy_path}. Payments can go on. Check your payment provider's dashboard "
-                "for payments from just before the app last stopped (void or refund any left unfinished), "
-                "and send the copy to support."
-            )
+            message = _(
+                "Some payment records could not be read: the payment journal was damaged. A copy was kept at "
+                "%(copy)s. Payments can go on. Check your payment provider's dashboard for payments from just "
+                "before the app last stopped (void or refund any left unfinished), and send the copy to support."
+            ) % {"copy": copy_path}
         else:
-            message = (
-                "Some payment records could not be read: the payment journal was damaged, and a copy of it "
-                f"could not be kept ({copy_error or 'copy failed'}). Payments are paused and the files were left "
-                "unchanged. Free disk space and restart, or contact support before deleting anything."
-            )
+            message = _(
+                "Some payment records could not be read: the payment journal was damaged, and a copy of it could "
+                "not be kept (%(reason)s). Payments are paused and the files were left unchanged. Free disk space "
+                "and restart, or contact support before deleting anything."
+            ) % {"reason": copy_error or _("copy failed")}
         super().__init__(message, detail)
 
 
 class JournalLocked(JournalError):
     """Another program (or another copy of the app) holds the journal's write lock."""
 
-    cashier_message = "The payment journal is in use by another program. Close other copies of the app and try again."
+    cashier_message = N_("The payment journal is in use by another program. Close other copies of the app and try "
+                         "again.")
     retryable = True
 
 
 class JournalFromNewerVersion(JournalError):
     """The file's schema version is newer than this build knows. It is left untouched."""
 
-    cashier_message = (
+    cashier_message = N_(
         "The payment journal was written by a newer version of this app. "
         "Update the app; the journal was left unchanged."
     )
@@ -82,14 +83,15 @@ class JournalFromNewerVersion(JournalError):
 class JournalDiskFull(JournalError):
     """SQLITE_FULL: the disk (or the journal's size cap) is full. The failed write was rolled back."""
 
-    cashier_message = "The disk is full, so payments can't be recorded. Payments are paused until space is freed."
+    cashier_message = N_("The disk is full, so payments can't be recorded. Payments are paused until space is "
+                         "freed.")
     retryable = True
 
 
 class JournalUnwritable(JournalError):
     """The folder or file is read-only, missing permissions, or can't be created."""
 
-    cashier_message = (
+    cashier_message = N_(
         "The payment journal folder can't be written (read-only or no permission). "
         "Payments are paused so nothing is lost."
     )
@@ -98,25 +100,26 @@ class JournalUnwritable(JournalError):
 class JournalClosed(JournalError):
     """A write was submitted after the journal (or its writer thread) was closed."""
 
-    cashier_message = "The payment journal is closed. Restart the app."
+    cashier_message = N_("The payment journal is closed. Restart the app.")
 
 
 class UnknownJournalRecord(JournalError):
     """An attempt id or call id that the journal has never seen (a programming error upstream)."""
 
-    cashier_message = "The payment journal has no record of that payment step."
+    cashier_message = N_("The payment journal has no record of that payment step.")
 
 
 class JournalConflict(JournalError):
     """A write that contradicts what is recorded: a duplicate attempt id, a call finished twice."""
 
-    cashier_message = "The payment journal refused a conflicting record."
+    cashier_message = N_("The payment journal refused a conflicting record.")
 
 
 class AlreadyRunning(JournalError):
     """Another process holds the single-instance lock on this data folder."""
 
-    cashier_message = "The app is already running on this computer. Use the open window, or close it first."
+    cashier_message = N_("The app is already running on this computer. Use the open window, or close it "
+                         "first.")
 
 
 # SQLite primary result codes (the low byte of an extended code); see sqlite.org/rescode.html.

@@ -16,7 +16,10 @@ from typing import Protocol, Sequence, runtime_checkable
 from kiosk.domain.cart import Cart
 from kiosk.domain.money import Money
 from kiosk.domain.reader import Reader
-from kiosk.domain.settlement import PaymentStatus  # re-exported: providers map their statuses onto it
+from kiosk.domain.settlement import (
+    PaymentStatus,  # re-exported: providers map their statuses onto it
+)
+from kiosk.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -133,11 +136,11 @@ class SimulatedReaderControl(Protocol):
 
 # Test cards offered by the simulated-reader panel: (label, card number, expected result)
 DEMO_CARDS: tuple[tuple[str, str, str], ...] = (
-    ("Visa — approved", "4242424242424242", "approved"),
-    ("Declined — generic", "4000000000000002", "card_declined"),
-    ("Declined — insufficient funds", "4000000000009995", "insufficient_funds"),
-    ("Declined — lost card", "4000000000009987", "lost_card"),
-    ("Declined — stolen card", "4000000000009979", "stolen_card"),
-    ("Declined — expired card", "4000000000000069", "expired_card"),
-    ("Declined — processing error", "4000000000000119", "processing_error"),
+    (N_("Visa — approved"), "4242424242424242", "approved"),
+    (N_("Declined — generic"), "4000000000000002", "card_declined"),
+    (N_("Declined — insufficient funds"), "4000000000009995", "insufficient_funds"),
+    (N_("Declined — lost card"), "4000000000009987", "lost_card"),
+    (N_("Declined — stolen card"), "4000000000009979", "stolen_card"),
+    (N_("Declined — expired card"), "4000000000000069", "expired_card"),
+    (N_("Declined — processing error"), "4000000000000119", "processing_error"),
 )

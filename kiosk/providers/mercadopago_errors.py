@@ -29,44 +29,45 @@ from kiosk.domain.errors import (
     ReaderBusy,
     ReaderNotFound,
 )
+from kiosk.i18n import N_, _
 
-NOT_PDV_MESSAGE = (
+NOT_PDV_MESSAGE = N_(
     "This terminal is not in PDV (integrated) mode. Switch it to PDV in Settings, "
     "then restart the terminal."
 )
 
-# code → (error class, cashier message or None for the class default)
+# code → (error class, cashier message or None for the class default); N_: translated when the error is made
 CODES: dict[str, tuple[type[KioskError], str | None]] = {
-    "unauthorized": (AuthenticationFailed, "Mercado Pago rejected the access token. Check it in Settings."),
+    "unauthorized": (AuthenticationFailed, N_("Mercado Pago rejected the access token. Check it in Settings.")),
     "cannot_cancel_order": (CannotCancelOnTerminal, None),
     "order_not_found": (PaymentNotFound, None),
-    "transaction_not_found": (PaymentNotFound, "Mercado Pago has no record of that payment in this order."),
+    "transaction_not_found": (PaymentNotFound, N_("Mercado Pago has no record of that payment in this order.")),
     "already_queued_order_for_terminal": (
-        ReaderBusy, "The terminal already has a payment waiting. Finish or cancel it on the terminal, then try again."),
+        ReaderBusy, N_("The terminal already has a payment waiting. Finish or cancel it on the terminal, then try again.")),
     "idempotency_key_already_used": (IdempotencyConflict, None),
-    "order_already_canceled": (InvalidProviderState, "This payment was already cancelled."),
-    "order_already_refunded": (InvalidProviderState, "This payment was already refunded."),
-    "cannot_refund_order": (InvalidProviderState, "This payment can't be refunded in its current state."),
-    "refund_in_progress": (InvalidProviderState, "A refund for this payment is still in progress. Check again shortly."),
-    "refund_period_exceeded": (InvalidProviderState, "This payment is too old to be refunded from the app."),
-    "movement_operations_pending": (InvalidProviderState, "Mercado Pago is still settling this payment. Try the refund later."),
-    "refund_amount_exceeds": (InvalidAmount, "The refund is larger than what is left to refund."),
-    "unsupported_partially_refunds": (InvalidAmount, "This payment can only be refunded in full."),
-    "partial_refund_forbidden_with_tips": (InvalidAmount, "A payment with a tip can only be refunded in full."),
-    "forbidden_checking_terminal_owner": (ReaderNotFound, "That terminal is not linked to this Mercado Pago account."),
+    "order_already_canceled": (InvalidProviderState, N_("This payment was already cancelled.")),
+    "order_already_refunded": (InvalidProviderState, N_("This payment was already refunded.")),
+    "cannot_refund_order": (InvalidProviderState, N_("This payment can't be refunded in its current state.")),
+    "refund_in_progress": (InvalidProviderState, N_("A refund for this payment is still in progress. Check again shortly.")),
+    "refund_period_exceeded": (InvalidProviderState, N_("This payment is too old to be refunded from the app.")),
+    "movement_operations_pending": (InvalidProviderState, N_("Mercado Pago is still settling this payment. Try the refund later.")),
+    "refund_amount_exceeds": (InvalidAmount, N_("The refund is larger than what is left to refund.")),
+    "unsupported_partially_refunds": (InvalidAmount, N_("This payment can only be refunded in full.")),
+    "partial_refund_forbidden_with_tips": (InvalidAmount, N_("A payment with a tip can only be refunded in full.")),
+    "forbidden_checking_terminal_owner": (ReaderNotFound, N_("That terminal is not linked to this Mercado Pago account.")),
     "not_found": (ReaderNotFound, None),
-    "terminal_not_allowed_action": (PermissionDenied, "This terminal model can't be switched to PDV mode."),
+    "terminal_not_allowed_action": (PermissionDenied, N_("This terminal model can't be switched to PDV mode.")),
     "store_pos_not_found": (
-        ConfigurationError, "The terminal has no store and point of sale in Mercado Pago. Assign one in your account."),
-    "unsupported_site": (ConfigurationError, "PDV mode is only available in Argentina, Brazil, Chile and Mexico."),
+        ConfigurationError, N_("The terminal has no store and point of sale in Mercado Pago. Assign one in your account.")),
+    "unsupported_site": (ConfigurationError, N_("PDV mode is only available in Argentina, Brazil, Chile and Mexico.")),
     "forbidden": (PermissionDenied, None),
     # Our own bugs: the request never reached a state change; the cashier can't fix them.
-    "empty_required_header": (ProviderError, "Mercado Pago refused an incomplete request from the app. Nothing was changed."),
-    "json_syntax_error": (ProviderError, "Mercado Pago refused an unreadable request from the app. Nothing was changed."),
+    "empty_required_header": (ProviderError, N_("Mercado Pago refused an incomplete request from the app. Nothing was changed.")),
+    "json_syntax_error": (ProviderError, N_("Mercado Pago refused an unreadable request from the app. Nothing was changed.")),
     "invalid_path_param": (InvalidIdentifier, None),
-    "bad_request": (InvalidInput, "Mercado Pago refused the request as invalid."),
+    "bad_request": (InvalidInput, N_("Mercado Pago refused the request as invalid.")),
     # Transient: retried with the same key by the HTTP client first.
-    "idempotency_validation_failed": (ProviderUnavailable, "Mercado Pago could not check the request. Try again."),
+    "idempotency_validation_failed": (ProviderUnavailable, N_("Mercado Pago could not check the request. Try again.")),
     "internal_error": (ProviderUnavailable, None),
     "500": (ProviderUnavailable, None),
 }
@@ -100,21 +101,21 @@ def error_for(status: int, content: bytes, *, operation: str, not_found: type[Ki
     if status == 429:
         err: KioskError = RateLimited(detail=detail, retry_after=retry_after)
     elif status == 401:
-        err = AuthenticationFailed(CODES["unauthorized"][1], detail)
+        err = AuthenticationFailed(_(CODES["unauthorized"][1]), detail)
     elif status >= 500:
         cls, msg = CODES.get(code, (ProviderUnavailable, None))
-        err = cls(msg, detail) if cls is ProviderUnavailable else ProviderUnavailable(detail=detail)
+        err = cls(_(msg) if msg else None, detail) if cls is ProviderUnavailable else ProviderUnavailable(detail=detail)
     elif parsed is None:
         # A 4xx that is not JSON (an HTML page from a proxy, a truncated body): we can't tell what happened.
         err = MalformedResponse(detail=f"{detail} (unreadable body, {len(content)} bytes)")
     elif code in CODES:
         cls, msg = CODES[code]
-        err = cls(msg, detail)
+        err = cls(_(msg) if msg else None, detail)
     elif code in VALIDATION_CODES:
         if "PDV" in message:  # the terminal is STANDALONE (the reference documents no dedicated code)
-            err = InvalidProviderState(NOT_PDV_MESSAGE, detail)
+            err = InvalidProviderState(_(NOT_PDV_MESSAGE), detail)
         else:
-            err = InvalidInput("Mercado Pago refused the payment details. Nothing was charged.", detail)
+            err = InvalidInput(_("Mercado Pago refused the payment details. Nothing was charged."), detail)
     elif status == 403:
         err = PermissionDenied(detail=detail)
     elif status == 404:

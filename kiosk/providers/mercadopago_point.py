@@ -45,6 +45,7 @@ from kiosk.domain.errors import (
 from kiosk.domain.identifiers import validate_id
 from kiosk.domain.money import Money
 from kiosk.domain.reader import ActionStatus, Reader, ReaderAction
+from kiosk.i18n import gettext  # `_` is a throwaway name in this module
 
 from .base import (
     Capabilities,
@@ -412,7 +413,7 @@ class MercadoPagoPointProvider:
         except (ReaderNotFound, MalformedResponse) as err:
             if err.provider_code == "sim_terminal_not_found":
                 raise
-            raise ProviderError("Switching a terminal off and on is only possible on the emulator.",
+            raise ProviderError(gettext("Switching a terminal off and on is only possible on the emulator."),
                                 detail=f"set_reader_online: {err.detail}") from None
         with self._lock:
             (self._unplugged.discard if online else self._unplugged.add)(reader_id)
@@ -469,7 +470,7 @@ class MercadoPagoPointProvider:
         country = _get(order, "country_code")
         if isinstance(country, str) and country.upper() in COUNTRY_CURRENCY:
             return COUNTRY_CURRENCY[country.upper()]
-        raise ConfigurationError("Set the Mercado Pago account currency in Settings.",
+        raise ConfigurationError(gettext("Set the Mercado Pago account currency in Settings."),
                                  detail=f"no currency for order (country_code={str(country)[:8]!r})")
 
     def _remember(self, order_id: str, *, status: str, terminal_id: str | None = None, currency: str | None = None,

@@ -12,6 +12,7 @@ import stripe
 
 from kiosk.domain import errors as E
 from kiosk.domain.declines import decline_reason
+from kiosk.i18n import N_, _
 from kiosk.providers.guarded_http import GuardError
 from kiosk.providers.retry import parse_retry_after
 from kiosk.providers.wire_errors import guard_error
@@ -114,8 +115,8 @@ _TERMINAL_CODES: dict[str, type[E.KioskError]] = {
     "charge_already_captured": E.InvalidProviderState,
 }
 
-_HARDWARE = "The card reader reported a hardware fault. Restart the reader, or use another one."
-_LOCATION = "The card reader's location is not set up for payments. Check it in the Stripe Dashboard."
+_HARDWARE = N_("The card reader reported a hardware fault. Restart the reader, or use another one.")
+_LOCATION = N_("The card reader's location is not set up for payments. Check it in the Stripe Dashboard.")
 
 
 def scrub(text: str, secret: str | None) -> str:
@@ -162,24 +163,24 @@ def map_stripe_error(exc: BaseException, *, subject: Subject = None, api_key: st
         if code in _TERMINAL_CODES:
             return _TERMINAL_CODES[code](detail=detail)
         if code == "terminal_reader_hardware_fault":
-            return E.ProviderError(_HARDWARE, detail=detail, retryable=True)
+            return E.ProviderError(_(_HARDWARE), detail=detail, retryable=True)
         if code and code.startswith("terminal_reader_invalid_location"):
-            return E.ConfigurationError(_LOCATION, detail=detail)
+            return E.ConfigurationError(_(_LOCATION), detail=detail)
         if code in ("amount_too_large", "amount_too_small"):
             return E.InvalidAmount(detail=detail)
-        return E.ProviderError("The payment provider refused the request.", detail=detail)
+        return E.ProviderError(_("The payment provider refused the request."), detail=detail)
     if isinstance(exc, stripe.APIConnectionError):
         if is_timeout(exc):
             return E.ProviderUnavailable(
-                "The payment provider did not answer in time. Checking what happened…", detail=detail)
+                _("The payment provider did not answer in time. Checking what happened…"), detail=detail)
         return E.ProviderUnavailable(detail=detail)
     if isinstance(exc, stripe.APIError):
         if is_malformed(exc):
             return E.MalformedResponse(detail=detail)
         if code == "lock_timeout" or status == 409:
-            return E.ProviderUnavailable("The payment provider is busy with this payment. Try again in a moment.",
+            return E.ProviderUnavailable(_("The payment provider is busy with this payment. Try again in a moment."),
                                          detail=detail)
-        return E.ProviderUnavailable("The payment provider has a problem right now. Try again in a moment.",
+        return E.ProviderUnavailable(_("The payment provider has a problem right now. Try again in a moment."),
                                      detail=detail)
     if isinstance(exc, stripe.StripeError):
         return E.ProviderError(detail=detail)

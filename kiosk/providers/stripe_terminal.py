@@ -40,6 +40,7 @@ from kiosk.domain.cart import Cart
 from kiosk.domain.identifiers import validate_id
 from kiosk.domain.money import Money
 from kiosk.domain.reader import Reader
+from kiosk.i18n import gettext  # `_` is a throwaway name in this module
 from kiosk.providers.base import (
     Capabilities,
     CancelResult,
@@ -82,6 +83,10 @@ MAX_FIND_PAGES = 20  # 2000 PaymentIntents back: recovery looks for a payment ma
 
 # Errors after which a hand-off to the reader *may* have happened: look at the reader before giving up.
 _AMBIGUOUS = (E.ReaderTimeout, E.ProviderUnavailable, E.MalformedResponse)
+
+
+def _only_on_the_emulator() -> str:
+    return gettext("Switching a reader offline works only with the built-in emulator.")
 
 
 class StripeTerminalProvider:
@@ -436,8 +441,7 @@ class StripeTerminalProvider:
         reader_id = validate_id("stripe_reader", reader_id)
         self._require_test_mode()
         if self._api_base is None:
-            raise E.ConfigurationError("Switching a reader offline works only with the built-in emulator.",
-                                       detail="set_online_status is an emulator extension")
+            raise E.ConfigurationError(_only_on_the_emulator(), detail="set_online_status is an emulator extension")
         path = f"/v1/test_helpers/terminal/readers/{reader_id}/set_online_status"
         key = f"kiosk-online-{secrets.token_hex(8)}"
 
@@ -450,13 +454,13 @@ class StripeTerminalProvider:
             return reader_from(self._call("set reader online", post, subject="reader"))
         except E.ProviderError as err:
             if "Unrecognized request URL" in err.detail:
-                raise E.ConfigurationError("Switching a reader offline works only with the built-in emulator.",
-                                           detail=err.detail) from None
+                raise E.ConfigurationError(_only_on_the_emulator(), detail=err.detail) from None
             raise
 
     def _require_test_mode(self) -> None:
         if self.__key.startswith(("sk_live", "rk_live")):
-            raise E.ConfigurationError("Simulated card readers need a test-mode key.", detail="live key in use")
+            raise E.ConfigurationError(gettext("Simulated card readers need a test-mode key."),
+                                       detail="live key in use")
 
     # --- lifecycle --------------------------------------------------------------------------------
     def close(self) -> None:

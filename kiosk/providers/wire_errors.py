@@ -9,11 +9,13 @@ a definite error. The detail names only the exception type: its text may quote a
 from __future__ import annotations
 
 from kiosk.domain import errors as E
+from kiosk.i18n import N_, _
 from kiosk.providers.guarded_http import DeadlineExceeded, GuardError
 
-UNREADABLE = "The payment provider sent an answer the app could not read. Checking what happened…"
-UNEXPECTED_MUTATION = "Something unexpected happened while talking to the payment provider. Checking what happened…"
-UNEXPECTED_READ = "Something unexpected happened while asking the payment provider. Try again."
+UNREADABLE = N_("The payment provider sent an answer the app could not read. Checking what happened…")
+UNEXPECTED_MUTATION = N_("Something unexpected happened while talking to the payment provider. "
+                         "Checking what happened…")
+UNEXPECTED_READ = N_("Something unexpected happened while asking the payment provider. Try again.")
 
 
 def unexpected_error(exc: BaseException, *, operation: str, mutation: bool) -> E.KioskError:
@@ -24,15 +26,19 @@ def unexpected_error(exc: BaseException, *, operation: str, mutation: bool) -> E
     if isinstance(exc, UnicodeError):
         # An answer arrived but is not UTF-8 (a gateway's Latin-1 error page): for a mutation that answer might
         # have followed the change, so it is ambiguous, like any other unreadable answer.
-        return E.MalformedResponse(UNREADABLE, detail=f"{detail} (answer is not UTF-8)")
+        return E.MalformedResponse(_(UNREADABLE), detail=f"{detail} (answer is not UTF-8)")
     if mutation:
-        return E.ProviderUnavailable(UNEXPECTED_MUTATION, detail=detail)
-    return E.ProviderError(UNEXPECTED_READ, detail=detail)
+        return E.ProviderUnavailable(_(UNEXPECTED_MUTATION), detail=detail)
+    return E.ProviderError(_(UNEXPECTED_READ), detail=detail)
 
 
-TOO_SLOW = "The payment provider is answering too slowly, so the app stopped waiting. Checking what happened…"
-REDIRECTED = ("The payment provider's address sent the app somewhere else (a redirect), which the app never follows. "
-              "Check the provider address in Settings and the network (proxy, Wi-Fi login page).")
+TOO_SLOW = N_("The payment provider is answering too slowly, so the app stopped waiting. Checking what happened…")
+REDIRECTED = N_("The payment provider's address sent the app somewhere else (a redirect), which the app never "
+                "follows. Check the provider address in Settings and the network (proxy, Wi-Fi login page).")
+# The same, for a change that may have been made: whole sentences, so a translator never joins two.
+REDIRECTED_MUTATION = N_("The payment provider's address sent the app somewhere else (a redirect), which the app "
+                         "never follows. Check the provider address in Settings and the network (proxy, Wi-Fi login "
+                         "page). Checking what happened…")
 
 
 def guard_error(exc: GuardError, *, operation: str) -> E.KioskError:
@@ -41,9 +47,9 @@ def guard_error(exc: GuardError, *, operation: str) -> E.KioskError:
     if isinstance(exc, DeadlineExceeded):
         # The request left and part of an answer may have come: it may have been applied (resolved like a lost
         # answer). Never retried here: a server that drips once will drip again, and the cashier is waiting.
-        return E.ProviderUnavailable(TOO_SLOW, detail=detail)
+        return E.ProviderUnavailable(_(TOO_SLOW), detail=detail)
     if exc.mutation:
         # We never see what the first hop did with a redirected POST (a proxy may have forwarded it before
         # answering 302), so the change may have been made: outcome unknown, the caller reads the truth back.
-        return E.MalformedResponse(f"{REDIRECTED} Checking what happened…", detail=detail)
-    return E.ProviderError(REDIRECTED, detail=detail)  # a refused read changed nothing: a definite error
+        return E.MalformedResponse(_(REDIRECTED_MUTATION), detail=detail)
+    return E.ProviderError(_(REDIRECTED), detail=detail)  # a refused read changed nothing: a definite error

@@ -7,6 +7,7 @@ import os
 import time
 
 from kiosk.domain.errors import InvalidInput
+from kiosk.i18n import gettext  # `_` is a throwaway name in this module
 
 # Policy (issue 9 D10). Whoever copies settings.json can search the PIN space offline at one scrypt per guess.
 # Measured on a 2-core dev box (median of 7): N=2**14 took 37 ms, so 4 digits fell in ~6 min; N=2**15 takes
@@ -17,19 +18,21 @@ from kiosk.domain.errors import InvalidInput
 N, R, P = 2**15, 8, 1
 MIN_LEN, MAX_LEN = 6, 12
 _MAXMEM = 256 * 1024 * 1024  # scrypt needs 128*R*N bytes (32 MiB here); hashlib's default cap is 32 MiB
-SHAPE_RULE = f"The admin PIN must be {MIN_LEN} to {MAX_LEN} digits."
 LOCKOUT_AFTER = 5  # wrong PINs in a row
 LOCKOUT_SECONDS = 30.0
 
 
 def pin_shape_problem(pin: object) -> str | None:
     """None if `pin` may be set as a new PIN, else the plain sentence to show (the dialog checks before saving)."""
+    shape_rule = gettext("The admin PIN must be %(min)d to %(max)d digits.") % {"min": MIN_LEN, "max": MAX_LEN}
     if not isinstance(pin, str) or not pin.isascii() or not pin.isdigit():
-        return SHAPE_RULE
+        return shape_rule
     if len(pin) < MIN_LEN:
-        return f"The admin PIN needs at least {MIN_LEN} digits (up to {MAX_LEN}): a shorter one is easy to guess."
+        return (gettext("The admin PIN needs at least %(min)d digits (up to %(max)d): a shorter one is easy to "
+                        "guess.")
+                % {"min": MIN_LEN, "max": MAX_LEN})
     if len(pin) > MAX_LEN:
-        return SHAPE_RULE
+        return shape_rule
     return None
 
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from kiosk.domain.cart import Product
 from kiosk.domain.money import Money, currency_info
+from kiosk.i18n import N_, _
 
 # (sku, name, tax basis points)
 _ITEMS = (
-    ("coffee", "Coffee", 825), ("tea", "Tea", 825), ("croissant", "Croissant", 825), ("bagel", "Bagel", 825),
-    ("juice", "Orange juice", 825), ("water", "Water", 0), ("sandwich", "Sandwich", 825), ("muffin", "Muffin", 825),
-    ("cookie", "Cookie", 825),
+    ("coffee", N_("Coffee"), 825), ("tea", N_("Tea"), 825), ("croissant", N_("Croissant"), 825),
+    ("bagel", N_("Bagel"), 825), ("juice", N_("Orange juice"), 825), ("water", N_("Water"), 0),
+    ("sandwich", N_("Sandwich"), 825), ("muffin", N_("Muffin"), 825), ("cookie", N_("Cookie"), 825),
 )
 # Prices in major units, in the order of _ITEMS.
 _PRICES: dict[str, tuple[str, ...]] = {
@@ -35,5 +36,6 @@ _PRICES: dict[str, tuple[str, ...]] = {
 def demo_products(currency: str) -> list[Product]:
     info = currency_info(currency)
     prices = _PRICES.get(info.code, _PRICES["USD"])
-    return [Product(sku, name, Money.from_major(price, info.code), tax)
+    # The demo's names are in the cashier's language (a store's own catalogue would carry its own names).
+    return [Product(sku, _(name), Money.from_major(price, info.code), tax)
             for (sku, name, tax), price in zip(_ITEMS, prices, strict=True)]

@@ -20,6 +20,7 @@ from kiosk.domain.errors import (
     PermissionDenied,
     ProviderUnavailable,
 )
+from kiosk.i18n import _
 
 from .events import Event
 
@@ -44,9 +45,10 @@ class ConnectionStatus:
 def rejected_key_message(provider_name: str, env_var: str | None) -> str:
     """A rejected key, in words that fit where it came from."""
     if env_var:
-        return (f"{provider_name} rejected the key in the {env_var} environment variable. Correct the variable and "
-                "start the app again.")
-    return f"{provider_name} rejected the API key saved in Settings. Enter the right key in Settings."
+        return _("%(provider)s rejected the key in the %(variable)s environment variable. Correct the variable and "
+                 "start the app again.") % {"provider": provider_name, "variable": env_var}
+    return _("%(provider)s rejected the API key saved in Settings. Enter the right key in Settings.") % {
+        "provider": provider_name}
 
 
 class Connector:
@@ -72,10 +74,12 @@ class Connector:
 
     def _waiting_text(self, error: KioskError, delay: float) -> str:
         if isinstance(error, ProviderUnavailable) and self.server:
-            what = f"The server at {self.server} can't be reached. Check that it is running and that the address is right."
+            what = _("The server at %(server)s can't be reached. Check that it is running and that the address is "
+                     "right.") % {"server": self.server}
         else:
             what = error.cashier_message
-        return f"{what} The app tries again by itself in {delay:.0f} s, or press Retry to try now."
+        return _("%(problem)s The app tries again by itself in %(seconds)s s, or press Retry to try now.") % {
+            "problem": what, "seconds": f"{delay:.0f}"}
 
     async def run(self) -> None:
         """Until the readers are loaded (or the controller closes)."""
@@ -83,7 +87,7 @@ class Connector:
         while not c.closed:
             self._retry.clear()
             if self.failures:
-                self._set("connecting", "Trying to reach the payment provider again…")
+                self._set("connecting", _("Trying to reach the payment provider again…"))
             try:
                 await c.refresh_readers()
             except (AuthenticationFailed, PermissionDenied) as e:
@@ -100,7 +104,7 @@ class Connector:
                 log.log(logging.WARNING if self.failures == 1 else logging.INFO, "connect failed (%d): %s",
                         self.failures, e.detail or e.code)
                 if not e.retryable:
-                    self._set("failed", f"{e.cashier_message} Press Retry to try again.")
+                    self._set("failed", _("%(problem)s Press Retry to try again.") % {"problem": e.cashier_message})
                     await self._retry.wait()
                     continue
                 delay = self.backoff[min(self.failures - 1, len(self.backoff) - 1)]

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.domain.errors import ConfigurationError
+from kiosk.i18n import _
 from kiosk.providers.base import DEMO_CARDS, Provider, SimulatedReaderControl  # noqa: F401 - DEMO_CARDS re-exported for the demo panel
 from kiosk.services.connect import Connector
 from kiosk.services.controller import PaymentController
@@ -95,7 +96,7 @@ def make_provider(settings: Settings, *, api_base: str | None = None, emulator=N
                                           **extra)
         key = get_secret("stripe")
         if not key:
-            raise ConfigurationError("No Stripe API key is set. Add it in Settings, or use demo mode.",
+            raise ConfigurationError(_("No Stripe API key is set. Add it in Settings, or use demo mode."),
                                      detail="stripe key missing (keyring and KIOSK_STRIPE_API_KEY)")
         return StripeTerminalProvider(key, api_base=api_base or settings.api_base or None,
                                       currency_hint=settings.currency, **extra)
@@ -107,7 +108,7 @@ def make_provider(settings: Settings, *, api_base: str | None = None, emulator=N
                                         **extra)
     token = get_secret("mercadopago")
     if not token:
-        raise ConfigurationError("No Mercado Pago access token is set. Add it in Settings, or use demo mode.",
+        raise ConfigurationError(_("No Mercado Pago access token is set. Add it in Settings, or use demo mode."),
                                  detail="mp token missing (keyring and KIOSK_MP_ACCESS_TOKEN)")
     return MercadoPagoPointProvider(token, base_url=api_base or settings.mp_api_base or None,
                                     currency=settings.currency if settings.currency in MP_CURRENCIES else None,
@@ -124,10 +125,12 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
         from kiosk.sim import Emulator
 
         emulator = Emulator(**(emulator_options or {})).start()
-        label = PROVIDER_LABELS[settings.provider]
+        label = _(PROVIDER_LABELS[settings.provider])
     else:
         server = api_base or (settings.mp_api_base if settings.provider_family == "mercadopago" else settings.api_base)
-        label = PROVIDER_LABELS[settings.provider] + (f" at {server}" if server else "")
+        label = _(PROVIDER_LABELS[settings.provider])
+        if server:
+            label = _("%(provider)s at %(server)s") % {"provider": label, "server": server}
     journal = None
     scratch = None
     instance_lock = None
@@ -164,7 +167,8 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
     currency = settings.currency
     if settings.provider_family == "mercadopago" and currency not in MP_CURRENCIES:
         currency = "ARS"
-        notices.append(f"Mercado Pago doesn't take {settings.currency}; using ARS. Change the currency in Settings.")
+        notices.append(_("Mercado Pago doesn't take %(currency)s; using %(fallback)s. Change the currency in "
+                          "Settings.") % {"currency": settings.currency, "fallback": currency})
     if hasattr(provider, "currency_hint") and provider.currency_hint is None and settings.provider_family == "mercadopago":
         provider.currency_hint = currency
     runner = BlockingRunner()
@@ -180,7 +184,7 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
     services = Services(settings, provider, runner, controller, journal, emulator, sim, label, notices,
                         banner=mode_banner(settings, emulator is not None, server), server=server)
     family = settings.provider_family
-    services.connector = Connector(controller, provider_name=PROVIDER_LABELS[family], server=server,
+    services.connector = Connector(controller, provider_name=_(PROVIDER_LABELS[family]), server=server,
                                    key_env_var=ENV_VARS[family] if emulator is None and env_key(family) else None)
     if ReaderDisplay.supported(provider):
         services.display = ReaderDisplay(controller)
@@ -193,10 +197,11 @@ def mode_banner(settings: Settings, demo: bool, server: str) -> str:
     """The banner over the window: only what the app knows. Another server may be a test server or may pass the
     payments on to the real provider, so nothing is promised about cards there."""
     if demo:
-        return ("DEMO MODE — no card is really charged. Payments go to the built-in emulator. "
-                "Add an API key in Settings to take real payments.")
+        return _("DEMO MODE — no card is really charged. Payments go to the built-in emulator. Add an API key in "
+                 "Settings to take real payments.")
     if not server:
         return ""
     if settings.provider_family == "mercadopago":
-        return f"TEST SERVER — payments go to the server at {server}, not to Mercado Pago's own servers."
-    return f"TEST SERVER — payments go to the server at {server}, not to Stripe's own servers."
+        return _("TEST SERVER — payments go to the server at %(server)s, not to Mercado Pago's own servers.") % {
+            "server": server}
+    return _("TEST SERVER — payments go to the server at %(server)s, not to Stripe's own servers.") % {"server": server}

@@ -45,6 +45,7 @@ from kiosk.domain.money import Money
 from kiosk.domain.payment import CancelOutcome, PaymentAttempt, PaymentState, route
 from kiosk.domain.reader import ActionStatus, Reader
 from kiosk.domain.settlement import Decision, PaymentStatus, Purpose, Where, attention
+from kiosk.i18n import N_, _
 from kiosk.providers.base import Capabilities, PaymentInfo, Provider
 
 from .events import Event
@@ -61,12 +62,12 @@ AMBIGUOUS = OUTCOME_UNKNOWN
 
 CANCELLABLE = {S.SENDING, S.WAITING_FOR_CARD, S.AUTHORISED, S.NEEDS_ATTENTION}
 
-JOURNAL_PAUSED = ("The payment journal can't be written (disk full or locked), so new payments are paused. "
+JOURNAL_PAUSED = N_("The payment journal can't be written (disk full or locked), so new payments are paused. "
                   "The current sale can still be cancelled. Free some disk space; the app retries by itself.")
 
 
 class RecoveryPending(KioskError):
-    cashier_message = "Unfinished payments from the last run have not been checked yet. Press Retry."
+    cashier_message = N_("Unfinished payments from the last run have not been checked yet. Press Retry.")
 
 
 class PaymentController:
@@ -204,19 +205,19 @@ class PaymentController:
     def charge_blocker(self) -> str | None:
         """Why Charge is off, in the cashier's words (None: it can be pressed). Cart/reader reasons come first."""
         if self.cart.is_empty:
-            return "Add items, then press Charge."
+            return _("Add items, then press Charge.")
         if self.reader is None:
-            return "Choose a card reader first."
+            return _("Choose a card reader first.")
         if not self.reader.online:
-            return "The card reader is offline. Check its power and network."
+            return _("The card reader is offline. Check its power and network.")
         if self.recovering or (self.recovery_needed and self.recovery_error is None):
-            return "Checking unfinished payments from the last run…"  # running, or about to run at start
+            return _("Checking unfinished payments from the last run…")  # running, or about to run at start
         if self.recovery_needed:
-            return RecoveryPending.cashier_message  # it ran and could not finish: Retry
+            return _(RecoveryPending.cashier_message)  # it ran and could not finish: Retry
         if self.calls.degraded is not None:
-            return JOURNAL_PAUSED
+            return _(JOURNAL_PAUSED)
         if self.attempt is not None and not (self.attempt.state.is_final and self.attempt.state is not S.PAID):
-            return "A payment is already in progress."
+            return _("A payment is already in progress.")
         return None
 
     @property
@@ -266,7 +267,7 @@ class PaymentController:
         # Retry can be pressed while a sale is in progress: reconcile must not reset the reader under its card.
         live = {self.attempt.id} if self.attempt is not None and not self.attempt.state.is_final else set()
         self.recovering = True
-        self._set_busy(+1, "Checking unfinished payments…")
+        self._set_busy(+1, _("Checking unfinished payments…"))
         try:
             report = await self.runner.run(functools.partial(reconcile, skip=live, stop=self._stop),
                                            self.provider, self.calls)
@@ -305,7 +306,7 @@ class PaymentController:
 
     async def select_reader(self, reader_id: str) -> Reader:
         if self.attempt is not None and not self.attempt.state.is_final:
-            raise InvalidInput("Finish or cancel the current payment before switching readers.",
+            raise InvalidInput(_("Finish or cancel the current payment before switching readers."),
                                detail="reader switch during payment")
         reader = await self.read(self.provider.get_reader, reader_id)
         self.reader_id = reader.id
@@ -370,14 +371,14 @@ class PaymentController:
         log.error("journal write failed: %s %s", e.code, e.detail)
         if not self._journal_paused_said:
             self._journal_paused_said = True
-            self.message.emit("error", JOURNAL_PAUSED)
+            self.message.emit("error", _(JOURNAL_PAUSED))
             self.journal_changed.emit(e)
 
     def _journal_ok(self) -> None:
         self.calls.degraded = None
         if self._journal_paused_said:
             self._journal_paused_said = False
-            self.message.emit("info", "The payment journal can be written again — new payments are possible.")
+            self.message.emit("info", _("The payment journal can be written again — new payments are possible."))
             self.journal_changed.emit(None)
 
     async def retry_journal_if_degraded(self) -> None:
@@ -421,7 +422,8 @@ class PaymentController:
             await self._save(attempt)
             return
         for step in route(attempt.state, target):
-            await self._to(step, decision.message if step is target else _PASSING.get(step, decision.message))
+            passing = _(_PASSING[step]) if step in _PASSING else decision.message
+            await self._to(step, decision.message if step is target else passing)
         if target.is_final:
             self.poke()  # the monitor refreshes the reader panel; the cashier is not kept waiting for it
 
@@ -435,8 +437,8 @@ class PaymentController:
         log.error("%s of %s failed unexpectedly", flow, attempt.id[:8], exc_info=exc)
         if attempt is self.attempt and not attempt.state.is_final and attempt.state is not S.NEEDS_ATTENTION:
             self._cancel_requested = False
-            await self._apply(attempt, attention("Something unexpected happened; the payment's outcome is not "
-                                                 "confirmed. Press Cancel to make sure nothing is charged."))
+            await self._apply(attempt, attention(_("Something unexpected happened; the payment's outcome is not "
+                                                   "confirmed. Press Cancel to make sure nothing is charged.")))
 
     # ------------------------------------------------------------------------------------------
     # charge
@@ -448,7 +450,7 @@ class PaymentController:
             if self.recovery_needed and not self.cart.is_empty:
                 raise RecoveryPending(detail="charge before recovery")
             if self.calls.degraded is not None and not self.cart.is_empty:
-                raise JournalError(JOURNAL_PAUSED, detail=f"charge while journal degraded: {self.calls.degraded.code}")
+                raise JournalError(_(JOURNAL_PAUSED), detail=f"charge while journal degraded: {self.calls.degraded.code}")
             raise InvalidInput(blocker, detail=f"charge refused in state {self.state.value}")
         amount = self.cart.total.require_chargeable()
         assert self.reader_id is not None
@@ -457,10 +459,10 @@ class PaymentController:
         self.attempt = attempt
         self._cancel_requested = False
         self.cart.locked = True
-        attempt.to(S.SENDING, "Sending the amount to the reader…")
+        attempt.to(S.SENDING, _("Sending the amount to the reader…"))
         self.cart_changed.emit(self.cart)
         self.state_changed.emit(attempt)
-        self._set_busy(+1, "Sending to the reader…")
+        self._set_busy(+1, _("Sending to the reader…"))
         await self._run_flow(self._charge_flow(attempt, amount), "kiosk-charge")
         return attempt
 
@@ -490,7 +492,7 @@ class PaymentController:
             except JournalError as e:
                 self._unrecorded = attempt.id
                 self._journal_failed(e)
-                await self._to(S.FAILED, f"{e.cashier_message} Nothing was sent to the reader.")
+                await self._to(S.FAILED, _("%(problem)s Nothing was sent to the reader.") % {"problem": e.cashier_message})
                 return
             self._journal_ok()
         try:
@@ -511,8 +513,9 @@ class PaymentController:
             if isinstance(e, ProviderError) and e.payment_id and not e.payment_discarded:
                 attempt.payment_id = e.payment_id
                 await self._save(attempt)
-                await self._to(S.NEEDS_ATTENTION, f"{e.cashier_message} A payment was created but could not be "
-                                                  "confirmed cancelled — press Cancel to make sure it is stopped.")
+                await self._to(S.NEEDS_ATTENTION, _("%(problem)s A payment was created but could not be confirmed "
+                                                    "cancelled — press Cancel to make sure it is stopped.")
+                               % {"problem": e.cashier_message})
                 return
             if isinstance(e, ProviderError) and e.payment_id:
                 attempt.payment_id = e.payment_id
@@ -526,7 +529,7 @@ class PaymentController:
             await self._cancel_now()
             return
         self.monitor.waiting_since = time.monotonic()
-        await self._to(S.WAITING_FOR_CARD, "Tap, insert or swipe the card on the reader.")
+        await self._to(S.WAITING_FOR_CARD, _("Tap, insert or swipe the card on the reader."))
         # The card may already have been presented by the time the reader acknowledged.
         if started.reader.action and started.reader.action.status is not ActionStatus.IN_PROGRESS:
             self.poke()
@@ -534,7 +537,8 @@ class PaymentController:
     async def _start_refused(self, attempt: PaymentAttempt, e: KioskError) -> None:
         if self._cancel_requested:
             attempt.cancel_outcome = CancelOutcome.NOT_CHARGED
-            await self._to(S.CANCELLED, f"Payment cancelled — it never reached the reader ({e.cashier_message}).")
+            await self._to(S.CANCELLED, _("Payment cancelled — it never reached the reader (%(problem)s).")
+                           % {"problem": e.cashier_message})
         else:
             await self._to(S.FAILED, e.cashier_message)
 
@@ -545,9 +549,10 @@ class PaymentController:
             attempt.payment_id = e.payment_id
             if self._cancel_requested:
                 attempt.cancel_outcome = CancelOutcome.NOT_CHARGED
-                await self._to(S.CANCELLED, "Payment cancelled — it never reached the reader.")
+                await self._to(S.CANCELLED, _("Payment cancelled — it never reached the reader."))
             else:
-                await self._to(S.FAILED, f"{e.cashier_message} Nothing was charged; press Charge to try again.")
+                await self._to(S.FAILED, _("%(problem)s Nothing was charged; press Charge to try again.")
+                               % {"problem": e.cashier_message})
             return
         if isinstance(e, ProviderError) and e.payment_id:
             attempt.payment_id = e.payment_id  # known payment, unknown reader state: cancel can resolve it
@@ -559,8 +564,8 @@ class PaymentController:
                 else:
                     await self._recover_unknown_start_locked(attempt)
             return
-        await self._to(S.NEEDS_ATTENTION, f"{e.cashier_message} The payment may or may not be on the reader — "
-                                          "press Cancel to make sure it is stopped.")
+        await self._to(S.NEEDS_ATTENTION, _("%(problem)s The payment may or may not be on the reader — press Cancel "
+                                            "to make sure it is stopped.") % {"problem": e.cashier_message})
 
     # ------------------------------------------------------------------------------------------
     # cancel
@@ -576,9 +581,9 @@ class PaymentController:
         self._cancel_requested = True
         if attempt.state is S.SENDING:
             # The reader has not got the payment yet; charge() cancels as soon as the hand-off returns.
-            await self._to(S.CANCELLING, "Cancelling… (waiting for the reader to receive the payment first)")
+            await self._to(S.CANCELLING, _("Cancelling… (waiting for the reader to receive the payment first)"))
             return
-        self._set_busy(+1, "Cancelling…")
+        self._set_busy(+1, _("Cancelling…"))
         await self._run_flow(self._cancel_flow(attempt), "kiosk-cancel")
 
     async def _cancel_flow(self, attempt: PaymentAttempt) -> None:
@@ -588,9 +593,9 @@ class PaymentController:
                     return
                 if attempt.state is S.PAID:
                     # Capture finished while the cancel waited: the cashier still cancelled the sale → refund.
-                    await self._to(S.CANCELLING, "Cancelling — the payment had just completed, refunding…")
+                    await self._to(S.CANCELLING, _("Cancelling — the payment had just completed, refunding…"))
                 elif attempt.state in CANCELLABLE:
-                    await self._to(S.CANCELLING, "Cancelling…")
+                    await self._to(S.CANCELLING, _("Cancelling…"))
                 else:
                     return
                 if attempt.payment_id is None:
@@ -606,7 +611,7 @@ class PaymentController:
         """Cancel right after a hand-off that the cashier had already asked to cancel (state CANCELLING)."""
         attempt = self.attempt
         assert attempt is not None
-        self._set_busy(+1, "Cancelling…")
+        self._set_busy(+1, _("Cancelling…"))
         try:
             async with self._money_lock:
                 await self._cancel_locked(attempt)
@@ -617,7 +622,7 @@ class PaymentController:
         """Reset the reader, then settle the payment as a cancelled sale (decision table, Purpose.CANCEL)."""
         if attempt.payment_id is None:
             attempt.cancel_outcome = CancelOutcome.NOT_CHARGED
-            await self._to(S.CANCELLED, "Payment cancelled — nothing was charged.")
+            await self._to(S.CANCELLED, _("Payment cancelled — nothing was charged."))
             return
         payment: PaymentInfo | None = None
         reader_offline = False
@@ -631,13 +636,13 @@ class PaymentController:
             payment = result.payment
             reader_idle = result.reader_idle
             if not result.reader_idle:
-                self.message.emit("warning", "The reader did not confirm it is idle; checking the payment…")
+                self.message.emit("warning", _("The reader did not confirm it is idle; checking the payment…"))
         except ReaderBusy:
             # Typically: the card was tapped and is being authorised right now. Wait for the result, then undo.
-            self.message.emit("warning", "The card is being read right now — waiting for the result to undo it…")
+            self.message.emit("warning", _("The card is being read right now — waiting for the result to undo it…"))
         except ReaderOffline:
             # The reader can't be reset, but the payment itself can be cancelled at the provider: money-safe.
-            self.message.emit("warning", "Reader offline — cancelling the payment at the provider instead.")
+            self.message.emit("warning", _("Reader offline — cancelling the payment at the provider instead."))
             reader_offline = True
         except CannotCancelOnTerminal as e:
             await self._to(S.CANCEL_ON_TERMINAL, e.cashier_message)
@@ -645,21 +650,21 @@ class PaymentController:
             if payment is None:
                 return
             if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.AUTHORISED):
-                await self._to(S.CANCELLING, "The customer paid on the terminal — refunding…")
+                await self._to(S.CANCELLING, _("The customer paid on the terminal — refunding…"))
         except AMBIGUOUS as e:
-            self.message.emit("warning", f"{e.cashier_message} Checking the reader…")
+            self.message.emit("warning", _("%(problem)s Checking the reader…") % {"problem": e.cashier_message})
             if await self._reader_busy_with(attempt) is not False:  # reset not confirmed
-                await self._to(S.NEEDS_ATTENTION, "The cancel could not be confirmed. Press Cancel again.")
+                await self._to(S.NEEDS_ATTENTION, _("The cancel could not be confirmed. Press Cancel again."))
                 return
         except KioskError as e:
-            await self._to(S.NEEDS_ATTENTION, f"Cancel failed: {e.cashier_message}")
+            await self._to(S.NEEDS_ATTENTION, _("Cancel failed: %(problem)s") % {"problem": e.cashier_message})
             return
         if payment is None and not (reader_idle or reader_offline):
             try:  # a card may be being read right now: read the payment before deciding
                 payment = await self.read(self.provider.get_payment, attempt.payment_id)
             except KioskError as e:
-                await self._to(S.NEEDS_ATTENTION, f"The payment can't be read: {e.cashier_message} "
-                                                  "Press Cancel to retry.")
+                await self._to(S.NEEDS_ATTENTION, _("The payment can't be read: %(problem)s Press Cancel to retry.")
+                               % {"problem": e.cashier_message})
                 return
         # payment None here: the reader is idle (or offline) — the table cancels the payment and reads its answer.
         await self._settle(attempt, payment, Purpose.CANCEL, reader_offline=reader_offline,
@@ -697,7 +702,8 @@ class PaymentController:
                 reference=attempt.id, key_op="start", capture_manual=self.capture_manual,
             )
         except AMBIGUOUS as e:
-            await self._to(S.NEEDS_ATTENTION, f"{e.cashier_message} Press Cancel again when the connection is back.")
+            await self._to(S.NEEDS_ATTENTION, _("%(problem)s Press Cancel again when the connection is back.")
+                           % {"problem": e.cashier_message})
             return
         except KioskError as e:
             if isinstance(e, ProviderError) and e.payment_id and not e.payment_discarded:
@@ -707,8 +713,8 @@ class PaymentController:
                 return
             # A refusal of the replay can't prove the first request created nothing: only "not charged" when
             # the provider says so for this key (an idempotent replay that fails the same way it did).
-            await self._to(S.NEEDS_ATTENTION, f"The payment could not be confirmed stopped ({e.cashier_message}). "
-                                              "Check the reader, then press Cancel again.")
+            await self._to(S.NEEDS_ATTENTION, _("The payment could not be confirmed stopped (%(problem)s). Check the "
+                                                "reader, then press Cancel again.") % {"problem": e.cashier_message})
             return
         attempt.payment_id = started.payment.id
         await self._save(attempt)
@@ -725,13 +731,13 @@ class PaymentController:
         if payment.tip:  # Stripe includes it in the authorised amount, so the capture takes it too
             attempt.tip = Money(payment.tip, payment.amount.currency)
         if payment.status is PaymentStatus.SUCCEEDED:  # automatic capture (Mercado Pago, or capture_manual off)
-            await self._to(S.PAID, "The payment went through. Thank you!")
+            await self._to(S.PAID, _("The payment went through. Thank you!"))
             return
-        await self._to(S.AUTHORISED, "Card approved — capturing…")
+        await self._to(S.AUTHORISED, _("Card approved — capturing…"))
         if self._cancel_requested:
             return  # cancel() is waiting for the lock; it will void this authorisation
-        await self._to(S.CAPTURING, "Capturing the payment…")
-        self._set_busy(+1, "Capturing…")
+        await self._to(S.CAPTURING, _("Capturing the payment…"))
+        self._set_busy(+1, _("Capturing…"))
         try:
             await self._settle(attempt, payment, Purpose.COMPLETE)
         finally:
@@ -790,7 +796,7 @@ class PaymentController:
             await self._settle(attempt, payment, Purpose.COMPLETE)  # cancelled / refunded outside, or unknown
         elif st is PaymentStatus.WAITING and reader_reset:
             # The reader dropped our action without a card (reset on the device): make the payment unusable.
-            await self._to(S.CANCELLING, "The reader was reset — cancelling the payment…")
+            await self._to(S.CANCELLING, _("The reader was reset — cancelling the payment…"))
             await self._settle(attempt, payment, Purpose.CANCEL)
 
     async def _on_declined_locked(self, payment: PaymentInfo, failure_code: str | None, decline_code: str | None,
@@ -798,7 +804,7 @@ class PaymentController:
         attempt = self.attempt
         assert attempt is not None
         if failure_code == "customer_canceled":
-            await self._to(S.CANCELLING, "The customer cancelled on the reader…")
+            await self._to(S.CANCELLING, _("The customer cancelled on the reader…"))
             await self._settle(attempt, payment, Purpose.CANCEL)
             return
         code = decline_code or failure_code
@@ -810,22 +816,22 @@ class PaymentController:
     # side mutations the window asks for: journaled like every other provider mutation
     async def print_receipt(self, text: str) -> Any:
         """Mercado Pago Point Smart: queue the receipt on the sale's terminal (capability `print_receipt`)."""
-        attempt = self._require(self.capabilities.print_receipt, "Printing receipts")
+        attempt = self._require(self.capabilities.print_receipt, "print_receipt")
         return await self._call("print", self.provider.print_receipt, attempt.reader_id, text, key_op="print")
 
     async def cancel_print(self, job_id: str) -> Any:
-        self._require(self.capabilities.print_receipt, "Printing receipts")
+        self._require(self.capabilities.print_receipt, "print_receipt")
         return await self._call("print_cancel", self.provider.cancel_print, job_id, key_op="print_cancel")
 
     async def read_print(self, job_id: str) -> Any:
-        self._require(self.capabilities.print_receipt, "Printing receipts", need_attempt=False)
+        self._require(self.capabilities.print_receipt, "print_receipt", need_attempt=False)
         return await self.read(self.provider.get_print, job_id)
 
     async def set_operating_mode(self, reader_id: str, mode: str = "PDV") -> None:
         """Mercado Pago: switch a terminal to PDV (integrated) mode (capability `operating_mode`)."""
-        self._require(self.capabilities.operating_mode, "Switching the terminal's mode", need_attempt=False)
+        self._require(self.capabilities.operating_mode, "operating_mode", need_attempt=False)
         if self.attempt is not None and not self.attempt.state.is_final:
-            raise InvalidInput("Finish or cancel the current payment first.", detail="mode switch during payment")
+            raise InvalidInput(_("Finish or cancel the current payment first."), detail="mode switch during payment")
         await self.runner.run(functools.partial(self.calls.mutate, None, "set_operating_mode",
                                                 self.provider.set_operating_mode, reader_id, mode,
                                                 summary={"reader": reader_id, "mode": mode}))
@@ -833,15 +839,19 @@ class PaymentController:
 
     def _require(self, capable: bool, what: str, *, need_attempt: bool = True) -> PaymentAttempt | None:
         if not capable:
-            raise InvalidInput(f"{what} is not possible with this payment provider.", detail=f"{what}: no capability")
+            raise InvalidInput(_(_NOT_CAPABLE[what]), detail=f"{what}: no capability")
         if need_attempt and self.attempt is None:
-            raise InvalidInput("There is no sale to do that for.", detail=f"{what}: no attempt")
+            raise InvalidInput(_("There is no sale to do that for."), detail=f"{what}: no attempt")
         return self.attempt
 
 
+# A capability the provider lacks (Capabilities field → the cashier's sentence).
+_NOT_CAPABLE = {"print_receipt": N_("This payment provider can't print receipts."),
+                "operating_mode": N_("This payment provider can't switch the terminal's mode.")}
+
 # What the in-between states say while the table's final sentence is on its way.
-_PASSING = {S.CANCELLING: "Cancelling…", S.NEEDS_ATTENTION: "Checking the payment…", S.SENDING: "Sending…",
-            S.AUTHORISED: "Card approved…", S.CAPTURING: "Capturing the payment…"}
+_PASSING = {S.CANCELLING: N_("Cancelling…"), S.NEEDS_ATTENTION: N_("Checking the payment…"), S.SENDING: N_("Sending…"),
+            S.AUTHORISED: N_("Card approved…"), S.CAPTURING: N_("Capturing the payment…")}
 
 
 def _cart_snapshot(cart: Cart) -> dict:

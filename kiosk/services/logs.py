@@ -12,6 +12,7 @@ import re
 import sys
 from pathlib import Path
 
+from kiosk.i18n import _
 from kiosk.journal.private import open_private, private_dir, tighten_file
 
 # Anything shaped like a Stripe secret/restricted key or a Mercado Pago token never reaches a log line.
@@ -113,5 +114,5 @@ def unexpected_error_message() -> str:
     """For an error nobody anticipated: point at the log only when there is one to read."""
     path = log_file()
     if path is not None and path.exists():
-        return f"Unexpected error. The details are in the log file {path}."
-    return "Unexpected error. The app could not write a log file, so the details are not saved."
+        return _("Unexpected error. The details are in the log file %(path)s.") % {"path": path}
+    return _("Unexpected error. The app could not write a log file, so the details are not saved.")

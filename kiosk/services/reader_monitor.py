@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from kiosk.domain.errors import KioskError
 from kiosk.domain.payment import PaymentState
 from kiosk.domain.settlement import PaymentStatus
+from kiosk.i18n import _
 
 if TYPE_CHECKING:
     from .controller import PaymentController
@@ -61,8 +62,8 @@ class ReaderMonitor:
             return
         if attempt is not None and attempt.state is S.WAITING_FOR_CARD:
             if time.monotonic() - self.waiting_since > c.card_wait_timeout:
-                c.message.emit("warning", f"No card after {int(c.card_wait_timeout)} s — "
-                                          "the app cancelled the payment on the reader.")
+                c.message.emit("warning", _("No card after %(seconds)d s — the app cancelled the payment on the "
+                                            "reader.") % {"seconds": int(c.card_wait_timeout)})
                 await c.cancel()
                 return
             reader = await c.read(c.provider.get_reader, c.reader_id)

@@ -3,8 +3,14 @@ from __future__ import annotations
 
 from kiosk.domain.cart import Cart
 from kiosk.domain.payment import PaymentAttempt
+from kiosk.i18n import _
 
 WIDTH = 32  # characters per line on the Point Smart's 58 mm printer
+
+
+def _plain(text: str) -> str:
+    """CLDR puts no-break spaces in amounts ("R$ 3,50"); a receipt printer's font may not have them."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
 
 
 def format_receipt(cart: Cart, attempt: PaymentAttempt, shop: str = "kiosk") -> str:
@@ -14,8 +20,10 @@ def format_receipt(cart: Cart, attempt: PaymentAttempt, shop: str = "kiosk") -> 
 
     lines = [shop.center(WIDTH), "-" * WIDTH]
     for line in cart.lines:
-        lines.append(row(f"{line.quantity} x {line.product.name}", line.subtotal.format()))
-    lines += ["-" * WIDTH, row("Subtotal", cart.subtotal.format()), row("Tax", cart.tax.format()),
-              row("TOTAL", cart.total.format()), "", f"Payment {attempt.payment_id or ''}"[:WIDTH],
-              f"Ref {attempt.id[:12]}", "Thank you!".center(WIDTH)]
+        item = _("%(quantity)d x %(product)s") % {"quantity": line.quantity, "product": line.product.name}
+        lines.append(row(item, _plain(line.subtotal.format())))
+    lines += ["-" * WIDTH, row(_("Subtotal"), _plain(cart.subtotal.format())),
+              row(_("Tax"), _plain(cart.tax.format())), row(_("TOTAL"), _plain(cart.total.format())), "",
+              (_("Payment %(id)s") % {"id": attempt.payment_id or ""})[:WIDTH],
+              _("Ref %(ref)s") % {"ref": attempt.id[:12]}, _("Thank you!").center(WIDTH)]
     return "\n".join(lines)

@@ -38,6 +38,7 @@ from kiosk.domain.errors import (
 from kiosk.domain.money import Money
 from kiosk.domain.payment import CancelOutcome, PaymentAttempt, PaymentState, route
 from kiosk.domain.settlement import PaymentStatus, Purpose, Settled, Where
+from kiosk.i18n import _, format_list, ngettext
 from kiosk.journal.records import JournalAttempt, JournalCall, load_attempt
 from kiosk.journal.store import Journal
 from kiosk.providers.base import PaymentFinder, PaymentInfo, Provider
@@ -56,14 +57,17 @@ RecoveryAction = Settled
 _path = route  # kept for callers of the old private name (tests build journals with it)
 
 
-_SUMMARY_WORDS = {
-    RecoveryAction.NOT_CHARGED: "not charged",
-    RecoveryAction.VOIDED: "voided",
-    RecoveryAction.CAPTURED: "captured",
-    RecoveryAction.REFUNDED: "refunded",
-    RecoveryAction.CONFIRMED_PAID: "confirmed paid",
-    RecoveryAction.DECLINED: "declined",
-    RecoveryAction.UNRESOLVED: "still need attention",
+# One counted phrase per action, in report order; the list is joined by the locale's own rule ("a, b and c").
+_SUMMARY_WORDS: dict[RecoveryAction, Callable[[int], str]] = {
+    # TRANSLATORS: counts of payments, listed after "Recovered 3 unfinished payments:"
+    RecoveryAction.NOT_CHARGED: lambda n: ngettext("%(count)d not charged", "%(count)d not charged", n),
+    RecoveryAction.VOIDED: lambda n: ngettext("%(count)d voided", "%(count)d voided", n),
+    RecoveryAction.CAPTURED: lambda n: ngettext("%(count)d captured", "%(count)d captured", n),
+    RecoveryAction.REFUNDED: lambda n: ngettext("%(count)d refunded", "%(count)d refunded", n),
+    RecoveryAction.CONFIRMED_PAID: lambda n: ngettext("%(count)d confirmed paid", "%(count)d confirmed paid", n),
+    RecoveryAction.DECLINED: lambda n: ngettext("%(count)d declined", "%(count)d declined", n),
+    RecoveryAction.UNRESOLVED: lambda n: ngettext("%(count)d still needs attention", "%(count)d still need attention",
+                                                  n),
 }
 
 
@@ -109,18 +113,19 @@ class RecoveryReport:
         return Counter(r.action for r in self.results)
 
     def summary(self) -> str:
-        """One line, e.g. "Recovered 3 payments: 2 voided, 1 captured." """
+        """One line, e.g. "Recovered 3 unfinished payments: 2 voided and 1 captured." """
         if not self.results:
-            return "Nothing to recover."
+            return _("Nothing to recover.")
         counts = self.counts()
-        parts = []
-        for action, word in _SUMMARY_WORDS.items():
-            n = counts.get(action, 0)
-            if n:
-                parts.append(f"{n} {'still needs attention' if action is RecoveryAction.UNRESOLVED and n == 1 else word}")
+        parts = [phrase(counts[action]) % {"count": counts[action]}
+                 for action, phrase in _SUMMARY_WORDS.items() if counts.get(action)]
         n = len(self.results)
-        head = "Recovered" if self.all_resolved else "Checked"
-        return f"{head} {n} unfinished payment{'s' if n != 1 else ''}: {', '.join(parts)}."
+        values = {"count": n, "list": format_list(parts)}
+        if self.all_resolved:
+            return ngettext("Recovered %(count)d unfinished payment: %(list)s.",
+                            "Recovered %(count)d unfinished payments: %(list)s.", n) % values
+        return ngettext("Checked %(count)d unfinished payment: %(list)s.",
+                        "Checked %(count)d unfinished payments: %(list)s.", n) % values
 
 
 def reconcile(provider: Provider, journal: Any, *, skip: Collection[str] = (),
@@ -198,12 +203,14 @@ class _Reconciler:
             action, target, note, detail = RecoveryAction.UNRESOLVED, S.NEEDS_ATTENTION, u.message, u.detail
         except CannotCancelOnTerminal as e:  # Mercado Pago: only the device can stop an order it already has
             action, target, note, detail = (RecoveryAction.UNRESOLVED, S.NEEDS_ATTENTION,
-                                            ("The terminal still has this payment: cancel it on the terminal, then "
-                                             "retry (it is checked again at the next start)."), f"{e.code}: {e.detail}")
+                                            _("The terminal still has this payment: cancel it on the terminal, then "
+                                              "retry (it is checked again at the next start)."),
+                                            f"{e.code}: {e.detail}")
         except KioskError as e:
             action, target, note, detail = (RecoveryAction.UNRESOLVED, S.NEEDS_ATTENTION,
-                                            (f"Could not check this payment: {e.cashier_message} "
-                                             "It will be checked again at the next start."), f"{e.code}: {e.detail}")
+                                            _("Could not check this payment: %(problem)s It will be checked again at "
+                                              "the next start.") % {"problem": e.cashier_message},
+                                            f"{e.code}: {e.detail}")
         self.move(attempt, target, note)
         if target.is_final:
             self.close_calls(attempt.id, action)
@@ -213,7 +220,8 @@ class _Reconciler:
     # --- deciding --------------------------------------------------------------------------------
     def settle(self, record: JournalAttempt, attempt: PaymentAttempt) -> tuple[RecoveryAction, PaymentState, str, str]:
         if attempt.provider != self.provider.name:
-            raise _Unresolved(f"This payment was made with {attempt.provider}; switch back to that provider to check it.",
+            raise _Unresolved(_("This payment was made with %(provider)s; switch back to that provider to check it.")
+                              % {"provider": attempt.provider},
                               f"provider mismatch {attempt.provider} != {self.provider.name}")
         calls: list[JournalCall] = self.j(Journal.calls, attempt.id)
         cancelling = attempt.state in (S.CANCELLING, S.CANCEL_ON_TERMINAL) or any(
@@ -225,13 +233,13 @@ class _Reconciler:
             if payment is None:
                 if cancelling:
                     attempt.cancel_outcome = CancelOutcome.NOT_CHARGED
-                note = ("Payment cancelled — it never reached the reader. Nothing was charged." if cancelling else
-                        "The app closed before the payment reached the reader. Nothing was charged.")
+                note = (_("Payment cancelled — it never reached the reader. Nothing was charged.") if cancelling else
+                        _("The app closed before the payment reached the reader. Nothing was charged."))
                 return (RecoveryAction.NOT_CHARGED, S.CANCELLED if cancelling else S.FAILED, note, "no payment exists")
         self.release_reader(attempt)
         payment = self.read(self.provider.get_payment, attempt.payment_id)
         if payment.reference not in (None, attempt.id):
-            raise _Unresolved("The provider's payment does not belong to this sale; check it by hand.",
+            raise _Unresolved(_("The provider's payment does not belong to this sale; check it by hand."),
                               f"{payment.id} reference {payment.reference!r}")
         purpose = Purpose.CANCEL if cancelling else Purpose.COMPLETE if capturing else Purpose.UNFINISHED
         decision = self.settler.settle(attempt, payment, purpose, on_wait=lambda: self.release_reader(attempt))
@@ -269,8 +277,8 @@ class _Reconciler:
         for extra in extras:
             decision = self.settler.settle(attempt, extra, Purpose.CANCEL, check_reader=False)
             if not decision.is_final or decision.state is not S.CANCELLED:
-                raise _Unresolved("A second payment was found for this sale and could not be undone: "
-                                  f"{decision.message}", f"extra {extra.id} {extra.raw_status}")
+                raise _Unresolved(_("A second payment was found for this sale and could not be undone: %(problem)s")
+                                  % {"problem": decision.message}, f"extra {extra.id} {extra.raw_status}")
         return primary
 
     def payment_on_reader(self, attempt: PaymentAttempt) -> list[PaymentInfo]:
@@ -278,8 +286,8 @@ class _Reconciler:
         try:
             reader = self.read(self.provider.get_reader, attempt.reader_id)
         except KioskError as e:
-            raise _Unresolved("The app could not confirm whether this payment reached the reader. It will be "
-                              "checked again at the next start.", f"reader unreadable: {e.code}") from None
+            raise _Unresolved(_("The app could not confirm whether this payment reached the reader. It will be "
+                                "checked again at the next start."), f"reader unreadable: {e.code}") from None
         action = reader.action
         if action is None or not action.payment_id:
             return []
@@ -301,8 +309,8 @@ class _Reconciler:
                 return [self.read(self.provider.get_payment, pid)]
             # A replay of a request that never arrived would simply have started the payment now; a refusal means
             # we can't tell whether the first one exists — never conclude "nothing charged" from that.
-            raise _Unresolved("The app could not confirm whether this payment reached the terminal. Check the "
-                              "terminal, then retry.", f"start replay refused: {e.code}: {e.detail}") from None
+            raise _Unresolved(_("The app could not confirm whether this payment reached the terminal. Check the "
+                                "terminal, then retry."), f"start replay refused: {e.code}: {e.detail}") from None
         return [started.payment]
 
     def release_reader(self, attempt: PaymentAttempt) -> None:
@@ -375,19 +383,21 @@ class _Reconciler:
                 self.mutate(None, "void", self.provider.void, payment_id, key_op=f"kiosk-orphan-{call.id}-void")
                 action = RecoveryAction.VOIDED if payment.status is PaymentStatus.AUTHORISED else RecoveryAction.NOT_CHARGED
                 return RecoveredAttempt(label, amount, "", payment_id, S.NEEDS_ATTENTION, S.CANCELLED, action,
-                                        "A payment with no recorded sale was cancelled. Nothing was charged.",
+                                        _("A payment with no recorded sale was cancelled. Nothing was charged."),
                                         f"orphan {payment_id} {payment.raw_status} voided")
             if payment.status is PaymentStatus.SUCCEEDED:
                 return RecoveredAttempt(label, amount, "", payment_id, S.NEEDS_ATTENTION, S.NEEDS_ATTENTION,
-                                        RecoveryAction.UNRESOLVED, "A card was charged for a payment with no recorded "
-                                        "sale. Check it in the provider's dashboard.", f"orphan {payment_id} succeeded")
+                                        RecoveryAction.UNRESOLVED, _("A card was charged for a payment with no "
+                                                                     "recorded sale. Check it in the provider's "
+                                                                     "dashboard."), f"orphan {payment_id} succeeded")
             return RecoveredAttempt(label, amount, "", payment_id, S.NEEDS_ATTENTION, S.CANCELLED,
-                                    RecoveryAction.NOT_CHARGED, "Nothing was charged.",
+                                    RecoveryAction.NOT_CHARGED, _("Nothing was charged."),
                                     f"orphan {payment_id} {payment.raw_status}")
         except KioskError as e:
             return RecoveredAttempt(label, None, "", payment_id, S.NEEDS_ATTENTION, S.NEEDS_ATTENTION,
-                                    RecoveryAction.UNRESOLVED, f"Could not check a payment with no recorded sale: "
-                                    f"{e.cashier_message}", f"orphan {payment_id}: {e.code}")
+                                    RecoveryAction.UNRESOLVED, _("Could not check a payment with no recorded sale: "
+                                                                 "%(problem)s") % {"problem": e.cashier_message},
+                                    f"orphan {payment_id}: {e.code}")
 
 
 __all__ = ["RecoveredAttempt", "RecoveryAction", "RecoveryReport", "reconcile"]

@@ -16,6 +16,7 @@ import os
 import re
 
 from kiosk.domain.errors import KeyringUnavailable
+from kiosk.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +84,9 @@ def _keyring():
         return keyring
     name = _describe(backend)
     raise KeyringUnavailable(
-        "No secure key storage (keyring) is available on this computer: the only one found is "
-        f"{name}, which is not secure (not the operating system's keyring), so the key is not stored there. "
-        "Set the key in the KIOSK_STRIPE_API_KEY / KIOSK_MP_ACCESS_TOKEN environment variable instead.",
+        _("No secure key storage (keyring) is available on this computer: the only one found is %(backend)s, "
+          "which is not secure (not the operating system's keyring), so the key is not stored there. Set the key "
+          "in the KIOSK_STRIPE_API_KEY / KIOSK_MP_ACCESS_TOKEN environment variable instead.") % {"backend": name},
         detail=f"keyring backend {name} refused: not an OS keyring or priority < {MIN_PRIORITY}",
     )
 
@@ -99,16 +100,38 @@ def keyring_status() -> str | None:
         return e.cashier_message
 
 
-def keyring_location() -> str:
-    """Where a saved key goes, in words for Settings: 'the operating system's keyring: macOS Keychain (…)'."""
+# Where a saved key goes, by the kind of keyring found: (for the key in use, for a key not yet saved, in general).
+# Whole sentences per case, so each language words them its own way.
+_WHERE = {
+    "os": (N_("The key in use is saved in the operating system's keyring: %(backend)s."),
+           N_("No key is saved. A key typed here is stored in the operating system's keyring: %(backend)s."),
+           N_("Stored in the operating system's keyring: %(backend)s.")),
+    "test": (N_("The key in use is saved in %(backend)s (allowed for tests only, not secure)."),
+             N_("No key is saved. A key typed here is stored in %(backend)s (allowed for tests only, not secure)."),
+             N_("Stored in %(backend)s (allowed for tests only, not secure).")),
+    "none": (N_("The key in use can't be saved here: %(backend)s is not a secure keyring."),
+             N_("No key is saved, and a key typed here can't be stored: %(backend)s is not a secure keyring."),
+             N_("Not stored: %(backend)s is not a secure keyring.")),
+}
+
+
+def _keyring_kind() -> tuple[str, str]:
     import keyring
 
     backend = keyring.get_keyring()
     if _is_os_keyring(backend):
-        return f"the operating system's keyring: {_describe(backend)}"
-    if _qualified(backend) in _allowed_for_tests:
-        return f"{_describe(backend)} (allowed for tests only, not secure)"
-    return f"nowhere: {_describe(backend)} is not a secure keyring"
+        kind = "os"
+    elif _qualified(backend) in _allowed_for_tests:
+        kind = "test"
+    else:
+        kind = "none"
+    return kind, _describe(backend)
+
+
+def keyring_location() -> str:
+    """Where a saved key goes, in a sentence for Settings: 'Stored in the operating system's keyring: macOS …'."""
+    kind, name = _keyring_kind()
+    return _(_WHERE[kind][2]) % {"backend": name}
 
 
 def get_secret(provider: str) -> str | None:
@@ -168,7 +191,8 @@ def key_shape_problem(provider: str, key: str) -> str | None:
     """None if `key` looks like a secret key of `provider`, else a sentence saying what was expected."""
     if key.startswith(_SHAPES[provider][0]):
         return None
-    return f"That doesn't look like a {FAMILY_NAMES[provider]} secret key (expected {key_expected(provider)})."
+    return _("That doesn't look like a %(provider)s secret key (expected %(expected)s).") % {
+        "provider": FAMILY_NAMES[provider], "expected": key_expected(provider)}
 
 
 def env_key(provider: str) -> str | None:
@@ -180,13 +204,13 @@ def key_source(provider: str) -> tuple[str, str]:
     """(masked key in use, where it comes from in a sentence) for Settings. Reads the keyring: not on the Qt thread."""
     env = env_key(provider)
     if env:
-        return mask(env), (f"The key in use comes from the environment variable {ENV_VARS[provider]}; it takes "
-                           "precedence over a key saved here.")
+        return mask(env), _("The key in use comes from the environment variable %(variable)s; it takes precedence "
+                             "over a key saved here.") % {"variable": ENV_VARS[provider]}
     problem = keyring_status()
     if problem:
         return "", problem
-    where = keyring_location()
+    kind, name = _keyring_kind()
     saved = get_secret(provider)
     if saved:
-        return mask(saved), f"The key in use is saved in {where}."
-    return "", f"No key is saved. A key typed here is stored in {where}."
+        return mask(saved), _(_WHERE[kind][0]) % {"backend": name}
+    return "", _(_WHERE[kind][1]) % {"backend": name}

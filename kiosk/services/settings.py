@@ -13,6 +13,7 @@ from pathlib import Path
 
 from kiosk.domain.errors import KioskError
 from kiosk.domain.money import currency_info
+from kiosk.i18n import N_, _, language_code
 from kiosk.journal.private import open_private, private_dir, tighten_dir, tighten_file
 
 log = logging.getLogger(__name__)
@@ -20,10 +21,10 @@ log = logging.getLogger(__name__)
 VERSION = 1
 PROVIDERS = ("demo_stripe", "demo_mercadopago", "stripe", "mercadopago")
 PROVIDER_LABELS = {
-    "demo_stripe": "Demo — Stripe Terminal emulator",
-    "demo_mercadopago": "Demo — Mercado Pago Point emulator",
-    "stripe": "Stripe Terminal",
-    "mercadopago": "Mercado Pago Point",
+    "demo_stripe": N_("Demo — Stripe Terminal emulator"),
+    "demo_mercadopago": N_("Demo — Mercado Pago Point emulator"),
+    "stripe": N_("Stripe Terminal"),
+    "mercadopago": N_("Mercado Pago Point"),
 }
 
 FONT_SIZES = ("normal", "large", "extra_large")
@@ -46,6 +47,7 @@ class Settings:
     font_size: str = "normal"  # one of FONT_SIZES
     high_contrast: bool = False
     update_feed_url: str = ""  # release feed (JSON, services/updates.py); empty = never check
+    language: str = ""  # UI language and formats ("es", "pt_BR", "es_CL"); "" = the operating system's
     version: int = VERSION
 
     @property
@@ -122,6 +124,7 @@ def _from_dict(raw: dict) -> Settings:
     if s.poll_interval_ms <= 0:
         s.poll_interval_ms = defaults.poll_interval_ms
     _check_display(s, defaults)
+    s.language = language_code(s.language)  # "pt-BR" → "pt_BR"; junk → "" (the OS's language)
     return s
 
 
@@ -148,8 +151,8 @@ def save(settings: Settings, path: Path | None = None) -> None:
         from kiosk.domain.errors import ConfigurationError
 
         reason = e.strerror or str(e)
-        raise ConfigurationError(f"The settings could not be saved: the folder {path.parent} can't be written "
-                                 f"({reason}).", detail=f"settings save failed: {e!r}") from e
+        raise ConfigurationError(_("The settings could not be saved: the folder %(folder)s can't be written "
+                                   "(%(reason)s).") % {"folder": path.parent, "reason": reason}, detail=f"settings save failed: {e!r}") from e
 
 
 def _write(settings: Settings, path: Path) -> None:

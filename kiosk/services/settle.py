@@ -113,7 +113,7 @@ class Settler:
                 log.warning("settle: %s of %s not confirmed (%s); reading it again", decision.step.value, pid, e.code)
                 last = LastCall.UNKNOWN
             except KioskError as e:
-                return call_failed(self.where, e.cashier_message, purpose=purpose, verb=_VERB[decision.step],
+                return call_failed(self.where, e.cashier_message, purpose=purpose, step=decision.step,
                                    failure_code=failure[0], failure_message=failure[1])
             else:
                 last = LastCall.OK
@@ -127,7 +127,7 @@ class Settler:
                 if last is LastCall.OK and refund_status is not None and payment is not None:
                     payment = _with_status(payment, PaymentStatus.SUCCEEDED)  # refund accepted; decide on that
                     continue
-                return call_failed(self.where, e.cashier_message, purpose=purpose, verb=_VERB[decision.step],
+                return call_failed(self.where, e.cashier_message, purpose=purpose, step=decision.step,
                                    failure_code=failure[0], failure_message=failure[1])
         return kept_changing(self.where)
 
@@ -147,9 +147,6 @@ class Settler:
         except KioskError as e:
             log.warning("settle: reader %s unreadable (%s)", attempt.reader_id, e.code)
             return None
-
-
-_VERB = {Step.VOID: "cancel", Step.CAPTURE: "capture", Step.REFUND: "refund"}
 
 
 def _key(attempt: PaymentAttempt, op: str, pid: str) -> str:

@@ -1,5 +1,6 @@
 """Render the cashier window in each main state to PNG: `python -m kiosk.tools.screenshots docs/screenshots`
-(`--size 1024x600` lays the window out for that screen; `--provider demo_mercadopago --currency ARS` for MP).
+(`--size 1024x600` lays the window out for that screen; `--provider demo_mercadopago --currency ARS` for MP;
+`--language es` renders it in Spanish: docs/screenshots/<lang>/<WxH>/ holds each language's set).
 
 Runs the real window against the embedded emulator (offscreen when there is no display) and drives it the
 way a cashier and a customer would, grabbing the window at each state.
@@ -104,7 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", default="1366x768", type=_size, help="screen size WIDTHxHEIGHT (default 1366x768)")
     ap.add_argument("--provider", default="demo_stripe", choices=("demo_stripe", "demo_mercadopago"))
     ap.add_argument("--currency", default=None, help="currency (default USD; ARS for Mercado Pago)")
+    ap.add_argument("--language", default="en", help="en, es or pt_BR (default en, whatever the system's)")
     args = ap.parse_args(argv)
+    from kiosk import i18n
+
+    i18n.setup(args.language)  # before any widget or message exists
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if os.environ.get("QT_QPA_PLATFORM") == "offscreen":  # an offscreen screen of the requested size

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.domain.cart import Cart, Product
+from kiosk.i18n import _
 
 from .payment_panel import fix_lines
 
@@ -36,12 +37,12 @@ class CartPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 
-        grid_box = QGroupBox("Products")
+        grid_box = QGroupBox(_("Products"))
         box_layout = QVBoxLayout(grid_box)
         # The tiles scroll when the screen is short; the columns follow the width (resizeEvent).
         self.grid_scroll = QScrollArea()
         self.grid_scroll.setObjectName("productGrid")
-        self.grid_scroll.setAccessibleName("Products")
+        self.grid_scroll.setAccessibleName(_("Products"))
         self.grid_scroll.setWidgetResizable(True)
         self.grid_scroll.setFrameShape(QFrame.NoFrame)
         self.grid_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
@@ -53,8 +54,9 @@ class CartPanel(QWidget):
             b = QPushButton(f"{product.name}\n{product.unit_price.format()}")
             b.setObjectName(f"product:{product.sku}")
             b.setProperty("product", True)
-            b.setAccessibleName(f"Add {product.name}")
-            b.setAccessibleDescription(f"Adds one {product.name} at {product.unit_price.format()} to the cart")
+            b.setAccessibleName(_("Add %(product)s") % {"product": product.name})
+            b.setAccessibleDescription(_("Adds one %(product)s at %(price)s to the cart") % {
+                "product": product.name, "price": product.unit_price.format()})
             b.clicked.connect(lambda _=False, p=product: self._on_add(p))
             self._tiles.append(b)
         self._columns = 0
@@ -63,13 +65,13 @@ class CartPanel(QWidget):
         box_layout.addWidget(self.grid_scroll)
         layout.addWidget(grid_box, 4)
 
-        cart_box = QGroupBox("Cart")
+        cart_box = QGroupBox(_("Cart"))
         cart_layout = QVBoxLayout(cart_box)
         self.table = QTableWidget(0, 4)
         self.table.setObjectName("cartView")
-        self.table.setAccessibleName("Cart")
-        self.table.setAccessibleDescription("Items in the current sale with quantity and price")
-        self.table.setHorizontalHeaderLabels(["Item", "Qty", "Amount", ""])
+        self.table.setAccessibleName(_("Cart"))
+        self.table.setAccessibleDescription(_("Items in the current sale with quantity and price"))
+        self.table.setHorizontalHeaderLabels([_("Item"), _("Qty"), _("Amount"), ""])
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionMode(QAbstractItemView.NoSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
@@ -88,13 +90,13 @@ class CartPanel(QWidget):
         self.tax_label.setObjectName("taxLabel")
         self.total_label = QLabel()
         self.total_label.setObjectName("totalLabel")
-        self.total_label.setAccessibleName("Total")
+        self.total_label.setAccessibleName(_("Total"))
         # Subtotal and tax share a line, so the total keeps its size on short screens.
-        for col, (name, label) in enumerate((("Subtotal", self.subtotal_label), ("Tax", self.tax_label))):
+        for col, (name, label) in enumerate(((_("Subtotal"), self.subtotal_label), (_("Tax"), self.tax_label))):
             totals.addWidget(QLabel(name), 0, 2 * col)
             label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
             totals.addWidget(label, 0, 2 * col + 1)
-        total_name = QLabel("Total")
+        total_name = QLabel(_("Total"))
         total_name.setObjectName("totalName")
         totals.addWidget(total_name, 1, 0)
         self.total_label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
@@ -152,10 +154,10 @@ class CartPanel(QWidget):
             amount = QTableWidgetItem(line.subtotal.format())
             amount.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
             self.table.setItem(row, 2, amount)
-            remove = QPushButton("Remove")
+            remove = QPushButton(_("Remove"))
             remove.setProperty("cartRow", True)
             remove.setObjectName(f"remove:{sku}")
-            remove.setAccessibleName(f"Remove {line.product.name}")
+            remove.setAccessibleName(_("Remove %(product)s") % {"product": line.product.name})
             remove.setEnabled(not cart.locked)
             remove.clicked.connect(lambda _=False, s=sku: self._on_quantity(s, 0))
             self.table.setCellWidget(row, 3, remove)
@@ -171,10 +173,10 @@ class CartPanel(QWidget):
         h.setContentsMargins(2, 0, 2, 0)
         minus = QPushButton("−")
         minus.setObjectName(f"decrease:{sku}")
-        minus.setAccessibleName("Decrease quantity")
+        minus.setAccessibleName(_("Decrease quantity"))
         plus = QPushButton("+")
         plus.setObjectName(f"increase:{sku}")
-        plus.setAccessibleName("Increase quantity")
+        plus.setAccessibleName(_("Increase quantity"))
         for b in (minus, plus):
             b.setProperty("cartRow", True)
             b.setMinimumWidth(44)

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
+from kiosk.i18n import _
+
 
 class ConnectionBanner(QFrame):
     def __init__(self, connector, parent=None):
         super().__init__(parent)
         self.setObjectName("connectionBanner")
-        self.setAccessibleName("Connection to the payment provider")
+        self.setAccessibleName(_("Connection to the payment provider"))
         self.setVisible(False)
         self._connector = connector
         layout = QHBoxLayout(self)
@@ -16,9 +18,9 @@ class ConnectionBanner(QFrame):
         self.text.setObjectName("connectionText")
         self.text.setWordWrap(True)
         layout.addWidget(self.text, 1)
-        self.retry = QPushButton("Retry")
+        self.retry = QPushButton(_("Retry"))
         self.retry.setObjectName("connectionRetryButton")
-        self.retry.setAccessibleName("Try to reach the payment provider now")
+        self.retry.setAccessibleName(_("Try to reach the payment provider now"))
         self.retry.clicked.connect(connector.retry_now)
         layout.addWidget(self.retry)
         self.unsubscribe = connector.changed.subscribe(self.show_status)

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.domain.errors import KioskError
 from kiosk.domain.payment import PaymentAttempt, PaymentState
+from kiosk.i18n import N_, _
 
 from .notice_banner import NoticeBanner
 from .payment_panel import PaymentPanel
@@ -59,16 +60,16 @@ CLOSE_CONFIRM_S = 10.0
 CLOSE_GUARDED = {PaymentState.SENDING, PaymentState.WAITING_FOR_CARD, PaymentState.CANCELLING,
                  PaymentState.AUTHORISED, PaymentState.CAPTURING}
 _gc_frozen = False  # once per process: see MainWindow._freeze_startup_objects
-CONNECTING_TEXT = "Connecting to the payment provider…"
-RECOVERING_TEXT = "Checking unfinished payments from the last run…"
+CONNECTING_TEXT = N_("Connecting to the payment provider…")
+RECOVERING_TEXT = N_("Checking unfinished payments from the last run…")
 # Below this size the window goes compact (smaller type and touch targets, shorter banner); narrower than tall,
 # the cart sits above the payment panel (portrait kiosk).
 COMPACT_BELOW = QSize(1280, 800)
 PAYMENT_SHARE = 0.46
 QWIDGETSIZE_MAX = (1 << 24) - 1
-DEMO_TEXT = ("DEMO MODE — no card is really charged. Payments go to the built-in emulator. "
-             "Add an API key in Settings to take real payments.")
-DEMO_TEXT_SHORT = "DEMO MODE — no card is really charged."
+DEMO_TEXT = N_("DEMO MODE — no card is really charged. Payments go to the built-in emulator. Add an API key in "
+               "Settings to take real payments.")
+DEMO_TEXT_SHORT = N_("DEMO MODE — no card is really charged.")
 
 
 class MainWindow(QMainWindow):
@@ -91,8 +92,8 @@ class MainWindow(QMainWindow):
         self.reader_panel = None
         self.sim_panel = None
         self.setObjectName("mainWindow")
-        self.setWindowTitle("kiosk — starting")
-        self.setAccessibleName("kiosk cashier window")
+        self.setWindowTitle(_("kiosk — starting"))
+        self.setAccessibleName(_("kiosk cashier window"))
         self.resize(1280, 800)
 
         central = QWidget()
@@ -104,29 +105,29 @@ class MainWindow(QMainWindow):
         self.title_label = QLabel("kiosk")
         self.title_label.setObjectName("titleLabel")
         header.addWidget(self.title_label)
-        self.mode_label = QLabel("Starting…")
+        self.mode_label = QLabel(_("Starting…"))
         self.mode_label.setObjectName("providerLabel")
         header.addWidget(self.mode_label)
-        self._demo_text = DEMO_TEXT
-        self.demo_banner = QLabel(DEMO_TEXT)
+        self._demo_text = _(DEMO_TEXT)
+        self.demo_banner = QLabel(self._demo_text)
         self.demo_banner.setObjectName("demoBanner")
-        self.demo_banner.setAccessibleName("Demo mode notice")
+        self.demo_banner.setAccessibleName(_("Demo mode notice"))
         self.demo_banner.setWordWrap(True)
         self.demo_banner.setVisible(False)
         self.demo_banner.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
         header.addWidget(self.demo_banner, 1)
-        self.settings_button = QPushButton("Settings")
+        self.settings_button = QPushButton(_("Settings"))
         self.settings_button.setObjectName("settingsButton")
-        self.settings_button.setAccessibleName("Settings")
-        self.settings_button.setAccessibleDescription("Provider, API key, reader, currency and capture mode")
+        self.settings_button.setAccessibleName(_("Settings"))
+        self.settings_button.setAccessibleDescription(_("Provider, API key, reader, currency and capture mode"))
         self.settings_button.clicked.connect(self.settings_requested.emit)
         header.addWidget(self.settings_button)
         root.addLayout(header)
 
         # What the app is doing before Charge can be pressed: connecting, then checking the last run's payments.
-        self.startup_label = QLabel(CONNECTING_TEXT)
+        self.startup_label = QLabel(_(CONNECTING_TEXT))
         self.startup_label.setObjectName("startupStatus")
-        self.startup_label.setAccessibleName("Start-up status")
+        self.startup_label.setAccessibleName(_("Start-up status"))
         self.startup_label.setProperty("state", "connecting")
         root.addWidget(self.startup_label)
 
@@ -170,14 +171,14 @@ class MainWindow(QMainWindow):
         # The provider log is for staff: folded away unless asked for (warnings also go to the notice banner).
         self.log_view = QListWidget()
         self.log_view.setObjectName("messageLog")
-        self.log_view.setAccessibleName("Provider messages")
+        self.log_view.setAccessibleName(_("Provider messages"))
         self.log_view.setMaximumHeight(110)
         self.log_view.setVisible(False)
         root.addWidget(self.log_view)
         self.setStatusBar(QStatusBar())
-        self.log_toggle = QPushButton("Show log")
+        self.log_toggle = QPushButton(_("Show log"))
         self.log_toggle.setObjectName("logToggle")
-        self.log_toggle.setAccessibleName("Show or hide the provider log")
+        self.log_toggle.setAccessibleName(_("Show or hide the provider log"))
         self.log_toggle.setCheckable(True)
         self.log_toggle.toggled.connect(self._toggle_log)
         self._header.insertWidget(self._header.indexOf(self.settings_button), self.log_toggle)
@@ -188,9 +189,9 @@ class MainWindow(QMainWindow):
         self.adapt_to(QSize(1280, 800))
 
         p = self.payment_panel
-        p.status.setText("Starting…")
+        p.status.setText(_("Starting…"))
         p.status.setProperty("state", "starting")
-        p.detail.setText(CONNECTING_TEXT + " Charge is available once the app is ready.")
+        p.detail.setText(_("Connecting to the payment provider… Charge is available once the app is ready."))
         p.charge.clicked.connect(lambda: self.run(self.controller.charge(), "Charge"))
         p.cancel.clicked.connect(self._cancel_clicked)
         p.new_sale.clicked.connect(self._new_sale)
@@ -212,7 +213,7 @@ class MainWindow(QMainWindow):
 
         self.services = services
         self.controller = c = services.controller
-        self.setWindowTitle("kiosk — " + services.mode_label)
+        self.setWindowTitle(_("kiosk — %(mode)s") % {"mode": services.mode_label})
         self.mode_label.setText(services.mode_label)
         self._demo_text = services.banner  # what the app knows of where payments go (services/context.py)
         self.demo_banner.setText(self._demo_text)
@@ -231,9 +232,9 @@ class MainWindow(QMainWindow):
             self._staff.insertWidget(1, self.sim_panel)
 
         if c.capabilities.print_receipt:
-            self.receipt_button = QPushButton("Print receipt on the terminal")
+            self.receipt_button = QPushButton(_(RECEIPT_BUTTON[None]))
             self.receipt_button.setObjectName("receiptButton")
-            self.receipt_button.setAccessibleName("Print receipt on the terminal")
+            self.receipt_button.setAccessibleName(_("Print receipt on the terminal"))
             self.receipt_button.clicked.connect(self._receipt_clicked)
             self.payment_panel.show_receipt_button(self.receipt_button)
 
@@ -296,7 +297,7 @@ class MainWindow(QMainWindow):
 
     def _toggle_log(self, shown: bool) -> None:
         self.log_view.setVisible(shown)
-        self.log_toggle.setText("Hide log" if shown else "Show log")
+        self.log_toggle.setText(_("Hide log") if shown else _("Show log"))
 
     # --- screen size ---------------------------------------------------------------------------
     def fit_screen(self, size: QSize) -> None:
@@ -321,7 +322,7 @@ class MainWindow(QMainWindow):
         self._compact = compact
         central = self.centralWidget()
         central.setProperty("compact", compact)
-        self.demo_banner.setText(DEMO_TEXT_SHORT if compact and self._demo_text == DEMO_TEXT else self._demo_text)
+        self.demo_banner.setText(_(DEMO_TEXT_SHORT) if compact and self._demo_text == _(DEMO_TEXT) else self._demo_text)
         self.demo_banner.setToolTip(self._demo_text)
         self.mode_label.setVisible(not compact)
         for w in [central, *central.findChildren(QWidget)]:
@@ -439,7 +440,8 @@ class MainWindow(QMainWindow):
         starting = self.is_starting
         self.startup_label.setVisible(starting)
         if starting:
-            state, text = ("connecting", CONNECTING_TEXT) if self.controller is None else ("recovering", RECOVERING_TEXT)
+            state, text = (("connecting", _(CONNECTING_TEXT)) if self.controller is None
+                           else ("recovering", _(RECOVERING_TEXT)))
             self.startup_label.setText(text)
             self.startup_label.setProperty("state", state)
 
@@ -467,7 +469,8 @@ class MainWindow(QMainWindow):
             self.receipt_button.setVisible(paid)
             status = None if job is None else job.status
             self.receipt_button.setEnabled(status in RECEIPT_ACTIONABLE)
-            self.receipt_button.setText(RECEIPT_BUTTON.get(status, "Receipt sent to the terminal"))
+            self.receipt_button.setText(_(RECEIPT_BUTTON[status]) if status in RECEIPT_BUTTON
+                                        else _("Receipt sent to the terminal"))
         if self.sim_panel is not None:  # the simulated customer taps only while a payment is on the reader
             self.sim_panel.tap.setEnabled(in_flight and c.reader is not None and c.reader.online)
             if self.sim_panel.device_cancel is not None:
@@ -506,7 +509,7 @@ class MainWindow(QMainWindow):
         if job is not None and job.status == "created":
             async def cancel_print():
                 self._print_job = await c.cancel_print(job.id)
-                self.log_message("info", "Receipt print cancelled (it had not reached the terminal).")
+                self.log_message("info", _("Receipt print cancelled (it had not reached the terminal)."))
 
             self.run(cancel_print(), "Cancel print")
             return
@@ -516,9 +519,9 @@ class MainWindow(QMainWindow):
 
         async def print_receipt():
             self._print_job = await c.print_receipt(text)
-            self.log_message("info", "Receipt queued for the terminal's printer.")
+            self.log_message("info", _("Receipt queued for the terminal's printer."))
             self._refresh_buttons()
-            for _ in range(30):  # follow the job until the terminal takes it (then it can't be cancelled)
+            for _poll in range(30):  # follow the job until the terminal takes it (then it can't be cancelled)
                 await asyncio.sleep(1.0)
                 if self._print_job is None or self._print_job.status != "created":
                     break
@@ -533,7 +536,7 @@ class MainWindow(QMainWindow):
     def _switch_mode(self, reader_id: str) -> None:
         async def switch():
             await self.controller.set_operating_mode(reader_id, "PDV")
-            self.log_message("info", "Terminal switched to PDV mode. Restart the terminal to apply it.")
+            self.log_message("info", _("Terminal switched to PDV mode. Restart the terminal to apply it."))
 
         self.run(switch(), "Switch mode")
 
@@ -553,15 +556,15 @@ class MainWindow(QMainWindow):
 
     def _sim_tap(self, card_number: str) -> None:
         self._sim("Tap card", self.services.sim.present_card, card_number,
-                  done=f"Simulated customer tapped card …{card_number[-4:]}")
+                  done=_("Simulated customer tapped card …%(last4)s") % {"last4": card_number[-4:]})
 
     def _sim_device_cancel(self) -> None:
         self._sim("Cancel on terminal", self.services.sim.cancel_on_device,
-                  done="Simulated terminal: cancel pressed on the device.")
+                  done=_("Simulated terminal: cancel pressed on the device."))
 
     def _sim_online(self, online: bool) -> None:
         self._sim("Reader online", self.services.sim.set_reader_online, online,
-                  done="Simulated reader is back online." if online else "Simulated reader went offline.")
+                  done=_("Simulated reader is back online.") if online else _("Simulated reader went offline."))
 
     # --- Qt events -----------------------------------------------------------------------------
     def paintEvent(self, event) -> None:
@@ -578,8 +581,9 @@ class MainWindow(QMainWindow):
             # Closing now would leave the customer's card on the reader; the journal and start-up recovery make
             # it safe, but the cashier should finish or cancel first. A second close within 10 s goes ahead.
             self._close_warned_at = now
-            self.log_message("warning", "A payment is in progress — cancel it or let it finish before closing. "
-                                        "Close again within 10 s to quit anyway (it will be settled at next start).")
+            self.log_message("warning", _("A payment is in progress — cancel it or let it finish before closing. "
+                                          "Close again within 10 s to quit anyway (it will be settled at next "
+                                          "start)."))
             event.ignore()
             return
         for unsubscribe in self._unsubscribe:

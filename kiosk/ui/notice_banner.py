@@ -6,21 +6,23 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
+from kiosk.i18n import _
+
 
 class NoticeBanner(QFrame):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("noticeBanner")
-        self.setAccessibleName("Notice")
+        self.setAccessibleName(_("Notice"))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
         self.text = QLabel()
         self.text.setObjectName("noticeText")
         self.text.setWordWrap(True)
         layout.addWidget(self.text, 1)
-        self.dismiss = QPushButton("OK")
+        self.dismiss = QPushButton(_("OK"))
         self.dismiss.setObjectName("noticeDismissButton")
-        self.dismiss.setAccessibleName("Hide this notice")
+        self.dismiss.setAccessibleName(_("Hide this notice"))
         self.dismiss.clicked.connect(self.clear)
         layout.addWidget(self.dismiss)
         self.setVisible(False)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.domain.money import Money
 from kiosk.domain.payment import PaymentAttempt, PaymentState
+from kiosk.i18n import _
 
 from .icons import state_pixmap
 from .presentation import card_line, detail_for, icon_for, title_for
@@ -43,7 +44,7 @@ def fix_lines(label: QLabel, lines: int) -> None:
 
 class PaymentPanel(QGroupBox):
     def __init__(self, parent=None):
-        super().__init__("Payment", parent)
+        super().__init__(_("Payment"), parent)
         self.setObjectName("paymentPanel")
         layout = QVBoxLayout(self)
         layout.setSpacing(4)
@@ -54,7 +55,7 @@ class PaymentPanel(QGroupBox):
         self.icon.setFixedSize(44, 44)
         self.status = QLabel()
         self.status.setObjectName("paymentStatus")
-        self.status.setAccessibleName("Payment status")
+        self.status.setAccessibleName(_("Payment status"))
         self.status.setAlignment(Qt.AlignCenter)
         self.status.setWordWrap(True)
         row.addWidget(self.icon)
@@ -63,18 +64,18 @@ class PaymentPanel(QGroupBox):
         # The customer's view: how much, what to do, how long the reader waits, which card paid.
         self.amount = QLabel()
         self.amount.setObjectName("paymentAmount")
-        self.amount.setAccessibleName("Amount to pay")
+        self.amount.setAccessibleName(_("Amount to pay"))
         self.amount.setAlignment(Qt.AlignCenter)
         layout.addWidget(self.amount)
         self.detail = QLabel()
         self.detail.setObjectName("paymentDetail")
-        self.detail.setAccessibleName("Payment details")
+        self.detail.setAccessibleName(_("Payment details"))
         self.detail.setAlignment(Qt.AlignHCenter | Qt.AlignTop)
         self.detail.setWordWrap(True)
         layout.addWidget(self.detail)
         self.countdown = QLabel()
         self.countdown.setObjectName("cardCountdown")
-        self.countdown.setAccessibleName("Time left to present the card")
+        self.countdown.setAccessibleName(_("Time left to present the card"))
         self.countdown.setAlignment(Qt.AlignCenter)
         # One fixed-height line holds the countdown (waiting) or the receipt button (paid): never both at once.
         self._slot = QHBoxLayout()
@@ -87,25 +88,25 @@ class PaymentPanel(QGroupBox):
         layout.addWidget(slot)
         self.busy = keep_space(QProgressBar())
         self.busy.setObjectName("busyIndicator")
-        self.busy.setAccessibleName("Working")
+        self.busy.setAccessibleName(_("Working"))
         self.busy.setRange(0, 0)  # indeterminate
         self.busy.setTextVisible(False)
         self.busy.setFixedHeight(6)
         self.busy.setVisible(False)
         layout.addWidget(self.busy)
         buttons = QHBoxLayout()
-        self.charge = QPushButton("Charge")
+        self.charge = QPushButton(_("Charge"))
         self.charge.setObjectName("chargeButton")
-        self.charge.setAccessibleName("Charge")
-        self.charge.setAccessibleDescription("Send the total to the card reader")
-        self.cancel = QPushButton("Cancel")
+        self.charge.setAccessibleName(_("Charge"))
+        self.charge.setAccessibleDescription(_("Send the total to the card reader"))
+        self.cancel = QPushButton(_("Cancel"))
         self.cancel.setObjectName("cancelButton")
-        self.cancel.setAccessibleName("Cancel payment")
-        self.cancel.setAccessibleDescription("Reset the reader and make sure the customer is not charged")
-        self.new_sale = QPushButton("New sale")
+        self.cancel.setAccessibleName(_("Cancel payment"))
+        self.cancel.setAccessibleDescription(_("Reset the reader and make sure the customer is not charged"))
+        self.new_sale = QPushButton(_("New sale"))
         self.new_sale.setObjectName("newSaleButton")
-        self.new_sale.setAccessibleName("New sale")
-        self.new_sale.setAccessibleDescription("Clear the cart and start the next sale")
+        self.new_sale.setAccessibleName(_("New sale"))
+        self.new_sale.setAccessibleDescription(_("Clear the cart and start the next sale"))
         buttons.addWidget(self.charge, 3)
         buttons.addWidget(self.cancel, 3)
         buttons.addWidget(self.new_sale, 2)
@@ -159,13 +160,13 @@ class PaymentPanel(QGroupBox):
             self.countdown.setText("")
         else:
             m, s = divmod(max(0, seconds_left), 60)
-            self.countdown.setText(f"The reader waits {m}:{s:02d} more for the card.")
+            self.countdown.setText(_("The reader waits %(time)s more for the card.") % {"time": f"{m}:{s:02d}"})
 
     def show_ready_hint(self, reason: str | None, ready: bool = True) -> None:
         """Idle only: say why Charge can't be pressed (reader offline, recovery pending, journal paused…), or that
         it can. Never claims "Ready" over a disabled Charge: `ready` False says Charge is off, and the reason why."""
-        self.status.setText("Ready" if ready else "Charge is off")
-        self.detail.setText(reason or "Press Charge when the customer is ready.")
+        self.status.setText(_("Ready") if ready else _("Charge is off"))
+        self.detail.setText(reason or _("Press Charge when the customer is ready."))
 
     def set_busy(self, busy: bool) -> None:
         self.busy.setVisible(busy)

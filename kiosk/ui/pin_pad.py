@@ -18,17 +18,20 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from kiosk.i18n import N_, _
 from kiosk.services.admin_pin import MAX_LEN, MIN_LEN, PinGate
 
-PROMPT = "Enter the admin PIN"
+PROMPT = N_("Enter the admin PIN")
 MESSAGE_WIDTH = 288  # the key grid's width: a long message wraps instead of widening the pad
 
 
 def locked_text(seconds: int) -> str:
-    return f"Try again in {seconds}\u00a0s."  # no break between the number and its unit
+    # TRANSLATORS: keep the no-break space between the number and its unit.
+    return _("Try again in %(seconds)s\u00a0s.") % {"seconds": seconds}
 
 
-LOCKED_TEXT = locked_text(30)  # the widest lockout line at the theme's font size
+def locked_width_text() -> str:
+    return locked_text(30)  # the widest lockout line at the theme's font size, in the language in use
 
 
 class PinPad(QDialog):
@@ -39,53 +42,55 @@ class PinPad(QDialog):
     def __init__(self, gate: PinGate, parent=None):
         super().__init__(parent)
         self.setObjectName("pinPad")
-        self.setWindowTitle("Administrator")
-        self.setAccessibleName("Administrator PIN pad")
+        self.setWindowTitle(_("Administrator"))
+        self.setAccessibleName(_("Administrator PIN pad"))
         self._gate = gate
         self._digits = ""
         self.checking = False  # a PIN is being checked (scrypt, ~0.1 s): off the Qt thread, keys disabled
         self._keys: list[QPushButton] = []
         self._checked.connect(self._on_checked)
         layout = QVBoxLayout(self)
-        self.display = QLabel(PROMPT)
+        self.display = QLabel(_(PROMPT))
         self.display.setObjectName("pinDisplay")  # styled in the theme (font size follows the Display setting)
-        self.display.setAccessibleName("PIN pad message")
+        self.display.setAccessibleName(_("PIN pad message"))
         # Shown after unlocking with a PIN from before the 6-digit rule (it still works, but should be replaced),
         # and during a lockout.
         self.advice = QLabel("")
         self.advice.setObjectName("pinAdvice")
-        self.advice.setAccessibleName("PIN pad advice")
+        self.advice.setAccessibleName(_("PIN pad advice"))
         for label, lines in ((self.display, 2), (self.advice, 3)):
             label.setWordWrap(True)
             label.setAlignment(Qt.AlignCenter)
             label.ensurePolished()  # the theme's font size: room for the longest message, so nothing jumps
-            label.setFixedWidth(max(MESSAGE_WIDTH, self.display.fontMetrics().horizontalAdvance(LOCKED_TEXT) + 24))
+            label.setFixedWidth(max(MESSAGE_WIDTH, self.display.fontMetrics().horizontalAdvance(locked_width_text()) + 24))
             label.setMinimumHeight(label.fontMetrics().lineSpacing() * lines + 16)
             layout.addWidget(label, 0, Qt.AlignHCenter)
         self._lock_timer = QTimer(self)  # repaints the seconds left while locked out
         self._lock_timer.setInterval(250)
         self._lock_timer.timeout.connect(self._show_lockout)
         grid = QGridLayout()
-        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "Clear", "0", "OK"]
+        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "Clear", "0", "OK"]  # names, not the words shown
+        shown = {"Clear": (_("Clear"), _("Clear PIN")), "OK": (_("OK"), _("Confirm PIN"))}
         for i, key in enumerate(keys):
-            b = QPushButton(key)
+            text, name = shown.get(key, (key, _("Digit %(digit)s") % {"digit": key}))
+            b = QPushButton(text)
             b.setObjectName(f"pinKey:{key}")
-            b.setAccessibleName({"Clear": "Clear PIN", "OK": "Confirm PIN"}.get(key, f"Digit {key}"))
+            b.setAccessibleName(name)
             b.setMinimumSize(72, 64)
             b.clicked.connect(lambda _=False, k=key: self._press(k))
             self._keys.append(b)
             grid.addWidget(b, i // 3, i % 3)
         layout.addLayout(grid)
         self.unlocked_row = QHBoxLayout()
-        self.exit_button = QPushButton("Exit kiosk")
+        self.exit_button = QPushButton(_("Exit kiosk"))
         self.exit_button.setObjectName("adminExitButton")
-        self.settings_button = QPushButton("Settings")
+        self.settings_button = QPushButton(_("Settings"))
         self.settings_button.setObjectName("adminSettingsButton")
-        back = QPushButton("Back")
+        back = QPushButton(_("Back"))
         back.setObjectName("adminBackButton")
-        self.exit_button.setAccessibleName("Exit kiosk mode")
-        self.settings_button.setAccessibleName("Open Settings")
-        back.setAccessibleName("Back to the sale")
+        self.exit_button.setAccessibleName(_("Exit kiosk mode"))
+        self.settings_button.setAccessibleName(_("Open Settings"))
+        back.setAccessibleName(_("Back to the sale"))
         for b in (self.exit_button, self.settings_button, back):
             b.setMinimumHeight(56)
             b.setEnabled(False)
@@ -112,13 +117,13 @@ class PinPad(QDialog):
             self._digits = ""
             self._set_keys(False)
             self.display.setText(locked_text(math.ceil(wait)))
-            self.advice.setText("Too many wrong PINs. The keys stay off until the time is up.")
+            self.advice.setText(_("Too many wrong PINs. The keys stay off until the time is up."))
             if not self._lock_timer.isActive():
                 self._lock_timer.start()
         elif self._lock_timer.isActive():
             self._lock_timer.stop()
             self._set_keys(True)
-            self.display.setText(PROMPT)
+            self.display.setText(_(PROMPT))
             self.advice.setText("")
 
     def _press(self, key: str) -> None:
@@ -131,14 +136,14 @@ class PinPad(QDialog):
             return
         elif len(self._digits) < MAX_LEN:
             self._digits += key
-        self.display.setText("•" * len(self._digits) or PROMPT)
+        self.display.setText("•" * len(self._digits) or _(PROMPT))
 
     def _submit(self) -> None:
         """scrypt is deliberately slow (~0.1 s): check the PIN in a short-lived thread, never on the Qt thread."""
         pin, self._digits = self._digits, ""
         self.checking = True
         self._set_keys(False)
-        self.display.setText("Checking…")
+        self.display.setText(_("Checking…"))
         threading.Thread(target=self._check, args=(pin,), name="kiosk-pin-check", daemon=True).start()
 
     def _check(self, pin: str) -> None:
@@ -152,14 +157,14 @@ class PinPad(QDialog):
         self.checking = False
         self._set_keys(True)
         if ok:
-            self.display.setText("Unlocked")
+            self.display.setText(_("Unlocked"))
             if self._gate.needs_new_pin:
-                self.advice.setText(f"This PIN is too short to be safe. Open Settings and set a new admin PIN "
-                                    f"of at least {MIN_LEN} digits.")
+                self.advice.setText(_("This PIN is too short to be safe. Open Settings and set a new admin PIN of at "
+                                      "least %(digits)s digits.") % {"digits": MIN_LEN})
             self.exit_button.setEnabled(True)
             self.settings_button.setEnabled(True)
             return
-        self.display.setText("Wrong PIN")
+        self.display.setText(_("Wrong PIN"))
         self._show_lockout()
 
     def done(self, result: int) -> None:

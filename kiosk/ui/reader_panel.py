@@ -8,13 +8,19 @@ from PySide6.QtWidgets import QComboBox, QGroupBox, QLabel, QPushButton, QVBoxLa
 
 from kiosk.domain.declines import DECLINE_REASONS
 from kiosk.domain.reader import ActionStatus, Reader
+from kiosk.i18n import N_, _
 
 ACTION_NAMES = {
-    "process_payment_intent": "Collecting payment",
-    "set_reader_display": "Showing the cart",
-    "refund_payment": "Refund",
-    "process_setup_intent": "Saving a card",
-    "point_order": "Payment order",
+    "process_payment_intent": N_("Collecting payment"),
+    "set_reader_display": N_("Showing the cart"),
+    "refund_payment": N_("Refund"),
+    "process_setup_intent": N_("Saving a card"),
+    "point_order": N_("Payment order"),
+}
+ACTION_STATUSES = {
+    ActionStatus.IN_PROGRESS: N_("in progress"),
+    ActionStatus.SUCCEEDED: N_("succeeded"),
+    ActionStatus.FAILED: N_("failed"),
 }
 
 
@@ -26,56 +32,57 @@ def _restyle(widget) -> None:
 def describe_reader(reader: Reader | None) -> tuple[str, str]:
     """(state, headline) for the reader status label."""
     if reader is None:
-        return "offline", "No reader selected"
+        return "offline", _("No reader selected")
     if reader.state == "offline":
-        return "offline", "● Offline — can't take payments"
+        return "offline", _("● Offline — can't take payments")
     if reader.state == "busy":
-        return "busy", "● Online — busy"
-    return "idle", "● Online — idle"
+        return "busy", _("● Online — busy")
+    return "idle", _("● Online — idle")
 
 
 def describe_action(reader: Reader | None) -> str:
     if reader is None or reader.action is None:
-        return "Action: none (reader idle)"
+        return _("Action: none (reader idle)")
     a = reader.action
-    text = f"Action: {ACTION_NAMES.get(a.type, a.type)} — {a.status.value.replace('_', ' ')}"
+    action = _(ACTION_NAMES[a.type]) if a.type in ACTION_NAMES else a.type  # an unknown type is the provider's word
+    text = _("Action: %(action)s — %(status)s") % {"action": action, "status": _(ACTION_STATUSES[a.status])}
     code = a.decline_code or a.failure_code
     if a.status is ActionStatus.FAILED and code in DECLINE_REASONS:
-        text += f"\n{DECLINE_REASONS[code]}"  # the provider's own text (ids, "canceled while…") stays in the log
+        text += "\n" + _(DECLINE_REASONS[code])  # the provider's own text (ids, "canceled while…") stays in the log
     return text
 
 
 class ReaderPanel(QGroupBox):
     def __init__(self, on_select: Callable[[str], None], on_switch_mode: Callable[[str], None] | None = None, parent=None):
-        super().__init__("Card reader", parent)
+        super().__init__(_("Card reader"), parent)
         self._on_select = on_select
         self._on_switch_mode = on_switch_mode
         self._updating = False
         layout = QVBoxLayout(self)
         self.picker = QComboBox()
         self.picker.setObjectName("readerPicker")
-        self.picker.setAccessibleName("Card reader")
-        self.picker.setAccessibleDescription("Choose the reader that takes the payment")
+        self.picker.setAccessibleName(_("Card reader"))
+        self.picker.setAccessibleDescription(_("Choose the reader that takes the payment"))
         self.picker.setMinimumHeight(44)
         self.picker.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)  # long ids don't widen
         self.picker.setMinimumContentsLength(12)
         self.picker.currentIndexChanged.connect(self._picked)
         self.status = QLabel()
         self.status.setObjectName("readerStatus")
-        self.status.setAccessibleName("Reader status")
+        self.status.setAccessibleName(_("Reader status"))
         self.details = QLabel()
         self.details.setObjectName("readerDetails")
         self.details.setWordWrap(True)
         self.action = QLabel()
         self.action.setObjectName("actionStatus")
-        self.action.setAccessibleName("Reader action")
+        self.action.setAccessibleName(_("Reader action"))
         self.action.setWordWrap(True)
         self.mode_hint = QLabel()
         self.mode_hint.setObjectName("readerModeHint")
         self.mode_hint.setWordWrap(True)
-        self.mode_button = QPushButton("Switch terminal to PDV mode")
+        self.mode_button = QPushButton(_("Switch terminal to PDV mode"))
         self.mode_button.setObjectName("switchModeButton")
-        self.mode_button.setAccessibleName("Switch terminal to PDV mode")
+        self.mode_button.setAccessibleName(_("Switch terminal to PDV mode"))
         self.mode_button.clicked.connect(self._switch_clicked)
         self._shown_id: str | None = None
         for w in (self.picker, self.status, self.details, self.action, self.mode_hint, self.mode_button):
@@ -95,8 +102,7 @@ class ReaderPanel(QGroupBox):
         try:
             self.picker.clear()
             for r in readers:
-                suffix = "" if r.online else " (offline)"
-                self.picker.addItem(f"{r.label}{suffix}", r.id)
+                self.picker.addItem(r.label if r.online else _("%(reader)s (offline)") % {"reader": r.label}, r.id)
             if selected:
                 i = self.picker.findData(selected)
                 if i >= 0:
@@ -119,13 +125,15 @@ class ReaderPanel(QGroupBox):
         if reader is None:
             self.details.setText("")
         else:
-            seen = ""
+            # A list of facts, each one translated whole (or the provider's own words: label, device, mode).
+            facts = [reader.label, reader.device_type.replace("_", " ") if reader.device_type else _("reader")]
+            if reader.operating_mode:
+                facts.append(_("%(mode)s mode") % {"mode": reader.operating_mode})
             if reader.last_seen_at:
                 ago = max(0, int(time.time() - reader.last_seen_at))
-                seen = f" · last seen {ago} s ago" if ago < 120 else f" · last seen {ago // 60} min ago"
-            device = reader.device_type.replace("_", " ") if reader.device_type else "reader"
-            mode = f" · {reader.operating_mode} mode" if reader.operating_mode else ""
-            self.details.setText(f"{reader.label} · {device}{mode}{seen}")  # the provider's id stays in the log
+                facts.append(_("last seen %(seconds)s s ago") % {"seconds": ago} if ago < 120
+                             else _("last seen %(minutes)s min ago") % {"minutes": ago // 60})
+            self.details.setText(" · ".join(facts))  # the provider's id stays in the log
             self.details.setToolTip(reader.id)
         self.action.setText(describe_action(reader))
         if getattr(self, "_compact", False):
@@ -135,8 +143,9 @@ class ReaderPanel(QGroupBox):
         self.mode_hint.setVisible(needs_pdv)
         self.mode_button.setVisible(needs_pdv and self._on_switch_mode is not None)
         if needs_pdv:
-            self.mode_hint.setText(f"This terminal is in {mode} mode, so it can't receive payments from this app. "
-                                   "Switch it to PDV (integrated) mode, then restart the terminal.")
+            self.mode_hint.setText(_("This terminal is in %(mode)s mode, so it can't receive payments from this "
+                                     "app. Switch it to PDV (integrated) mode, then restart the terminal.")
+                                   % {"mode": mode})
 
     def set_compact(self, compact: bool) -> None:
         """Short screens: the picker and the status badge only, so the demo's simulated customer stays in reach;

@@ -5,12 +5,14 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
+from kiosk.i18n import _, ngettext
+
 
 class RecoveryBanner(QFrame):
     def __init__(self, on_retry: Callable[[], None], parent=None):
         super().__init__(parent)
         self.setObjectName("recoveryBanner")
-        self.setAccessibleName("Recovered payments")
+        self.setAccessibleName(_("Recovered payments"))
         self.setVisible(False)
         layout = QHBoxLayout(self)
         texts = QVBoxLayout()
@@ -23,13 +25,13 @@ class RecoveryBanner(QFrame):
         texts.addWidget(self.summary)
         texts.addWidget(self.details)
         layout.addLayout(texts, 1)
-        self.retry = QPushButton("Retry")
+        self.retry = QPushButton(_("Retry"))
         self.retry.setObjectName("recoveryRetryButton")
-        self.retry.setAccessibleName("Retry the payments that still need attention")
+        self.retry.setAccessibleName(_("Retry the payments that still need attention"))
         self.retry.clicked.connect(on_retry)
-        self.dismiss = QPushButton("OK")
+        self.dismiss = QPushButton(_("OK"))
         self.dismiss.setObjectName("recoveryDismissButton")
-        self.dismiss.setAccessibleName("Hide the recovery summary")
+        self.dismiss.setAccessibleName(_("Hide the recovery summary"))
         self.dismiss.clicked.connect(lambda: self.setVisible(False))
         layout.addWidget(self.retry)
         layout.addWidget(self.dismiss)
@@ -39,8 +41,8 @@ class RecoveryBanner(QFrame):
         self.setProperty("state", "needs_attention")
         self.style().unpolish(self)
         self.style().polish(self)
-        self.summary.setText("Unfinished payments from the last run could not be checked, so Charge is off.")
-        self.details.setText(f"{error.cashier_message} Then press Retry.")
+        self.summary.setText(_("Unfinished payments from the last run could not be checked, so Charge is off."))
+        self.details.setText(_("%(problem)s Then press Retry.") % {"problem": error.cashier_message})
         self.retry.setVisible(True)
         self.dismiss.setVisible(False)
         self.setVisible(True)
@@ -54,9 +56,12 @@ class RecoveryBanner(QFrame):
         self.style().unpolish(self)
         self.style().polish(self)
         self.summary.setText(report.summary())
-        lines = [f"• {r.amount.format() if r.amount else ''} {r.message}".strip() for r in report.results[:6]]
-        if len(report.results) > 6:
-            lines.append(f"… and {len(report.results) - 6} more (see the log).")
+        lines = [_("• %(amount)s %(message)s") % {"amount": r.amount.format(), "message": r.message} if r.amount
+                 else _("• %(message)s") % {"message": r.message} for r in report.results[:6]]
+        more = len(report.results) - 6
+        if more > 0:
+            lines.append(ngettext("… and %(count)s more (see the log).", "… and %(count)s more (see the log).",
+                                  more) % {"count": more})
         self.details.setText("\n".join(lines))
         self.retry.setVisible(bool(unresolved))
         self.dismiss.setVisible(not unresolved)

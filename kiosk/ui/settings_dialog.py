@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.domain.money import CURRENCIES
+from kiosk.i18n import _, supported_languages
 from kiosk.services.admin_pin import MAX_LEN, MIN_LEN, needs_new_pin, pin_shape_problem
 from kiosk.services.secrets import key_shape_problem, keyring_location
 from kiosk.services.settings import FONT_SIZES, PROVIDER_LABELS, PROVIDERS, Settings
@@ -37,70 +38,73 @@ class SettingsDialog(QDialog):
         --api-base of this run, which wins over the Server field."""
         super().__init__(parent)
         self.setObjectName("settingsDialog")
-        self.setWindowTitle("Settings")
-        self.setAccessibleName("Settings")
+        self.setWindowTitle(_("Settings"))
+        self.setAccessibleName(_("Settings"))
         self._settings = settings
         form = QFormLayout()
         self.provider = QComboBox()
         self.provider.setObjectName("providerPicker")
-        self.provider.setAccessibleName("Payment provider")
+        self.provider.setAccessibleName(_("Payment provider"))
         for p in PROVIDERS:
-            self.provider.addItem(PROVIDER_LABELS[p], p)
+            self.provider.addItem(_(PROVIDER_LABELS[p]), p)
         self.provider.setCurrentIndex(PROVIDERS.index(settings.provider))
-        form.addRow("Provider", self.provider)
+        form.addRow(_("Provider"), self.provider)
         self.key = QLineEdit()
         self.key.setObjectName("apiKeyField")
-        self.key.setAccessibleName("API key or access token")
+        self.key.setAccessibleName(_("API key or access token"))
         self.key.setEchoMode(QLineEdit.Password)
-        self.key.setPlaceholderText(f"in use: {masked_key}" if masked_key else "sk_test_… / rk_live_… or TEST-… / APP_USR-…")
+        self.key.setPlaceholderText(_("in use: %(key)s") % {"key": masked_key} if masked_key
+                                    else _("%(stripe)s or %(mercadopago)s") % {
+                                        "stripe": "sk_test_… / rk_live_…", "mercadopago": "TEST-… / APP_USR-…"})
         self.key.textEdited.connect(self._key_edited)
-        form.addRow("API key / token", self.key)
+        form.addRow(_("API key / token"), self.key)
         # Say where the key in use really comes from, naming the keyring backend or the environment variable.
-        self.keyring_note = QLabel(key_note or f"Stored in {keyring_location()}.")
+        self.keyring_note = QLabel(key_note or keyring_location())
         self.keyring_note.setObjectName("keyringNote")
         self.keyring_note.setWordWrap(True)
         form.addRow("", self.keyring_note)
         self._build_server_field(form, server_override)
         self.reader = QLineEdit(settings.default_reader)
         self.reader.setObjectName("defaultReaderField")
-        self.reader.setAccessibleName("Default reader id")
-        self.reader.setPlaceholderText("tmr_… or terminal id; empty = first online reader")
-        form.addRow("Default reader", self.reader)
+        self.reader.setAccessibleName(_("Default reader id"))
+        self.reader.setPlaceholderText(_("tmr_… or terminal id; empty = first online reader"))
+        form.addRow(_("Default reader"), self.reader)
         self.currency = QComboBox()
         self.currency.setObjectName("currencyPicker")
-        self.currency.setAccessibleName("Currency")
+        self.currency.setAccessibleName(_("Currency"))
         for code in CURRENCIES:
             self.currency.addItem(code, code)
         self.currency.setCurrentIndex(max(0, self.currency.findData(settings.currency)))
-        form.addRow("Currency", self.currency)
-        self.capture_manual = QCheckBox("Authorise on the reader, capture after approval (recommended)")
+        form.addRow(_("Currency"), self.currency)
+        self.capture_manual = QCheckBox(_("Authorise on the reader, capture after approval (recommended)"))
         self.capture_manual.setObjectName("captureManualBox")
-        self.capture_manual.setAccessibleName("Manual capture")
+        self.capture_manual.setAccessibleName(_("Manual capture"))
         self.capture_manual.setChecked(settings.capture_manual)
-        form.addRow("Capture", self.capture_manual)
+        form.addRow(_("Capture"), self.capture_manual)
         self.timeout = QSpinBox()
         self.timeout.setObjectName("cardTimeoutField")
-        self.timeout.setAccessibleName("Card wait timeout in seconds")
+        self.timeout.setAccessibleName(_("Card wait timeout in seconds"))
         self.timeout.setRange(15, 600)
         self.timeout.setValue(settings.card_wait_timeout_s)
-        self.timeout.setSuffix(" s")
-        form.addRow("Give up waiting for a card after", self.timeout)
-        self.kiosk = QCheckBox("Full-screen kiosk (leave with the admin PIN: Ctrl+Alt+A or hold the title 2 s)")
+        self.timeout.setSuffix(_(" s"))
+        form.addRow(_("Give up waiting for a card after"), self.timeout)
+        self.kiosk = QCheckBox(_("Full-screen kiosk (leave with the admin PIN: Ctrl+Alt+A or hold the title 2 s)"))
         self.kiosk.setObjectName("kioskModeBox")
-        self.kiosk.setAccessibleName("Kiosk mode")
+        self.kiosk.setAccessibleName(_("Kiosk mode"))
         self.kiosk.setChecked(settings.kiosk_mode)
-        form.addRow("Kiosk", self.kiosk)
+        form.addRow(_("Kiosk"), self.kiosk)
         self.pin = QLineEdit()
         self.pin.setObjectName("adminPinField")
-        self.pin.setAccessibleName("New admin PIN")
+        self.pin.setAccessibleName(_("New admin PIN"))
         self.pin.setEchoMode(QLineEdit.Password)
         self.pin.setMaxLength(MAX_LEN)
-        self.pin.setPlaceholderText(f"PIN set — type a new one ({MIN_LEN}–{MAX_LEN} digits) to change"
-                                    if settings.admin_pin_hash else f"{MIN_LEN}–{MAX_LEN} digits")
-        form.addRow("Admin PIN", self.pin)
+        digits = {"min": MIN_LEN, "max": MAX_LEN}
+        self.pin.setPlaceholderText(_("PIN set — type a new one (%(min)s–%(max)s digits) to change") % digits
+                                    if settings.admin_pin_hash else _("%(min)s–%(max)s digits") % digits)
+        form.addRow(_("Admin PIN"), self.pin)
         # A PIN set before the 6-digit rule still unlocks the kiosk; this is where the admin is asked to replace it.
-        self.pin_note = QLabel(f"Your admin PIN was set before PINs needed {MIN_LEN} digits and is easy to guess. "
-                               f"Please change it: type a new PIN of {MIN_LEN} to {MAX_LEN} digits.")
+        self.pin_note = QLabel(_("Your admin PIN was set before PINs needed %(min)s digits and is easy to guess. "
+                                 "Please change it: type a new PIN of %(min)s to %(max)s digits.") % digits)
         self.pin_note.setObjectName("adminPinNote")
         self.pin_note.setWordWrap(True)
         self.pin_note.setVisible(needs_new_pin(settings.admin_pin_hash))
@@ -109,8 +113,11 @@ class SettingsDialog(QDialog):
         self.error.setObjectName("settingsError")
         self.error.setWordWrap(True)
         self._buttons = buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Save).setAccessibleName("Save settings")
-        buttons.button(QDialogButtonBox.Cancel).setAccessibleName("Close without saving")
+        # Qt's own button texts come from Qt's translations, which the app doesn't ship: ours are in the catalogue.
+        buttons.button(QDialogButtonBox.Save).setText(_("Save"))
+        buttons.button(QDialogButtonBox.Cancel).setText(_("Cancel"))
+        buttons.button(QDialogButtonBox.Save).setAccessibleName(_("Save settings"))
+        buttons.button(QDialogButtonBox.Cancel).setAccessibleName(_("Close without saving"))
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -133,23 +140,24 @@ class SettingsDialog(QDialog):
         self._server_override = override
         self.api_base = QLineEdit()
         self.api_base.setObjectName("apiBaseField")
-        self.api_base.setAccessibleName("Payment provider server address")
-        self.server_note = QLabel("Set with --api-base for this run: start the app without it to use this field.")
+        self.api_base.setAccessibleName(_("Payment provider server address"))
+        self.server_note = QLabel(_("Set with --api-base for this run: start the app without it to use this field."))
         self.server_note.setObjectName("serverNote")
         self.server_note.setWordWrap(True)
         self.server_note.setVisible(bool(override))
         self.api_base.setReadOnly(bool(override))
         self.provider.currentIndexChanged.connect(self._show_server)
         self._show_server()
-        form.addRow("Server (advanced)", self.api_base)
+        form.addRow(_("Server (advanced)"), self.api_base)
         form.addRow("", self.server_note)
 
     def _show_server(self) -> None:
         """The server in use for the chosen provider: --api-base, else the saved address, else the provider's own."""
         mp = self._family() == "mercadopago"
         self.api_base.setText(self._server_override or (self._settings.mp_api_base if mp else self._settings.api_base))
-        self.api_base.setPlaceholderText("default: Mercado Pago" if mp else
-                                         "default: Stripe (e.g. http://127.0.0.1:12111 for an emulator)")
+        self.api_base.setPlaceholderText(_("default: Mercado Pago") if mp else
+                                         _("default: Stripe (e.g. %(example)s for an emulator)")
+                                         % {"example": "http://127.0.0.1:12111"})
 
     def _server_fields(self) -> dict:
         if self._server_override:
@@ -191,34 +199,46 @@ class SettingsDialog(QDialog):
             self.error.setText(problem)
             return
         if self.kiosk.isChecked() and not (pin or self._settings.admin_pin_hash):
-            self.error.setText("Set an admin PIN first: it is the only way out of kiosk mode.")
+            self.error.setText(_("Set an admin PIN first: it is the only way out of kiosk mode."))
             return
         new = replace(self._settings, provider=provider, default_reader=self.reader.text().strip(),
                       currency=self.currency.currentData(), capture_manual=self.capture_manual.isChecked(),
                       card_wait_timeout_s=self.timeout.value(), kiosk_mode=self.kiosk.isChecked(),
                       **self._server_fields(), **self._display_values())
-        self.error.setText("Saving…")
+        self.error.setText(_("Saving…"))
         self._buttons.button(QDialogButtonBox.Save).setEnabled(False)  # one save at a time
         self.saved.emit(new, secret, pin)
 
     # --- Display (accessibility): applied at once on Save, even during a sale ---------------------------------
     def _display_group(self, settings: Settings) -> QGroupBox:
-        box = QGroupBox("Display")
+        box = QGroupBox(_("Display"))
         box.setObjectName("displayGroup")
         form = QFormLayout(box)
         self.font_size = QComboBox()
         self.font_size.setObjectName("fontSizePicker")
-        self.font_size.setAccessibleName("Text size")
-        for value, label in zip(FONT_SIZES, ("Normal", "Large", "Extra large"), strict=True):
+        self.font_size.setAccessibleName(_("Text size"))
+        for value, label in zip(FONT_SIZES, (_("Normal"), _("Large"), _("Extra large")), strict=True):
             self.font_size.addItem(label, value)
         self.font_size.setCurrentIndex(max(0, self.font_size.findData(settings.font_size)))
-        form.addRow("Text size", self.font_size)
-        self.high_contrast = QCheckBox("High contrast: white text on black, bold state colours")
+        form.addRow(_("Text size"), self.font_size)
+        self.high_contrast = QCheckBox(_("High contrast: white text on black, bold state colours"))
         self.high_contrast.setObjectName("highContrastBox")
-        self.high_contrast.setAccessibleName("High contrast")
+        self.high_contrast.setAccessibleName(_("High contrast"))
         self.high_contrast.setChecked(settings.high_contrast)
-        form.addRow("Contrast", self.high_contrast)
+        form.addRow(_("Contrast"), self.high_contrast)
+        # Each language named in itself, so a cashier who can't read the current one still finds theirs.
+        self.language = QComboBox()
+        self.language.setObjectName("languagePicker")
+        self.language.setAccessibleName(_("Language"))
+        self.language.addItem(_("The system's language"), "")
+        for code, name in supported_languages():
+            self.language.addItem(name, code)
+        if settings.language and self.language.findData(settings.language) < 0:  # "es_CL" set in the file
+            self.language.addItem(settings.language, settings.language)
+        self.language.setCurrentIndex(max(0, self.language.findData(settings.language)))
+        form.addRow(_("Language"), self.language)
         return box
 
     def _display_values(self) -> dict:
-        return {"font_size": self.font_size.currentData(), "high_contrast": self.high_contrast.isChecked()}
+        return {"font_size": self.font_size.currentData(), "high_contrast": self.high_contrast.isChecked(),
+                "language": self.language.currentData()}

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from kiosk.i18n import _
 from kiosk.services.context import (
     DEMO_CARDS,  # the window reaches providers only through services
 )
@@ -19,30 +20,30 @@ from kiosk.services.context import (
 class SimulatedReaderPanel(QGroupBox):
     def __init__(self, on_tap: Callable[[str], None], on_online: Callable[[bool], None],
                  on_device_cancel: Callable[[], None] | None = None, parent=None):
-        super().__init__("Simulated reader — plays the customer (demo only)", parent)
+        super().__init__(_("Simulated reader — plays the customer (demo only)"), parent)
         self.setObjectName("simulatedReaderPanel")
-        self.setAccessibleName("Simulated reader")
-        self.setAccessibleDescription("Demo controls that act as the customer at the card reader")
+        self.setAccessibleName(_("Simulated reader"))
+        self.setAccessibleDescription(_("Demo controls that act as the customer at the card reader"))
         layout = QVBoxLayout(self)
-        self.setToolTip("No hardware needed: tap a test card on the emulated reader, or unplug it.")
+        self.setToolTip(_("No hardware needed: tap a test card on the emulated reader, or unplug it."))
         row = QHBoxLayout()
         self.card = QComboBox()
         self.card.setObjectName("simulateCardPicker")
-        self.card.setAccessibleName("Test card")
+        self.card.setAccessibleName(_("Test card"))
         self.card.setMinimumHeight(44)
         self.card.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.card.setMinimumContentsLength(10)
-        for label, number, _ in DEMO_CARDS:
-            self.card.addItem(label, number)
-        self.tap = QPushButton("Tap card")
+        for label, number, _result in DEMO_CARDS:
+            self.card.addItem(_(label), number)
+        self.tap = QPushButton(_("Tap card"))
         self.tap.setObjectName("simulateTapButton")
-        self.tap.setAccessibleName("Tap the test card on the reader")
+        self.tap.setAccessibleName(_("Tap the test card on the reader"))
         self.tap.clicked.connect(lambda: on_tap(self.card.currentData()))
         row.addWidget(self.card, 2)
         row.addWidget(self.tap, 1)
-        self.offline = QPushButton("Take reader offline")
+        self.offline = QPushButton(_("Take reader offline"))
         self.offline.setObjectName("simulateOfflineButton")
-        self.offline.setAccessibleName("Take the simulated reader offline or online")
+        self.offline.setAccessibleName(_("Take the simulated reader offline or online"))
         self.offline.setCheckable(True)
         self.offline.toggled.connect(self._toggled)
         self._on_online = on_online
@@ -52,18 +53,18 @@ class SimulatedReaderPanel(QGroupBox):
         layout.addLayout(second)
         self.device_cancel = None
         if on_device_cancel is not None:  # Mercado Pago: the terminal has its own cancel button
-            self.device_cancel = QPushButton("Cancel on the terminal")
+            self.device_cancel = QPushButton(_("Cancel on the terminal"))
             self.device_cancel.setObjectName("simulateDeviceCancelButton")
-            self.device_cancel.setAccessibleName("Press cancel on the simulated terminal")
+            self.device_cancel.setAccessibleName(_("Press cancel on the simulated terminal"))
             self.device_cancel.clicked.connect(on_device_cancel)
             second.addWidget(self.device_cancel, 1)
 
     def _toggled(self, checked: bool) -> None:
-        self.offline.setText("Reader back online" if checked else "Take reader offline")
+        self.offline.setText(_("Reader back online") if checked else _("Take reader offline"))
         self._on_online(not checked)
 
     def set_reader_online(self, online: bool) -> None:
         self.offline.blockSignals(True)
         self.offline.setChecked(not online)
-        self.offline.setText("Reader back online" if not online else "Take reader offline")
+        self.offline.setText(_("Reader back online") if not online else _("Take reader offline"))
         self.offline.blockSignals(False)

@@ -325,7 +325,7 @@ def test_report_summary_counts_each_kind(crash, fresh_provider):
     crash.provider.cancel(crash.reader_id, b.payment_id, idempotency_key=f"k-{b.id}")  # → voided (not charged)
     report = reconcile(fresh_provider, crash.journal)
     assert [r.attempt_id for r in report.results] == [a.id, b.id]
-    assert report.summary() == "Recovered 2 unfinished payments: 1 not charged, 1 voided."
+    assert report.summary() == "Recovered 2 unfinished payments: 1 not charged and 1 voided."
     events = crash.journal.call(Journal.events, None)
     assert [e.kind for e in events][-3:] == ["recovery", "recovery", "recovery_summary"]
     assert Money(1234, "USD") == report.results[0].amount

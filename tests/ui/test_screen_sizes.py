@@ -13,6 +13,7 @@ from gui_harness import close_env, make_env
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
+from kiosk import i18n
 from kiosk.domain.errors import JournalError
 from kiosk.domain.payment import CancelOutcome, PaymentAttempt, PaymentState
 
@@ -114,10 +115,27 @@ def _positions(window) -> dict:
 
 
 def test_every_state_fits_every_screen(env):
+    _check_sizes(env, SIZES)
+
+
+@pytest.mark.parametrize("language", ["es", "pt_BR"])
+def test_longer_languages_fit_the_smallest_screen(qapp, tmp_path, language):
+    """Spanish and Portuguese sentences run longer than English: at 1024×600 they still fit, nothing moves."""
+    i18n.setup(language)  # before the window is built
+    for provider, currency in (("demo_stripe", "USD"), ("demo_mercadopago", "ARS")):
+        e = make_env(qapp, tmp_path / provider, provider=provider, currency=currency)
+        try:
+            assert e.widget("chargeButton").text() == i18n._("Charge") != "Charge"
+            _check_sizes(e, [SIZES[0]])
+        finally:
+            close_env(e)
+
+
+def _check_sizes(env, sizes) -> None:
     for sku in ("coffee", "croissant", "juice", "sandwich"):
         env.controller.add_to_cart(next(p for p in env.window.cart_panel._products.values() if p.sku == sku))
     problems = []
-    for size in SIZES:
+    for size in sizes:
         env.window.resize(*size)
         QApplication.processEvents()
         first = None

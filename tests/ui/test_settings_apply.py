@@ -276,3 +276,49 @@ def test_unexpected_error_points_at_the_log_only_when_there_is_one(tmp_path, mon
     finally:
         root.removeHandler(handler)
         handler.close()
+
+
+def test_a_language_chosen_in_settings_gives_a_new_window_in_that_language(make_shell):
+    """The picker lists each language by its own name; Save rebuilds the window in the chosen language, and a
+    language chosen in Settings wins over this run's --language from then on."""
+    from kiosk import i18n
+
+    shell = make_shell(language="en")
+    d = shell.dialog()
+    names = [d.language.itemText(i) for i in range(d.language.count())]
+    assert names[1:] == ["English", "Español", "Português (Brasil)"] and d.language.currentData() == ""
+    d.language.setCurrentIndex(d.language.findData("es"))
+    old_window = shell.s.window
+    d._save()
+    shell.until(lambda: shell.s.window is not old_window and shell.s.services is not None, "the new window")
+    window = shell.s.window
+    assert i18n.current_language() == "es"
+    assert window.payment_panel.charge.text() == "Cobrar", window.payment_panel.charge.text()
+    assert window.settings_button.text() == "Configuración"
+    shell.until(lambda: any("Configuración aplicada." in m for m in shell.messages()), "the notice, in Spanish")
+    from kiosk.services.settings import load
+
+    assert load().language == "es"
+
+
+@pytest.mark.parametrize(("flag", "saved", "expected"), [("", "pt_BR", "pt_BR"), ("es", "pt_BR", "es"), ("", "", "en")])
+def test_at_start_the_language_is_the_flag_else_the_setting_else_the_system(qapp, monkeypatch, flag, saved, expected):
+    """The starting window is built before the settings file is read: when the setting changes the language, the
+    starting window is built again in it."""
+    from kiosk import i18n
+
+    monkeypatch.setenv("LANGUAGE", "en")  # the "system"
+    i18n.setup(flag)  # as main() does before the settings are read
+    shell = AppShell(qapp, _args(language=flag), Settings(language=saved), [])
+    shell.show_starting(visible=False)
+    first = shell.window
+    try:
+        shell._set_language(shell.settings)
+        assert i18n.current_language() == expected
+        charge = {"en": "Charge", "es": "Cobrar", "pt_BR": "Cobrar"}[expected]
+        assert shell.window.payment_panel.charge.text() == charge
+        assert (shell.window is first) == (expected == (flag or "en"))
+    finally:
+        for w in {first, shell.window}:
+            w.close()
+            dispose(w)
