@@ -200,6 +200,7 @@ class AppShell:
         self._quit: asyncio.Future | None = None
         self._dialog = None
         self.kiosk = None
+        self._updates = None  # services.updates.UpdateNotices, once a release feed has been read
         self._pending: Settings | None = None  # saved during a sale: applied when it is over
         self._unused_key: str | None = None  # a key saved while the demo stays chosen: said in the new window
         self._tasks: set[asyncio.Task] = set()
@@ -288,6 +289,26 @@ class AppShell:
         self.window.run(self.services.controller.recover(), "Recovery")
         # Readers: retried with backoff while the provider can't be reached (services/connect.py).
         self.window.run(self.services.connector.run(), "Load readers")
+        if settings.update_feed_url:
+            self.window.run(self._check_updates(settings.update_feed_url), "Check for updates")
+
+    async def _check_updates(self, url: str) -> None:
+        """The release feed (off unless Settings has a feed URL), read off the Qt thread. The notice waits for a
+        moment without a sale and is shown once; nothing is ever downloaded or installed (services/updates.py)."""
+        from kiosk.services import updates
+
+        if self._updates is None:
+            self._updates = updates.UpdateNotices()
+        self._updates.offer(await self._off_thread(updates.check, url))
+        self._show_update()
+
+    def _show_update(self) -> None:
+        if self._updates is None or self.services is None:
+            return
+        notice = self._updates.take(self._sale_in_flight())
+        if notice is not None:
+            self.window.log_message("info", notice.message)
+            self.window.notice.show_notice("info", notice.message)
 
     async def run(self) -> int:
         self._quit = asyncio.get_running_loop().create_future()
@@ -487,6 +508,7 @@ class AppShell:
                 and self.services.controller.attempt is None):
             pending, self._pending = self._pending, None
             self._spawn(self._apply_when_settled(pending), "Apply settings")
+        self._show_update()  # an update notice found during a sale waits for its end
 
     async def _apply_when_settled(self, new: Settings) -> None:
         # The final state is announced from inside the money sequence (journal writes still to come): let it end.

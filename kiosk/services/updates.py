@@ -19,6 +19,7 @@ import requests
 from packaging.version import InvalidVersion, Version
 
 from kiosk import __version__
+from kiosk.i18n import _
 from kiosk.providers.endpoints import is_loopback_host
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,11 @@ class UpdateNotice:
 
     @property
     def message(self) -> str:
-        where = f" Download it from {self.url}." if self.url else ""
-        return f"A newer version of kiosk ({self.version}) is available.{where} Your current version keeps working."
+        if self.url:
+            return _("A newer version of kiosk (%(version)s) is available. Download it from %(url)s. Your current "
+                     "version keeps working.") % {"version": self.version, "url": self.url}
+        return _("A newer version of kiosk (%(version)s) is available. Your current version keeps working.") % {
+            "version": self.version}
 
 
 def _feed_url_ok(url: str) -> bool:
