@@ -497,8 +497,7 @@ class AppShell:
         return True
 
     def _sale_in_flight(self) -> bool:
-        c = self.services.controller if self.services is not None else None
-        return c is not None and c.attempt is not None and not c.attempt.state.is_final
+        return self.services is not None and self.services.controller.in_flight
 
     def _on_sale_changed(self, *_args) -> None:
         """Settings saved during a sale are applied once it is over and its result has been dismissed (New sale,

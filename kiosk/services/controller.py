@@ -27,8 +27,9 @@ import functools
 import logging
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from kiosk.domain.cart import Cart
 from kiosk.domain.errors import (
@@ -171,10 +172,14 @@ class PaymentController:
         return self._busy > 0
 
     @property
+    def in_flight(self) -> bool:
+        """A sale has been started and has not reached a final state (its card may be on the reader)."""
+        return self.attempt is not None and not self.attempt.state.is_final
+
+    @property
     def settled(self) -> bool:
         """No sale in flight and no money-moving sequence running: closing now cuts nothing short."""
-        in_flight = self.attempt is not None and not self.attempt.state.is_final
-        return not in_flight and not self._money_lock.locked() and not self.is_busy
+        return not self.in_flight and not self._money_lock.locked() and not self.is_busy
 
     def _set_busy(self, delta: int, text: str = "") -> None:
         self._busy = max(0, self._busy + delta)
@@ -244,7 +249,7 @@ class PaymentController:
 
     def new_sale(self) -> None:
         """Start over with an empty cart (only once the last payment is final)."""
-        if self.attempt is not None and not self.attempt.state.is_final:
+        if self.in_flight:
             return
         self.attempt = None
         self.cart.locked = False
@@ -305,7 +310,7 @@ class PaymentController:
         return self.readers
 
     async def select_reader(self, reader_id: str) -> Reader:
-        if self.attempt is not None and not self.attempt.state.is_final:
+        if self.in_flight:
             raise InvalidInput(_("Finish or cancel the current payment before switching readers."),
                                detail="reader switch during payment")
         reader = await self.read(self.provider.get_reader, reader_id)
@@ -830,7 +835,7 @@ class PaymentController:
     async def set_operating_mode(self, reader_id: str, mode: str = "PDV") -> None:
         """Mercado Pago: switch a terminal to PDV (integrated) mode (capability `operating_mode`)."""
         self._require(self.capabilities.operating_mode, "operating_mode", need_attempt=False)
-        if self.attempt is not None and not self.attempt.state.is_final:
+        if self.in_flight:
             raise InvalidInput(_("Finish or cancel the current payment first."), detail="mode switch during payment")
         await self.runner.run(functools.partial(self.calls.mutate, None, "set_operating_mode",
                                                 self.provider.set_operating_mode, reader_id, mode,

@@ -138,7 +138,7 @@ class KioskShell(QObject):
         c = self.window.controller
         # Idle since the last touch *and* since the sale ended: a card timeout must stay readable for a while.
         idle_for = time.monotonic() - max(self.last_input, getattr(self.window, "finished_at", float("-inf")))
-        finished = c.attempt is None or c.attempt.state.is_final
+        finished = not c.in_flight
         if idle_for >= self.idle_reset_s and finished and not (c.attempt is None and c.cart.is_empty):
             self.window._new_sale()
             self.last_input = time.monotonic()

@@ -459,7 +459,7 @@ class MainWindow(QMainWindow):
         p.cancel.setEnabled(c.can_cancel)
         final = c.attempt is not None and c.attempt.state.is_final
         p.new_sale.setEnabled(final or (c.attempt is None and not c.cart.is_empty))
-        in_flight = c.attempt is not None and not c.attempt.state.is_final
+        in_flight = c.in_flight
         self.cart_panel.set_lock_reason(cart_lock_reason(c.attempt, c.cart.locked))
         self.reader_panel.set_locked(in_flight)
         self.settings_button.setEnabled(not in_flight)
