@@ -6,7 +6,6 @@ import uuid
 import pytest
 import requests
 
-
 PDV = "NEWLAND_N950__N950NCB801293324"
 STANDALONE = "PAX_A910__SMARTPOS1234345545"
 FAKE_MP_TOKEN = "TEST-0000000000000000-000000-kioskFAKEtoken"  # same as conftest

@@ -4,15 +4,14 @@ from __future__ import annotations
 import pytest
 import stripe
 
-FAKE_STRIPE_KEY = "sk_test_kioskFAKEkey"  # same as tests/conftest.py
+from tests.sim.sdk_client import make_client
+
 VISA = "4242424242424242"
 
 
 @pytest.fixture
 def sdk(emulator):
-    http = stripe.RequestsClient()
-    client = stripe.StripeClient(FAKE_STRIPE_KEY, base_addresses={"api": emulator.url}, http_client=http,
-                                 max_network_retries=0)
+    client, http = make_client(emulator)
     yield client
     http.close()
 

@@ -11,15 +11,9 @@ import stripe
 from stripe import _http_client
 
 from kiosk.sim import Emulator
+from tests.sim.sdk_client import FAKE_STRIPE_KEY, make_client
 
-FAKE_STRIPE_KEY = "sk_test_kioskFAKEkey"  # same as tests/conftest.py
 VISA = "4242424242424242"
-
-
-def make_client(emu, key=FAKE_STRIPE_KEY, retries=0):
-    http = stripe.RequestsClient()
-    return stripe.StripeClient(key, base_addresses={"api": emu.url}, http_client=http,
-                               max_network_retries=retries), http
 
 
 @pytest.fixture

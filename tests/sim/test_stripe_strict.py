@@ -10,8 +10,8 @@ import requests
 import stripe
 
 from kiosk.sim.stripe_api import KNOWN_VERSIONS
+from tests.sim.sdk_client import FAKE_STRIPE_KEY, make_client
 
-FAKE_STRIPE_KEY = "sk_test_kioskFAKEkey"  # same as tests/conftest.py
 FAKE_MP_TOKEN = "TEST-0000000000000000-000000-kioskFAKEtoken"
 VISA = "4242424242424242"
 
@@ -25,9 +25,7 @@ def emu(fresh_shared_emulator):
 
 @pytest.fixture
 def sdk(emu):
-    http = stripe.RequestsClient()
-    client = stripe.StripeClient(FAKE_STRIPE_KEY, base_addresses={"api": emu.url}, http_client=http,
-                                 max_network_retries=0)
+    client, http = make_client(emu)
     yield client
     http.close()
 
@@ -90,9 +88,7 @@ def test_a_busy_answer_is_saved_so_the_same_key_never_runs_again(sdk, emu, rid):
 
 def test_a_500_of_a_started_endpoint_is_saved_and_says_do_not_retry(emu):
     """The SDK's own retries stop at Stripe-Should-Retry: false (a retry would only replay the saved 500)."""
-    http = stripe.RequestsClient()
-    sdk = stripe.StripeClient(FAKE_STRIPE_KEY, base_addresses={"api": emu.url}, http_client=http,
-                              max_network_retries=3)
+    sdk, http = make_client(emu, retries=3)
     try:
         before = len(emu.stripe.payment_intents)
         emu.faults.force("error500_during", path_contains="/v1/payment_intents")
