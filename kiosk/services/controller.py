@@ -125,6 +125,9 @@ class PaymentController:
         self._tasks: set[asyncio.Task] = set()
         self._unrecorded: str | None = None  # id of a sale whose journal record could not be written (never sent)
         self._journal_paused_said = False  # the cashier was told new payments are paused (journal failing)
+        # Journal failures seen so far: a write queued before a failure and finishing after it proves nothing about
+        # the disk now, so its success must not lift the pause (see _save).
+        self._journal_failures = 0
         self._cancel_requested = False
         self._money_lock = asyncio.Lock()  # one money-moving sequence at a time (capture vs void)
         # Awaited before a payment is sent (services/reader_display.py: its request in flight lands first).
@@ -347,29 +350,37 @@ class PaymentController:
         """Journal the attempt's state. A failure pauses new payments (JOURNAL_PAUSED), never the sale in flight."""
         if self.journal is None or attempt.id == self._unrecorded:
             return  # a sale the journal never recorded was never sent: there is nothing of it to update
+        failures_before = self._journal_failures
         future = self.journal.update_attempt(attempt)  # queued now, with a snapshot of the attempt
         if not (attempt.state.is_final or attempt.state is S.NEEDS_ATTENTION):
             # An intermediate state: nothing waits for it (the writer keeps the queue's order, and the next
             # write-ahead record follows it); a failure still pauses new payments when it comes back.
-            future.add_done_callback(self._saved)
+            future.add_done_callback(functools.partial(self._saved, failures_before))
             return
         try:
             await future
         except JournalError as e:
             self._journal_failed(e)
         else:
-            self._journal_ok()
+            self._saved_ok(failures_before)
 
-    def _saved(self, future: asyncio.Future) -> None:
+    def _saved(self, failures_before: int, future: asyncio.Future) -> None:
         if future.cancelled():
             return
         error = future.exception()
         if isinstance(error, JournalError):
             self._journal_failed(error)
         elif error is None:
+            self._saved_ok(failures_before)
+
+    def _saved_ok(self, failures_before: int) -> None:
+        """A save succeeded: the journal works again — unless a failure was seen after this save was queued (a
+        write queued before the disk filled, finishing after, lifted the pause with the disk still full)."""
+        if self._journal_failures == failures_before:
             self._journal_ok()
 
     def _journal_failed(self, e: JournalError) -> None:
+        self._journal_failures += 1
         # `calls.degraded` may already be set by a worker thread (a write-ahead record that failed): the cashier
         # is told once per outage, whoever noticed it first.
         self.calls.degraded = e
