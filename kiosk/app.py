@@ -139,7 +139,13 @@ def configure_logging(level: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     global STARTED_AT
     STARTED_AT = time.monotonic()
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    from kiosk import cli
+
+    if cli.is_command(argv):  # `kiosk catalog …`, `kiosk report …`: tools, not the window
+        i18n.setup("")
+        return cli.run(argv)
+    args = parse_args(argv)
     # Before any widget or message exists (texts are translated when made): --language, else the OS's language
     # until the settings file is read (AppShell._start applies Settings.language then).
     i18n.setup(args.language)

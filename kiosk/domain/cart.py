@@ -16,7 +16,10 @@ class Product:
     sku: str
     name: str
     unit_price: Money
-    tax_bp: int = 0  # tax rate in basis points (825 = 8.25 %)
+    tax_bp: int = 0  # tax rate in basis points (825 = 8.25 %), resolved from the tax category when loaded
+    tax_category: str = ""  # the store's tax category code ("standard", "reduced", "exempt")
+    barcodes: tuple[str, ...] = ()  # normalized (domain/barcode.py); a product may have several
+    category: str = ""  # shelf category shown as a tab ("Drinks")
 
 
 @dataclass
