@@ -3,6 +3,11 @@
     python -m kiosk.tools.translations refresh       # extract → kiosk.pot, update each kiosk.po, compile kiosk.mo
     python -m kiosk.tools.translations init fr       # start a new language from kiosk.pot
     python -m kiosk.tools.translations check         # what tests/i18n checks: .pot current, .po complete, .mo built
+    python -m kiosk.tools.translations apply F.json  # refresh, then fill empty entries from {"es": {msgid: text}}
+
+`apply` exists for parallel branches: each keeps its new translations in kiosk/locale/pending/<branch>.json, so a
+merge that conflicts in the .po files is settled by taking one side, then applying every pending file.
+Plural entries: the key is the singular msgid and the value the list of forms.
 
 After `refresh`, translate the new (empty) entries of each kiosk.po, then run `refresh` again to compile them.
 The .mo files are committed: an installed wheel or a frozen build needs no compile step.
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -91,6 +97,30 @@ def _pairs(catalog) -> dict:
     return {_key(m.id): _key(m.string) for m in catalog if m.id and not m.fuzzy and _translated(m.string)}
 
 
+def apply(files: list[Path]) -> int:
+    """Refresh, fill untranslated entries from the JSON files, compile. Returns how many entries were filled."""
+    refresh()
+    filled = 0
+    for lang in LANGUAGES:
+        wanted: dict = {}
+        for f in files:
+            wanted.update(json.loads(Path(f).read_text(encoding="utf-8")).get(lang, {}))
+        po_path = LOCALE / lang / "LC_MESSAGES" / "kiosk.po"
+        with po_path.open("rb") as fh:
+            po = pofile.read_po(fh, locale=lang)
+        for m in po:
+            key = m.id[0] if isinstance(m.id, (tuple, list)) else m.id
+            if m.id and key in wanted and (m.fuzzy or not _translated(m.string)):
+                value = wanted[key]
+                m.string = tuple(value) if isinstance(value, list) else value
+                m.flags.discard("fuzzy")
+                filled += 1
+        with po_path.open("wb") as fh:
+            pofile.write_po(fh, po, width=0, include_previous=False)
+    refresh()  # compile the .mo files from what was just filled
+    return filled
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m kiosk.tools.translations", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -98,9 +128,13 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("check")
     init = sub.add_parser("init")
     init.add_argument("language")
+    ap_apply = sub.add_parser("apply")
+    ap_apply.add_argument("files", nargs="+", type=Path)
     args = ap.parse_args(argv)
     if args.command == "refresh":
         refresh()
+    elif args.command == "apply":
+        print(f"{apply(args.files)} entries filled")
     elif args.command == "init":
         _pybabel("init", "-i", str(POT), "-d", str(LOCALE), "-D", "kiosk", "-l", args.language, "--no-wrap")
     else:
