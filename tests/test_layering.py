@@ -23,7 +23,7 @@ def _files(pkg):
     return sorted((ROOT / pkg).rglob("*.py"))
 
 
-@pytest.mark.parametrize("pkg", ["i18n", "domain", "providers", "sim", "journal", "services"])
+@pytest.mark.parametrize("pkg", ["i18n", "domain", "providers", "sim", "journal", "catalog", "services"])
 def test_no_qt_outside_ui(pkg):
     files = _files(pkg)
     assert files, f"kiosk/{pkg} has no modules"
@@ -51,8 +51,16 @@ ALLOWED_INTERNAL = {
     "providers": {"i18n", "domain", "providers"},
     "sim": {"sim"},  # the emulator stands alone: it must not borrow the product's own logic
     "journal": {"i18n", "domain", "journal"},
-    "services": {"i18n", "domain", "providers", "journal", "services", "sim"},  # sim: demo mode starts the emulator
+    "catalog": {"i18n", "domain", "catalog"},
+    "services": {"i18n", "domain", "providers", "journal", "catalog", "services", "sim"},  # sim: demo starts the emulator
+    "render": {"i18n", "domain", "journal", "catalog", "services", "render"},
 }
+
+
+def test_render_draws_without_widgets():
+    """kiosk.render runs under a bare QGuiApplication (the command line): QtGui yes, QtWidgets never."""
+    bad = [(f.name, m) for f in _files("render") for m in _imports(f) if m.startswith("PySide6.QtWidgets")]
+    assert not bad, f"widgets imported in kiosk.render: {bad}"
 
 
 @pytest.mark.parametrize("pkg", sorted(ALLOWED_INTERNAL))
