@@ -96,6 +96,10 @@ def _money(value: Any, currency: str) -> Money | None:
     return None if minor is None else Money(minor, currency)
 
 
+def _nonzero(m: Money | None) -> Money | None:
+    return m if m is not None and m.minor else None
+
+
 def build_receipt(snapshot: dict | None, attempt: PaymentAttempt, *, shop: Shop = Shop(),
                   created_at: float | None = None) -> Receipt:
     """A receipt from a sale snapshot (the journal's `cart_json`) and the attempt that paid it."""
@@ -110,7 +114,7 @@ def build_receipt(snapshot: dict | None, attempt: PaymentAttempt, *, shop: Shop 
         subtotal = _money(raw.get("subtotal_minor"), currency) or unit.times(quantity)
         discount = _money(raw.get("discount_minor"), currency)
         lines.append(ReceiptLine(str(raw.get("name") or raw.get("sku") or "?"), quantity, unit, subtotal,
-                                 discount if discount else None, str(raw.get("discount_reason") or "")))
+                                 _nonzero(discount), str(raw.get("discount_reason") or "")))
     subtotal = _money(snap.get("subtotal_minor"), currency)
     if subtotal is None:
         subtotal = sum((l.subtotal for l in lines), Money.zero(currency))
@@ -125,7 +129,7 @@ def build_receipt(snapshot: dict | None, attempt: PaymentAttempt, *, shop: Shop 
                   for t in snap.get("taxes") or () if isinstance(t, dict))
     return Receipt(
         shop=shop, reference=attempt.id, created_at=created_at, lines=tuple(lines), subtotal=subtotal, total=total,
-        discount=discount if discount else None, discount_reason=str(snap.get("discount_reason") or ""),
+        discount=_nonzero(discount), discount_reason=str(snap.get("discount_reason") or ""),
         tax=tax, taxes=taxes, prices_include_tax=bool(snap.get("prices_include_tax")), tip=attempt.tip,
         payment_id=attempt.payment_id, provider=attempt.provider, card_brand=attempt.card_brand,
         card_last4=attempt.card_last4, card_auth_code=attempt.card_auth_code, receipt_url=attempt.receipt_url,
