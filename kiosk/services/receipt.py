@@ -141,6 +141,22 @@ def receipt_from_journal(record: Any, *, shop: Shop = Shop()) -> Receipt:
     return build_receipt(record.cart, record.to_attempt(), shop=shop, created_at=record.created_at)
 
 
+def shop_from_settings(settings: Any) -> Shop:
+    """The header from Settings › Receipts; an unnamed shop is "kiosk"."""
+    return Shop(settings.shop_name.strip() or "kiosk",
+                tuple(line.strip() for line in settings.shop_address.splitlines() if line.strip()),
+                settings.shop_tax_id.strip())
+
+
+async def receipt_for_sale(journal: Any, attempt: PaymentAttempt, cart: Cart, shop: Shop) -> Receipt:
+    """The finished sale's receipt: its journaled snapshot (what was sold, as the payment recorded it) with the
+    live attempt (card details, tip); the cart on screen when there is no journal record."""
+    record = await journal.attempt(attempt.id) if journal is not None else None
+    if record is not None:
+        return build_receipt(record.cart, attempt, shop=shop, created_at=record.created_at)
+    return receipt_from_cart(cart, attempt, shop=shop)
+
+
 def receipt_from_cart(cart: Cart, attempt: PaymentAttempt, *, shop: Shop = Shop()) -> Receipt:
     """The sale on screen, for callers without its journal record (the terminal's printout)."""
     snapshot = {"lines": [{"name": l.product.name, "quantity": l.quantity, "unit_minor": l.product.unit_price.minor,
