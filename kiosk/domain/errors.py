@@ -200,3 +200,8 @@ class PrinterPaperOut(PrinterError):
 
 class PrinterInterrupted(PrinterError):
     cashier_message = N_("The receipt printer stopped in the middle of the receipt. Check it, then print again.")
+
+
+class DocumentNotSaved(KioskError):
+    cashier_message = N_("The PDF could not be saved there. Choose another folder and try again.")
+    retryable = True

@@ -14,6 +14,7 @@ import segno
 from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import QFont, QFontMetricsF, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
 
+from kiosk.domain.errors import DocumentNotSaved
 from kiosk.i18n import _
 from kiosk.services.receipt import Receipt, Row, receipt_rows
 
@@ -119,7 +120,9 @@ def write_receipt_pdf(receipt: Receipt, target: str | QIODevice) -> None:
     writer.setCreator("kiosk")
     size = QPageSize(QSizeF(ROLL_MM, receipt_height_mm(receipt)), QPageSize.Unit.Millimeter, "receipt")
     writer.setPageLayout(QPageLayout(size, QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
-    painter = QPainter(writer)
+    painter = QPainter()
+    if not painter.begin(writer):  # the file could not be opened (a folder that can't be written, a full disk)
+        raise DocumentNotSaved(detail=f"QPdfWriter could not open {target if isinstance(target, str) else 'device'}")
     try:
         px = DPI / 25.4
         paint_receipt(painter, receipt, QPointF(MARGIN_MM * px, MARGIN_MM * px), (ROLL_MM - 2 * MARGIN_MM) * px, DPI)
