@@ -150,3 +150,22 @@ def test_no_printer_configured_disables_the_escpos_button(env):
         assert "Settings" in dialog.escpos_button.toolTip()
 
     env.run(scenario())
+
+
+@pytest.mark.parametrize("url", ["https://pay.stripe.com/receipts/payment/x", None], ids=["stripe", "no-url"])
+def test_receipt_dialog_shows_only_translated_text(qtbot, url):
+    from pseudo_walk import untranslated
+
+    from kiosk import i18n
+    from kiosk.domain.money import Money
+    from kiosk.domain.payment import PaymentAttempt
+    from kiosk.services.receipt import build_receipt
+    from kiosk.services.settings import Settings
+    from kiosk.ui.receipt_view import ReceiptDialog
+
+    i18n.setup(i18n.PSEUDO)
+    attempt = PaymentAttempt(Money(350, "USD"), "tmr_1", "stripe", receipt_url=url, card_brand="visa")
+    dialog = ReceiptDialog(build_receipt({"lines": [], "total_minor": 350}, attempt), Settings(), None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert untranslated(dialog) == []
