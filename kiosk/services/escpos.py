@@ -86,6 +86,11 @@ def printer_target(settings: Any) -> PrinterTarget | None:
     return None
 
 
+def demo_target(printer: Any, columns: int = COLUMNS[80]) -> PrinterTarget:
+    """The stand-in printer of demo mode as a network target."""
+    return PrinterTarget("network", host=printer.host, port=printer.port, columns=columns)
+
+
 def write_receipt(printer: Any, receipt: Receipt, columns: int) -> None:
     """The receipt as ESC/POS commands on a python-escpos printer object (any connection, or Dummy)."""
     printer.hw("INIT")
@@ -136,21 +141,24 @@ def print_escpos(target: PrinterTarget, receipt: Receipt) -> None:
                                     "print again."), detail=f"paper end after printing on {target.describe()}")
     except PrinterError:
         raise
-    except (TimeoutError, socket.timeout) as e:
+    except TimeoutError as e:
         raise PrinterTimeout(detail=f"{target.describe()}: {e!r}") from e
     except OSError as e:
         raise PrinterInterrupted(detail=f"{target.describe()}: {e!r}") from e
-    except Exception as e:  # noqa: BLE001 - the USB library raises its own types (usb.core.USBError…)
+    except Exception as e:
         raise PrinterInterrupted(detail=f"{target.describe()}: {type(e).__name__}: {e}") from e
     finally:
         try:
             printer.close()
-        except Exception:  # noqa: BLE001 - closing a broken connection may fail again; nothing is left to do
+        except Exception:
             log.debug("printer close failed", exc_info=True)
 
 
 def _open(target: PrinterTarget) -> Any:
-    from escpos.exceptions import DeviceNotFoundError, USBNotFoundError  # heavy (Pillow, qrcode): load on use
+    from escpos.exceptions import (  # heavy (Pillow, qrcode): load on use
+        DeviceNotFoundError,
+        USBNotFoundError,
+    )
 
     if target.kind == "network":
         from escpos.printer import Network
@@ -171,7 +179,7 @@ def _open(target: PrinterTarget) -> Any:
         if isinstance(cause, (TimeoutError, socket.timeout)):
             raise PrinterTimeout(detail=f"connect {target.describe()}: {cause!r}") from e
         raise PrinterUnreachable(detail=f"open {target.describe()}: {cause or e!r}") from e
-    except Exception as e:  # noqa: BLE001 - permissions on the USB device node, a busy interface…
+    except Exception as e:
         raise PrinterUnreachable(detail=f"open {target.describe()}: {type(e).__name__}: {e}") from e
     return printer
 
@@ -185,7 +193,7 @@ def _paper(printer: Any, target: PrinterTarget, *, finished: bool = False) -> in
     sock.settimeout(target.status_timeout)
     try:
         answer = sock.recv(16)
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         return None
     finally:
         sock.settimeout(target.timeout)

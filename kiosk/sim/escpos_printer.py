@@ -13,6 +13,7 @@ import socket
 import struct
 import threading
 from dataclasses import dataclass, field
+from typing import Self
 
 # ESC t n → Python codec (Epson's numbering; the pages python-escpos's default profile switches between)
 CODE_PAGES = {0: "cp437", 2: "cp850", 3: "cp860", 4: "cp863", 5: "cp865", 13: "cp857", 14: "cp737", 15: "iso8859_7",
@@ -81,7 +82,7 @@ class _Decoder:
         if self.centre:
             self.out.centred_lines.append(text)
 
-    def _step(self, b: bytes) -> int:  # noqa: C901 - one branch per command family
+    def _step(self, b: bytes) -> int:
         c = b[0]
         if c == 0x0A:
             self._newline()
@@ -197,7 +198,7 @@ class EscposPrinter:
         self._thread = threading.Thread(target=self._serve, name="kiosk-escpos-printer", daemon=True)
         self._thread.start()
 
-    def __enter__(self) -> EscposPrinter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -25,8 +25,15 @@ from PySide6.QtWidgets import (
 
 from kiosk.domain.errors import KioskError, PrinterError
 from kiosk.i18n import _
-from kiosk.render.receipt_pdf import MARGIN_MM, ROLL_MM, paint_receipt, qr_image, receipt_height_mm, write_receipt_pdf
-from kiosk.services.escpos import print_escpos, printer_target
+from kiosk.render.receipt_pdf import (
+    MARGIN_MM,
+    ROLL_MM,
+    paint_receipt,
+    qr_image,
+    receipt_height_mm,
+    write_receipt_pdf,
+)
+from kiosk.services.escpos import COLUMNS, demo_target, print_escpos, printer_target
 from kiosk.services.receipt import Receipt, receipt_for_sale, shop_from_settings
 
 log = logging.getLogger(__name__)
@@ -45,7 +52,8 @@ def open_receipt(window: Any) -> None:
     async def show():
         receipt = await receipt_for_sale(c.journal, attempt, c.cart, shop_from_settings(settings))
         close_receipt(window)
-        window.receipt_dialog = dialog = ReceiptDialog(receipt, settings, c, window)
+        demo = window.services.demo_printer if window.services.is_demo else None
+        window.receipt_dialog = dialog = ReceiptDialog(receipt, settings, c, window, demo_printer=demo)
         dialog.open()
 
     window.run(show(), "Receipt")
@@ -86,12 +94,14 @@ def _paint_on_printer(printer: QPrinter, receipt: Receipt) -> None:
 
 
 class ReceiptDialog(QDialog):
-    def __init__(self, receipt: Receipt, settings: Any, controller: Any, parent=None):
+    def __init__(self, receipt: Receipt, settings: Any, controller: Any, parent=None, *, demo_printer=None):
+        """demo_printer: demo mode's stand-in printer (a callable starting it), used when none is set up."""
         super().__init__(parent)
         self.setObjectName("receiptDialog")
         self.setWindowTitle(_("Receipt"))
         self.setAccessibleName(_("Receipt"))
         self.receipt, self._settings, self._controller = receipt, settings, controller
+        self._demo_printer = demo_printer if settings.receipt_printer == "none" else None
         self._printer: QPrinter | None = None
         self._child: QDialog | None = None  # the print or file dialog that is open
         layout = QHBoxLayout(self)
@@ -132,7 +142,7 @@ class ReceiptDialog(QDialog):
                                        self._save_pdf)
         self.escpos_button = self._button(side, "receiptEscposButton", _("Print on receipt printer"),
                                           _("Print on the receipt printer"), self._print_escpos)
-        if settings.receipt_printer == "none":
+        if settings.receipt_printer == "none" and self._demo_printer is None:
             self.escpos_button.setEnabled(False)
             self.escpos_button.setToolTip(_("Set up a receipt printer in Settings › Receipts."))
         self._button(side, "receiptCloseButton", _("Close"), _("Close the receipt"), self.close)
@@ -172,6 +182,13 @@ class ReceiptDialog(QDialog):
             return
         if target is not None:
             self._job("escpos", print_escpos, target, self.receipt, done=_("Printed on the receipt printer."))
+        elif self._demo_printer is not None:
+            start = self._demo_printer  # started on the worker pool, like any printer connection
+
+            def demo() -> None:
+                print_escpos(demo_target(start(), COLUMNS.get(self._settings.receipt_paper_mm, 48)), self.receipt)
+
+            self._job("escpos", demo, done=_("Printed on the demo receipt printer (simulated)."))
 
     def _print(self) -> None:
         self._printer = QPrinter(QPrinter.PrinterMode.HighResolution)

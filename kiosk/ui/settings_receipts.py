@@ -3,11 +3,23 @@ header printed on every receipt (shop name, address lines, tax id). A group the 
 `values()` feeds its Save and `problem()` refuses an address or USB id the printer code could not use."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QPlainTextEdit
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+)
 
 from kiosk.domain.errors import ConfigurationError
 from kiosk.i18n import _
-from kiosk.services.escpos import PAPER_WIDTHS, PRINTER_KINDS, parse_address, parse_usb_id
+from kiosk.services.escpos import (
+    PAPER_WIDTHS,
+    PRINTER_KINDS,
+    parse_address,
+    parse_usb_id,
+)
 from kiosk.services.settings import Settings
 
 ADDRESS_LINES = 2

@@ -10,10 +10,21 @@ import socket
 import pytest
 
 from kiosk import i18n
-from kiosk.domain.errors import ConfigurationError, PrinterInterrupted, PrinterPaperOut, PrinterUnreachable
+from kiosk.domain.errors import (
+    ConfigurationError,
+    PrinterInterrupted,
+    PrinterPaperOut,
+    PrinterUnreachable,
+)
 from kiosk.domain.money import Money
 from kiosk.domain.payment import PaymentAttempt
-from kiosk.services.escpos import PrinterTarget, parse_address, parse_usb_id, print_escpos, printer_target
+from kiosk.services.escpos import (
+    PrinterTarget,
+    parse_address,
+    parse_usb_id,
+    print_escpos,
+    printer_target,
+)
 from kiosk.services.receipt import Shop, build_receipt
 from kiosk.services.settings import Settings
 from kiosk.sim.escpos_printer import EscposPrinter
@@ -140,8 +151,7 @@ def test_usb_target_and_missing_usb_library(monkeypatch):
 def test_usb_printer_not_connected(monkeypatch):
     """With the USB library present but no such device, the cashier is told it can't be reached."""
     from escpos.exceptions import USBNotFoundError
-    import escpos.printer.usb as usb
-    from escpos.printer import Usb
+    from escpos.printer import Usb, usb
 
     def no_device(self, raise_not_found=True):
         raise USBNotFoundError("Device not found")

@@ -143,13 +143,28 @@ def test_printer_refusing_is_said_in_the_dialog(qapp, tmp_path):
         close_env(env)
 
 
-def test_no_printer_configured_disables_the_escpos_button(env):
+def test_demo_mode_without_a_printer_prints_on_the_stand_in(env):
     async def scenario():
         dialog = await _paid_and_open(env)
-        assert not dialog.escpos_button.isEnabled()
-        assert "Settings" in dialog.escpos_button.toolTip()
+        dialog.escpos_button.click()
+        assert "demo receipt printer" in await _status(dialog, "Printed")
 
     env.run(scenario())
+    (out,) = env.services._demo_printer.wait_for(1)
+    assert out.cuts == 1 and out.qr_codes == [env.controller.attempt.receipt_url] and "Visa •••• 4242" in out.text
+
+
+def test_no_printer_set_up_outside_demo_mode_disables_the_escpos_button(qtbot):
+    from kiosk.domain.money import Money
+    from kiosk.domain.payment import PaymentAttempt
+    from kiosk.services.receipt import build_receipt
+    from kiosk.services.settings import Settings
+    from kiosk.ui.receipt_view import ReceiptDialog
+
+    attempt = PaymentAttempt(Money(350, "USD"), "tmr_1", "stripe")
+    dialog = ReceiptDialog(build_receipt(None, attempt), Settings(provider="stripe"), None)
+    qtbot.addWidget(dialog)
+    assert not dialog.escpos_button.isEnabled() and "Settings" in dialog.escpos_button.toolTip()
 
 
 @pytest.mark.parametrize("url", ["https://pay.stripe.com/receipts/payment/x", None], ids=["stripe", "no-url"])
