@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import socket
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,8 +155,25 @@ def print_escpos(target: PrinterTarget, receipt: Receipt) -> None:
             log.debug("printer close failed", exc_info=True)
 
 
+def load_escpos() -> None:
+    """Import python-escpos with its profile cache in our private data folder: left alone, each import makes a new
+    temporary folder for it (one more per run, never removed). Runs on a worker thread (folder, file)."""
+    import os
+
+    from kiosk.journal.paths import data_dir
+    from kiosk.journal.private import private_dir
+
+    if "escpos.capabilities" not in sys.modules:
+        try:
+            os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(private_dir(data_dir() / "escpos")))
+        except OSError:
+            log.debug("no data folder for the escpos profile cache; python-escpos picks a temporary one")
+    import escpos.printer  # noqa: F401 - heavy (Pillow, qrcode): loaded on first use
+
+
 def _open(target: PrinterTarget) -> Any:
-    from escpos.exceptions import (  # heavy (Pillow, qrcode): load on use
+    load_escpos()
+    from escpos.exceptions import (
         DeviceNotFoundError,
         USBNotFoundError,
     )
