@@ -62,15 +62,16 @@ def _sell(emu, tmp_path, family: str, tip_minor: int = 0):
             await asyncio.to_thread(provider.present_card, reader, "4242424242424242", **kwargs)
             ctl.poke()
             await _until(lambda: attempt.state is PaymentState.PAID, "paid")
-            return attempt
+            # Read through the writer before closing: its queue keeps order, so this read comes after the PAID
+            # save (closing first could cancel that save while it waits in the queue).
+            return attempt, await journal.attempt(attempt.id)
         finally:
             await ctl.aclose()
             runner.close()
             provider.close()
 
     try:
-        attempt = asyncio.run(main())
-        return attempt, journal.call(Journal.attempt, attempt.id)
+        return asyncio.run(main())
     finally:
         journal.close()
 
