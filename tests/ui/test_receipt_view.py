@@ -184,3 +184,26 @@ def test_receipt_dialog_shows_only_translated_text(qtbot, url):
     qtbot.addWidget(dialog)
     dialog.show()
     assert untranslated(dialog) == []
+
+
+def test_a_receipt_longer_than_the_page_continues_on_the_next(qapp, tmp_path):
+    """Print… on an A6 page: forty lines do not fit one, and none is lost between pages."""
+    from PySide6.QtGui import QPageSize
+
+    from kiosk.domain.money import Money
+    from kiosk.domain.payment import PaymentAttempt
+    from kiosk.services.receipt import build_receipt
+    from kiosk.ui.receipt_view import paint_on_printer
+
+    lines = [{"sku": f"s{i}", "name": f"Item {i:02d}", "quantity": 1, "unit_minor": 100} for i in range(40)]
+    receipt = build_receipt({"lines": lines, "total_minor": 4000}, PaymentAttempt(Money(4000, "USD"), "t", "stripe"))
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "long.pdf"))
+    printer.setPageSize(QPageSize(QPageSize.PageSizeId.A6))
+    paint_on_printer(printer, receipt)
+    texts = [re.sub(r"\s+", " ", page.extract_text()) for page in pypdf.PdfReader(str(tmp_path / "long.pdf")).pages]
+    assert len(texts) >= 2
+    for i in range(40):  # every line once, on one page only
+        assert sum(f"Item {i:02d} " in text for text in texts) == 1, (i, texts)
+    assert "TOTAL" in texts[-1] and "TOTAL" not in texts[0]
