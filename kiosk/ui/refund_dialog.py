@@ -92,7 +92,7 @@ class RefundDialog(QDialog):
         self.status.setAlignment(Qt.AlignTop | Qt.AlignLeft)
         layout.addWidget(self.status)
         buttons = QDialogButtonBox()
-        self.refund_button = QPushButton(_("Refund"))
+        self.refund_button = QPushButton(_("Refund this amount"))
         self.refund_button.setObjectName("refundButton")
         self.retry_button = QPushButton(_("Retry"))
         self.retry_button.setObjectName("refundRetryButton")
