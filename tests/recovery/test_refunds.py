@@ -291,3 +291,51 @@ def test_a_refund_the_card_network_fails_is_said_to_have_failed(tmp_path):
         assert figures.left == figures.paid  # a failed refund took nothing: it can be tried again
 
     run_shop(tmp_path, "stripe", scenario)
+
+
+class Killed(BaseException):
+    """The app dying mid-call (kill -9): not an Exception, so no handler of ours turns it into an outcome."""
+
+
+@both
+@pytest.mark.parametrize("when", ["before-the-request", "after-the-request"])
+def test_an_app_killed_mid_refund_leaves_what_recovery_needs_and_no_second_refund(tmp_path, family, when):
+    """The real code writes the journal up to the kill; a restarted provider then reconciles it."""
+    from kiosk.services.context import make_provider
+    from kiosk.services.recovery import reconcile
+
+    async def scenario(shop: Shop):
+        sale = await shop.sale()
+        paid = (await shop.c.refund_figures(sale)).paid
+        provider = shop.c.provider
+        real = provider.refund
+
+        def dying_refund(*args, **kwargs):
+            if when == "after-the-request":
+                real(*args, **kwargs)
+            raise Killed()
+
+        provider.refund = dying_refund
+        with pytest.raises(Killed):
+            await shop.c.refund(sale, Money(200, paid.currency), "Killed mid-refund")
+        del provider.refund
+        (row,) = shop.rows(sale)
+        assert row.state == "pending"  # written before the call, never settled
+        (call,) = [c for c in shop.journal.call(Journal.pending_calls, sale)]
+        assert call.operation == "refund_sale" and call.summary["refund"] == row.id
+        assert shop.refunded(sale) == (200 if when == "after-the-request" else 0)
+        posts = shop.refund_posts()
+
+        restarted = make_provider(shop.services.settings, emulator=shop.emu)  # nothing remembered
+        try:
+            report = await shop.c.runner.run(reconcile, restarted, shop.journal)
+        finally:
+            restarted.close()
+        (checked,) = report.refunds
+        assert checked.state == "succeeded", checked.message
+        assert shop.refunded(sale) == 200 and shop.provider_refunds(sale) == 1
+        assert shop.refund_posts() == posts + (1 if when == "before-the-request" else 0)
+        assert shop.journal.call(Journal.refund, row.id).provider_refund_id
+        assert shop.journal.call(Journal.pending_calls, sale) == []
+
+    run_shop(tmp_path, family, scenario)
