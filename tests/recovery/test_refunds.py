@@ -339,3 +339,30 @@ def test_an_app_killed_mid_refund_leaves_what_recovery_needs_and_no_second_refun
         assert shop.journal.call(Journal.pending_calls, sale) == []
 
     run_shop(tmp_path, family, scenario)
+
+
+def test_mercado_pago_refunds_a_tipped_order_only_in_full(tmp_path, monkeypatch):
+    from kiosk.sim import mercadopago_api
+
+    plain = mercadopago_api.Order.to_json
+
+    def with_tip(order):  # the emulator's simulated terminal takes no tips; show one as MP would
+        body = plain(order)
+        pay = body["transactions"]["payments"][0]
+        if "paid_amount" in pay:
+            pay["tip_amount"] = "1.00"
+        return body
+
+    monkeypatch.setattr(mercadopago_api.Order, "to_json", with_tip)
+
+    async def scenario(shop: Shop):
+        sale = await shop.sale()
+        paid = (await shop.c.refund_figures(sale)).paid
+        posts = shop.refund_posts()
+        partial = await shop.c.refund(sale, Money(100, paid.currency), "Part")
+        assert partial.state == "failed" and "only in full" in partial.message, partial.message
+        assert shop.refund_posts() == posts and shop.refunded(sale) == 0  # refused before anything was sent
+        full = await shop.c.refund(sale, None, "All")
+        assert full.state == "succeeded" and shop.refunded(sale) == paid.minor
+
+    run_shop(tmp_path, "mercadopago", scenario)
