@@ -77,7 +77,7 @@ class Shop:
 
     def refund_posts(self) -> int:
         return sum(n for k, n in self.emu.calls.items() if k.startswith("POST") and
-                   (k.endswith("/v1/refunds") or k.endswith("/refund")))
+                   (k.endswith(("/v1/refunds", "/refund"))))
 
     def rows(self, attempt_id: str):
         return self.journal.call(Journal.refunds, attempt_id)
