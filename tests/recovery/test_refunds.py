@@ -366,3 +366,35 @@ def test_mercado_pago_refunds_a_tipped_order_only_in_full(tmp_path, monkeypatch)
         assert full.state == "succeeded" and shop.refunded(sale) == paid.minor
 
     run_shop(tmp_path, "mercadopago", scenario)
+
+
+def test_a_journal_that_cannot_be_written_sends_no_refund(tmp_path):
+    from concurrent.futures import Future
+
+    from kiosk.domain.errors import JournalError
+    from kiosk.journal.errors import JournalDiskFull
+
+    async def scenario(shop: Shop):
+        sale = await shop.sale()
+        writer = shop.journal
+        real_submit = writer.submit
+
+        def full_disk(fn, *args, **kwargs):  # every write fails as SQLITE_FULL makes it fail; reads still work
+            if fn is Journal.record_refund:
+                f: Future = Future()
+                f.set_exception(JournalDiskFull(detail="test: SQLITE_FULL"))
+                return f
+            return real_submit(fn, *args, **kwargs)
+
+        writer.submit = full_disk
+        posts = shop.refund_posts()
+        try:
+            with pytest.raises(JournalError):
+                await shop.c.refund(sale, None, "Disk full")
+        finally:
+            del writer.submit
+        assert shop.refund_posts() == posts and shop.refunded(sale) == 0
+        assert shop.journal.call(Journal.refunds) == []
+        assert shop.c.journal_error is not None  # said once, as for payments: new sales pause until it works
+
+    run_shop(tmp_path, "stripe", scenario)
