@@ -118,11 +118,13 @@ class CatalogService:
     # --- the editor (Settings → Catalogue): each call saves, then rebuilds the index ------------
     async def _edit(self, fn, *args: Any, **kwargs: Any) -> Any:
         def work() -> Any:
+            if store.is_demo():
+                demo.adopt(store)
             result = fn(*args, **kwargs)
             self.reload_blocking()
             return result
 
-        self._store()
+        store = self._store()
         return await self.runner.run(work)
 
     async def products(self) -> list[ProductRecord]:
@@ -160,7 +162,10 @@ class CatalogService:
         store = self._store()
 
         def work() -> ImportReport:
+            was_demo = store.is_demo()
             report = import_file(store, path, currency=self.currency, merge=merge, fmt=fmt)
+            if report.ok and merge and was_demo:
+                demo.adopt(store)
             if report.ok:
                 self.reload_blocking()
             return report
