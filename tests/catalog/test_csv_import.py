@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kiosk.catalog.importer import export_file, import_file
 from kiosk.catalog.lines import MAX_LINE_BYTES
 from kiosk.catalog.records import ProductRecord
+from kiosk.domain.barcode import gs1_check_digit
 
 HEADER = "sku,name,price,tax_category,barcode,category"
 
@@ -169,3 +172,47 @@ def test_zero_decimal_currency_prices(store, write_csv, tmp_path):
     with CatalogStore.open(tmp_path / "clp.db") as clp:
         report = import_file(clp, write_csv(f"{HEADER}\na,A,2500,,,\nb,B,2500.50,,,\n"), currency="CLP")
         assert [e.line for e in report.errors] == [3] and "like 350 " in report.errors[0].message
+
+
+def test_control_characters_are_refused_and_reading_goes_on(store, write_csv):
+    path = write_csv(f"{HEADER}\na,A\xa0B,1.00,,,\nb,B\x00,1.00,,,\nc,C,-1,,,\nd,\"D\tE\",1.00,,,\n".encode())
+    report = import_file(store, path, currency="USD")
+    assert [e.line for e in report.errors] == [3, 4, 5], report.lines()
+    assert "control characters" in report.errors[0].message
+
+
+# Export → import round-trips whatever a store owner types: quotes, commas, pipes, accents, emoji.
+_text = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp", "Cf", "Co", "Cn")), min_size=1,
+                max_size=30).map(str.strip).filter(bool)
+
+
+@st.composite
+def _records(draw):
+    skus = draw(st.lists(_text, min_size=1, max_size=8, unique=True))
+    serial = iter(range(1, 10_000))
+    records = []
+    for sku in skus:
+        codes = []
+        for _ in range(draw(st.integers(0, 2))):
+            body = f"20{next(serial):010d}"
+            codes.append(body + str(gs1_check_digit(body)))
+        records.append(ProductRecord(sku, draw(_text), draw(st.integers(1, 99_999_999)),
+                                     draw(st.sampled_from(["", "standard", "exempt"])), draw(_text | st.just("")),
+                                     tuple(codes), draw(st.booleans()), draw(st.booleans())))
+    return records
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=_records())
+def test_export_import_round_trip_property(store, tmp_path, records):
+    store.replace_all(records, currency="USD")
+    before = sorted((p.sku, p.name, p.price_minor, p.tax_category, p.category, p.barcodes, p.active, p.favourite)
+                    for p in store.products())
+    out = tmp_path / "prop.csv"
+    export_file(store, out)
+    store.replace_all([], currency="USD")
+    report = import_file(store, out, currency="USD")
+    assert report.ok, report.lines()
+    after = sorted((p.sku, p.name, p.price_minor, p.tax_category, p.category, p.barcodes, p.active, p.favourite)
+                   for p in store.products())
+    assert after == before
