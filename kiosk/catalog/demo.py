@@ -99,6 +99,12 @@ def translated(product: Product) -> Product:
     return replace(product, name=_(product.name), category=_(product.category) if product.category else "")
 
 
+def translated_record(record: ProductRecord) -> ProductRecord:
+    from dataclasses import replace
+
+    return replace(record, name=_(record.name), category=_(record.category) if record.category else "")
+
+
 def adopt(store) -> None:
     """The demo catalogue becomes the store's own (first edit or merge): write its names and categories in the
     cashier's language, since from now on they are shown as stored, like any store's own names."""

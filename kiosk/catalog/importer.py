@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from kiosk.i18n import _, ngettext
 
-from . import csv_io, shopify
+from . import csv_io, demo, shopify
 from .errors import CatalogCurrencyMismatch, CatalogError
 from .lines import LineError, read_rows
 from .parsed import ParsedFile
@@ -142,4 +142,7 @@ def export_file(store: CatalogStore, path: str | os.PathLike[str]) -> int:
     currency = store.currency()
     if currency is None:
         raise CatalogError(_("The catalogue is empty: there is nothing to export."), detail="no currency")
-    return csv_io.write(path, store.products(), store.tax_categories(), currency)
+    records = store.products()
+    if store.is_demo():  # stored in English (demo.py): the owner's starting file is in their language
+        records = [demo.translated_record(r) for r in records]
+    return csv_io.write(path, records, store.tax_categories(), currency)

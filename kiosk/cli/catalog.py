@@ -28,8 +28,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     from kiosk.catalog.errors import CatalogError
-    from kiosk.catalog.importer import export_file, import_file
-    from kiosk.services.catalog import open_store
+    from kiosk.services.catalog import export_from, import_into, open_store
     from kiosk.services.context import till_currency
     from kiosk.services.settings import load
 
@@ -46,14 +45,14 @@ def main(argv: list[str]) -> int:
     try:
         if args.action == "export":
             try:
-                count = export_file(store, args.file)
+                count = export_from(store, args.file, currency)
             except OSError as exc:
                 print(_("The file can't be written: %(reason)s.") % {"reason": exc.strerror or exc}, file=sys.stderr)
                 return 2
             print(ngettext("Exported %(count)d product to %(file)s.", "Exported %(count)d products to %(file)s.",
                            count) % {"count": count, "file": args.file})
             return 0
-        report = import_file(store, args.file, currency=currency, merge=args.merge, fmt=args.format)
+        report = import_into(store, args.file, currency, merge=args.merge, fmt=args.format)
         for line in report.lines():
             print(line, file=sys.stderr)
         print(report.summary(), file=sys.stderr if not report.ok else sys.stdout)

@@ -14,7 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.catalog import demo
-from kiosk.catalog.errors import CatalogError, CatalogUnwritable
+from kiosk.catalog.errors import (
+    CatalogCurrencyMismatch,
+    CatalogError,
+    CatalogUnwritable,
+)
 from kiosk.catalog.importer import ImportReport, export_file, import_file
 from kiosk.catalog.index import CatalogIndex
 from kiosk.catalog.records import Category, ProductRecord, TaxCategory
@@ -66,6 +70,26 @@ def load_index(store: CatalogStore, currency: str) -> CatalogIndex:
     if (own is None and not store.products()) or (store.is_demo() and own != code):
         demo.seed(store, code)
     return CatalogIndex.from_store(store, code)
+
+
+def import_into(store: CatalogStore, path: str | os.PathLike[str], currency: str, *, merge: bool = False,
+                fmt: str | None = None) -> ImportReport:
+    """Import a file (all or nothing). Merged into the demo, the demo's products stay, in the cashier's language.
+    Blocking: the window runs it on the pool, the command line directly."""
+    was_demo = store.is_demo()
+    report = import_file(store, path, currency=currency_info(currency).code, merge=merge, fmt=fmt)
+    if report.ok and merge and was_demo:
+        demo.adopt(store)
+    return report
+
+
+def export_from(store: CatalogStore, path: str | os.PathLike[str], currency: str) -> int:
+    """Export the catalogue; a never-filled one is the demo first (what the till would show). Blocking."""
+    try:
+        load_index(store, currency)
+    except CatalogCurrencyMismatch:
+        pass  # the store's own catalogue in its own currency: exported as it is
+    return export_file(store, path)
 
 
 class CatalogService:
@@ -162,10 +186,7 @@ class CatalogService:
         store = self._store()
 
         def work() -> ImportReport:
-            was_demo = store.is_demo()
-            report = import_file(store, path, currency=self.currency, merge=merge, fmt=fmt)
-            if report.ok and merge and was_demo:
-                demo.adopt(store)
+            report = import_into(store, path, self.currency, merge=merge, fmt=fmt)
             if report.ok:
                 self.reload_blocking()
             return report
@@ -174,7 +195,7 @@ class CatalogService:
 
     async def export_csv(self, path: str | os.PathLike[str]) -> int:
         """Write the catalogue as kiosk CSV; returns the number of products."""
-        return await self.runner.run(export_file, self._store(), path)
+        return await self.runner.run(export_from, self._store(), path, self.currency)
 
     def close(self) -> None:
         if self.store is not None:
