@@ -83,7 +83,7 @@ def records(currency: str) -> list[ProductRecord]:
 def seed(store, currency: str) -> None:
     """Fill `store` with the demo catalogue in `currency` (replacing what it held), marked as the demo."""
     store.replace_all(records(currency), currency=currency, categories=CATEGORIES,
-                      taxes=tax_categories(currency), demo=True)
+                      taxes=tax_categories(currency), demo=True, replace_taxes=store.is_demo())
 
 
 def products(currency: str) -> list[Product]:

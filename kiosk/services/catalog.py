@@ -73,11 +73,12 @@ def load_index(store: CatalogStore, currency: str) -> CatalogIndex:
 
 
 def import_into(store: CatalogStore, path: str | os.PathLike[str], currency: str, *, merge: bool = False,
-                fmt: str | None = None) -> ImportReport:
+                fmt: str | None = None, standard_rate_bp: int | None = None) -> ImportReport:
     """Import a file (all or nothing). Merged into the demo, the demo's products stay, in the cashier's language.
     Blocking: the window runs it on the pool, the command line directly."""
     was_demo = store.is_demo()
-    report = import_file(store, path, currency=currency_info(currency).code, merge=merge, fmt=fmt)
+    report = import_file(store, path, currency=currency_info(currency).code, merge=merge, fmt=fmt,
+                         standard_rate_bp=standard_rate_bp)
     if report.ok and merge and was_demo:
         demo.adopt(store)
     return report

@@ -61,3 +61,19 @@ def test_exporting_a_fresh_catalogue_gives_the_demo_in_the_owners_language(tmp_p
     assert "Se exportaron 9 productos" in r.stdout
     text = out.read_text(encoding="utf-8-sig")
     assert "coffee,Café,3.50,standard,8.25,2000000000015,Bebidas,1,1," in text
+
+
+def test_a_shopify_export_with_the_standard_rate_on_the_command_line(tmp_path):
+    shop = tmp_path / "products_export.csv"
+    shop.write_text("Handle,Title,Variant SKU,Variant Price,Variant Taxable,Variant Barcode\n"
+                    "mug,Mug,M-1,9.90,TRUE,4006381333931\nbag,Bag,,1.00,FALSE,\n", encoding="utf-8")
+    r = _kiosk(tmp_path, "import", str(shop))
+    assert r.returncode == 1 and "--tax-rate" in r.stderr  # no rate for "standard" yet: never guessed
+    assert _kiosk(tmp_path, "import", "--tax-rate", "8,25", str(shop)).returncode == 2
+    r = _kiosk(tmp_path, "import", "--tax-rate", "8.875", str(shop))
+    assert r.returncode == 2 and "not a percentage" in r.stderr
+    r = _kiosk(tmp_path, "import", "--tax-rate", "8.25", str(shop))
+    assert r.returncode == 0, r.stderr
+    with open_store() as store:
+        assert sorted(p.sku for p in store.products()) == ["M-1", "bag"]
+        assert {t.code: t.rate_bp for t in store.tax_categories()} == {"standard": 825}

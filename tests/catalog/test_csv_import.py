@@ -216,3 +216,19 @@ def test_export_import_round_trip_property(store, tmp_path, records):
     after = sorted((p.sku, p.name, p.price_minor, p.tax_category, p.category, p.barcodes, p.active, p.favourite)
                    for p in store.products())
     assert after == before
+
+
+def test_replacing_the_demo_does_not_inherit_its_tax_rates(tmp_path, write_csv):
+    from kiosk.catalog import demo
+    from kiosk.catalog.store import CatalogStore
+
+    with CatalogStore.open(tmp_path / "demo.db") as store:
+        demo.seed(store, "USD")
+        report = import_file(store, write_csv(f"{HEADER}\na,A,1.00,standard,,\n"), currency="USD")
+        assert report.lines() == ["Line 2: There is no tax category standard: give its rate in a tax_rate column."]
+        assert store.is_demo() and len(store.products()) == len(demo.ITEMS)
+        report = import_file(store, write_csv(f"{HEADER},tax_rate\na,A,1.00,standard,,,6.25\n"), currency="USD")
+        assert report.ok and {t.code: t.rate_bp for t in store.tax_categories()} == {"standard": 625}
+        # Merged into the demo, the demo's products keep their categories.
+        demo.seed(store, "USD")
+        assert import_file(store, write_csv(f"{HEADER}\nb,B,1.00,reduced,,\n"), currency="USD", merge=True).ok
