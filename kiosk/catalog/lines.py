@@ -38,7 +38,7 @@ class _Lines:
         self.number += 1
         if len(raw) > MAX_LINE_BYTES:
             while raw and not raw.endswith(b"\n"):  # skip the rest of the line, a chunk at a time
-                raw = self._stream.readline(1 << 20)
+                raw = self._stream.readline(MAX_LINE_BYTES)
             self._errors.append(LineError(self.number, _(
                 "The line is longer than %(limit)d KB: it can't be a product (is this the right file?).")
                 % {"limit": MAX_LINE_BYTES // 1024}))

@@ -232,3 +232,17 @@ def test_replacing_the_demo_does_not_inherit_its_tax_rates(tmp_path, write_csv):
         # Merged into the demo, the demo's products keep their categories.
         demo.seed(store, "USD")
         assert import_file(store, write_csv(f"{HEADER}\nb,B,1.00,reduced,,\n"), currency="USD", merge=True).ok
+
+
+def test_a_10_mb_line_is_skipped_without_holding_it_in_memory(store, write_csv):
+    import tracemalloc
+
+    path = write_csv(f"{HEADER}\n".encode() + b"b,B,1.00,,," + b"x" * (10 * 1024 * 1024) + b"\na,A,1.00,,,\n")
+    tracemalloc.start()
+    try:
+        report = import_file(store, path, currency="USD")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [e.line for e in report.errors] == [2]
+    assert peak < 2 * 1024 * 1024, f"peak {peak} bytes: the long line was read whole"
