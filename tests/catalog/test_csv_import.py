@@ -246,3 +246,13 @@ def test_a_10_mb_line_is_skipped_without_holding_it_in_memory(store, write_csv):
         tracemalloc.stop()
     assert [e.line for e in report.errors] == [2]
     assert peak < 2 * 1024 * 1024, f"peak {peak} bytes: the long line was read whole"
+
+
+def test_a_semicolon_file_from_a_spanish_or_portuguese_spreadsheet(store, write_csv):
+    path = write_csv(b"\xef\xbb\xbfsku;name;price;tax_category;barcode;category\r\n"
+                     b"pao;P\xc3\xa3o de queijo;4.50;standard;;Padaria\r\ncafe;Cafezinho;3,50;standard;;Bebidas\r\n")
+    report = import_file(store, path, currency="USD")
+    assert [e.line for e in report.errors] == [3] and "3,50" in report.errors[0].message
+    path = write_csv("sku;name;price;tax_category;barcode;category\npao;Pão de queijo;4.50;standard;;Padaria\n")
+    assert import_file(store, path, currency="USD").ok
+    assert store.product("pao").name == "Pão de queijo"
