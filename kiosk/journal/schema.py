@@ -62,6 +62,27 @@ CREATE TABLE events (
 CREATE INDEX events_attempt ON events(attempt_id);
 """
 
+# v3: refunds of earlier sales (services/refunds): one row per refund the cashier asked for, written before the
+# provider is called; `state` is what the provider confirmed (pending until it did). Money in minor units.
+_V3 = """
+CREATE TABLE refunds (
+    id                  TEXT PRIMARY KEY,
+    attempt_id          TEXT NOT NULL REFERENCES attempts(id),
+    amount_minor        INTEGER NOT NULL CHECK (amount_minor > 0),
+    currency            TEXT NOT NULL,
+    reason              TEXT NOT NULL,
+    state               TEXT NOT NULL DEFAULT 'pending'
+                        CHECK (state IN ('pending', 'succeeded', 'failed', 'needs_attention')),
+    provider_refund_id  TEXT,
+    message             TEXT NOT NULL DEFAULT '',
+    created_at          REAL NOT NULL,
+    updated_at          REAL NOT NULL
+);
+CREATE INDEX refunds_attempt ON refunds(attempt_id);
+CREATE INDEX refunds_created ON refunds(created_at);
+CREATE INDEX refunds_open ON refunds(state) WHERE state IN ('pending', 'needs_attention')
+"""
+
 
 def _script(sql: str):
     def step(conn: sqlite3.Connection) -> None:
@@ -73,9 +94,8 @@ def _script(sql: str):
     return step
 
 
-# v3 (refunds, branch i12-refunds) and v4 (closings, branch i12-report) are written on their branches; these empty
-# placeholders only keep v5's number here until they merge (the lead renumbers then).
-_V3 = ""
+# v4 (closings, branch i12-report) is written on its branch; this empty placeholder only keeps v5's number here
+# until it merges (the lead renumbers then).
 _V4 = ""
 
 # v5: what a receipt needs from the payment — the card (brand, last 4, authorisation code), the provider's hosted

@@ -45,6 +45,7 @@ class Services:
     server: str = ""  # the api base in use when it is not the provider's own
     connector: Any = None  # services/connect.py: loads the readers at start, retrying while unreachable
     display: Any = None  # services/reader_display.py: the cart on the reader (Stripe), None where unsupported
+    catalog: Any = None  # services/catalog.py CatalogService: .index to sell from, .error if it could not load
     _scratch: Any = None
     _instance_lock: Any = None
     _demo_printer: Any = None
@@ -80,6 +81,8 @@ class Services:
     def close_blocking(self) -> None:
         self.runner.close()
         self.provider.close()
+        if self.catalog is not None:
+            self.catalog.close()
         if self.journal is not None:
             self.journal.close()
         if self.emulator is not None:
@@ -96,9 +99,16 @@ _DEMO_PRINTER_LOCK = threading.Lock()
 
 
 def is_loopback(url: str) -> bool:
+    """A server on this machine (127.0.0.0/8, ::1, localhost): the same rule endpoints.py uses to allow plain http."""
     from urllib.parse import urlsplit
 
-    return (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
+    from kiosk.providers.endpoints import is_loopback_host
+
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    return bool(host) and is_loopback_host(host)
 
 
 def make_provider(settings: Settings, *, api_base: str | None = None, emulator=None,
@@ -134,8 +144,16 @@ def make_provider(settings: Settings, *, api_base: str | None = None, emulator=N
                                     **extra)
 
 
+def till_currency(settings: Settings) -> str:
+    """The currency the till charges in: the setting, unless the provider can't take it (Mercado Pago → ARS)."""
+    if settings.provider_family == "mercadopago" and settings.currency not in MP_CURRENCIES:
+        return "ARS"
+    return settings.currency
+
+
 def build_services(settings: Settings, *, api_base: str | None = None, journal_path=None, use_journal: bool = True,
-                   emulator_options: dict | None = None, provider_deadline: float | None = None) -> Services:
+                   emulator_options: dict | None = None, provider_deadline: float | None = None,
+                   catalog_path=None, use_catalog: bool = True) -> Services:
     """Start everything the app needs. Demo mode (no key configured) starts the embedded emulator."""
     emulator = None
     notices: list[str] = []
@@ -183,9 +201,8 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
         if instance_lock is not None:
             instance_lock.release()
         raise
-    currency = settings.currency
-    if settings.provider_family == "mercadopago" and currency not in MP_CURRENCIES:
-        currency = "ARS"
+    currency = till_currency(settings)
+    if currency != settings.currency:
         notices.append(_("Mercado Pago doesn't take %(currency)s; using %(fallback)s. Change the currency in "
                           "Settings.") % {"currency": settings.currency, "fallback": currency})
     if hasattr(provider, "currency_hint") and provider.currency_hint is None and settings.provider_family == "mercadopago":
@@ -205,6 +222,14 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
     family = settings.provider_family
     services.connector = Connector(controller, provider_name=_(PROVIDER_LABELS[family]), server=server,
                                    key_env_var=ENV_VARS[family] if emulator is None and env_key(family) else None)
+    if use_catalog:
+        from kiosk.services.catalog import CatalogService
+
+        # The data folder's catalogue in every mode (demo too: see services/catalog.py); loaded here, off the Qt
+        # thread. A catalogue that can't load leaves the till taking payments, and says why.
+        services.catalog = CatalogService.open(runner, currency, catalog_path)
+        if services.catalog.error is not None:
+            notices.append(services.catalog.error.cashier_message)
     if ReaderDisplay.supported(provider):
         services.display = ReaderDisplay(controller)
     services._scratch = scratch
