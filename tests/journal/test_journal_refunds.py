@@ -77,6 +77,8 @@ def test_v2_file_gains_the_refunds_table(tmp_path):
         paid_attempt(j)
     conn = sqlite3.connect(path)
     conn.execute("DROP TABLE refunds")
+    for column in ("card_brand", "card_last4", "card_auth_code", "receipt_url", "tip_minor"):  # v5 (receipts)
+        conn.execute(f"ALTER TABLE attempts DROP COLUMN {column}")
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
     conn.close()
