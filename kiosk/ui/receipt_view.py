@@ -35,7 +35,12 @@ from kiosk.render.receipt_pdf import (
     write_receipt_pdf,
 )
 from kiosk.services.escpos import COLUMNS, demo_target, print_escpos, printer_target
-from kiosk.services.receipt import Receipt, receipt_for_sale, shop_from_settings
+from kiosk.services.receipt import (
+    Receipt,
+    receipt_for_sale,
+    refund_receipt,
+    shop_from_settings,
+)
 
 log = logging.getLogger(__name__)
 QR_PIXELS = 232  # on screen: ~6 px a module for a typical receipt URL, scans from a phone held at the counter
@@ -58,6 +63,26 @@ def open_receipt(window: Any) -> None:
         dialog.open()
 
     window.run(show(), "Receipt")
+
+
+def open_refund_receipt(parent: Any, services: Any, refund: Any) -> None:
+    """The receipt of a succeeded refund (`JournalRefund`), for the sales history or the refund dialog: the sale
+    is read from the journal off the Qt thread, then the same dialog opens (print, PDF, receipt printer)."""
+    controller, settings = services.controller, services.settings
+
+    async def show():
+        try:
+            record = await controller.journal.attempt(refund.attempt_id)
+            receipt = refund_receipt(record, refund, shop=shop_from_settings(settings))
+        except KioskError as e:
+            log.warning("refund receipt: %s", e.detail or e.code)
+            return
+        demo = services.demo_printer if services.is_demo else None
+        dialog = ReceiptDialog(receipt, settings, controller, parent, demo_printer=demo)
+        parent.refund_receipt_dialog = dialog  # kept alive while open
+        dialog.open()
+
+    controller.spawn(show(), name="kiosk-refund-receipt")
 
 
 def close_receipt(window: Any) -> None:

@@ -207,3 +207,29 @@ def test_a_receipt_longer_than_the_page_continues_on_the_next(qapp, tmp_path):
     for i in range(40):  # every line once, on one page only
         assert sum(f"Item {i:02d} " in text for text in texts) == 1, (i, texts)
     assert "TOTAL" in texts[-1] and "TOTAL" not in texts[0]
+
+
+def test_refund_receipt_opens_and_prints(env):
+    """After a refund of the sale, its receipt opens in the same dialog and prints (demo stand-in printer)."""
+    from kiosk.domain.money import Money
+    from kiosk.ui.receipt_view import open_refund_receipt
+
+    async def scenario():
+        await env.add_and_charge()
+        await env.click("simulateTapButton")
+        await env.until(lambda: env.state("paymentStatus") == "paid", "paid")
+        attempt = env.controller.attempt
+        refund = await env.controller.refund(attempt.id, Money(100, attempt.amount.currency), "Spilled")
+        assert refund.state == "succeeded"
+        open_refund_receipt(env.window, env.services, refund)
+        await env.until(lambda: getattr(env.window, "refund_receipt_dialog", None) is not None
+                        and env.window.refund_receipt_dialog.isVisible(), "the refund receipt")
+        dialog = env.window.refund_receipt_dialog
+        assert dialog.receipt.refund is not None and not dialog.qr.isVisible()
+        dialog.escpos_button.click()
+        await _status(dialog, "Printed")
+        dialog.close()
+
+    env.run(scenario())
+    (out,) = env.services._demo_printer.wait_for(1)
+    assert "REFUNDED" in out.text and "Reason: Spilled" in out.text and out.qr_codes == []
