@@ -33,6 +33,9 @@ class Capabilities:
     find_payments: bool = False  # PaymentFinder: look payments up by our attempt id
     cancel_on_device: bool = False  # once on the terminal, only the device can cancel (Mercado Pago)
     cart_display: bool = False  # show_cart really shows the cart, and cancel(reader, None) clears it (Stripe)
+    save_card: bool = False  # save a card without charging on the reader (Stripe SetupIntents)
+    tip_suggestions: bool = False  # the store's tip suggestions can be set on the reader (Stripe Configuration)
+    manage_readers: bool = False  # register / relabel / remove readers and create locations from the app
 
 
 @dataclass(frozen=True)
