@@ -81,8 +81,15 @@ class StripeAdminMixin:
         params = {"registration_code": code, "location": validate_id("stripe_location", location_id)}
         if _text(label, 5000):
             params["label"] = _text(label, 5000)
-        return reader_from(self._call("register reader", lambda: self._readers.create(
-            params, {"idempotency_key": key}), subject=None))
+        try:
+            return reader_from(self._call("register reader", lambda: self._readers.create(
+                params, {"idempotency_key": key}), subject=None))
+        except E.ProviderError as err:
+            if type(err) is not E.ProviderError:  # offline, auth, rate limits…: their own words
+                raise
+            # Stripe's plain 400 here is almost always the code (wrong, expired or already used): say so.
+            raise E.InvalidInput(gettext("Stripe did not accept that registration code. Generate a new code on the "
+                                         "reader and type it exactly."), detail=err.detail) from None
 
     def relabel_reader(self, reader_id: str, label: str, *, idempotency_key: str) -> Reader:
         reader_id = validate_id("stripe_reader", reader_id)

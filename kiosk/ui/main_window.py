@@ -230,6 +230,10 @@ class MainWindow(QMainWindow):
             device_cancel = self._sim_device_cancel if c.capabilities.cancel_on_device else None
             self.sim_panel = SimulatedReaderPanel(self._sim_tap, self._sim_online, device_cancel)
             self._staff.insertWidget(1, self.sim_panel)
+        if services.save_card is not None:  # Stripe only (SetupIntents); Mercado Pago Point can't save a card
+            from .save_card_view import install_save_card
+
+            self.save_card_button = install_save_card(self, services.save_card)
 
         if c.capabilities.print_receipt:
             self.receipt_button = QPushButton(_(RECEIPT_BUTTON[None]))

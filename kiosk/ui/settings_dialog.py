@@ -28,6 +28,8 @@ from kiosk.services.admin_pin import MAX_LEN, MIN_LEN, needs_new_pin, pin_shape_
 from kiosk.services.secrets import key_shape_problem, keyring_location
 from kiosk.services.settings import FONT_SIZES, PROVIDER_LABELS, PROVIDERS, Settings
 
+from .settings_tipping import TippingGroup
+
 
 class SettingsDialog(QDialog):
     saved = Signal(object, object, object)  # (Settings, new secret or None, new admin PIN or None)
@@ -123,8 +125,16 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self._display_group(settings))
+        self._groups: list = []  # add_group(): settings groups kept in modules of their own
+        self.add_group(TippingGroup(settings))
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+
+    def add_group(self, widget) -> None:
+        """Add a group above the error line; a group with `values() -> dict` contributes those Settings fields."""
+        layout = self.layout()
+        layout.insertWidget(layout.indexOf(self.error), widget)
+        self._groups.append(widget)
 
     # --- key and server (the settings worker's part of this dialog) ----------------------------------
     def _family(self) -> str:
@@ -204,7 +214,8 @@ class SettingsDialog(QDialog):
         new = replace(self._settings, provider=provider, default_reader=self.reader.text().strip(),
                       currency=self.currency.currentData(), capture_manual=self.capture_manual.isChecked(),
                       card_wait_timeout_s=self.timeout.value(), kiosk_mode=self.kiosk.isChecked(),
-                      **self._server_fields(), **self._display_values())
+                      **self._server_fields(), **self._display_values(),
+                      **{k: v for g in self._groups if hasattr(g, "values") for k, v in g.values().items()})
         self.error.setText(_("Saving…"))
         self._buttons.button(QDialogButtonBox.Save).setEnabled(False)  # one save at a time
         self.saved.emit(new, secret, pin)

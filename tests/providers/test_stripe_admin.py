@@ -37,9 +37,9 @@ def test_locations_and_reader_registration(stripe_p, emu):
     reader = stripe_p.register_reader("simulated-wpe", "Annex till", loc.id, idempotency_key=key())
     assert (reader.label, reader.location, reader.device_type) == ("Annex till", loc.id, "simulated_wisepos_e")
     assert stripe_p.relabel_reader(reader.id, "Annex 2", idempotency_key=key()).label == "Annex 2"
-    with pytest.raises(E.ProviderError) as bad:  # Stripe's answer to an unknown code, typed and shown
+    with pytest.raises(E.InvalidInput) as bad:  # Stripe's answer to an unknown code, typed and in words
         stripe_p.register_reader("not-a-code", "x", loc.id, idempotency_key=key())
-    assert "registration code" in bad.value.detail
+    assert "registration code" in bad.value.detail and "registration code" in bad.value.cashier_message
     with pytest.raises(E.InvalidInput):
         stripe_p.create_location("No country", Address(""), idempotency_key=key())
     stripe_p.delete_reader(reader.id, idempotency_key=key())

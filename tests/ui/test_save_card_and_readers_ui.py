@@ -1,0 +1,114 @@
+"""Issue 15 in the window: the Save card dialog (consent before the reader is asked, Cancel resets the reader, the
+saved card named honestly; absent on Mercado Pago), the Readers and locations dialog, and the tipping settings."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QTreeWidget
+
+from gui_harness import close_env, dispose, make_env
+from kiosk.services.settings import Settings
+from kiosk.ui.readers_dialog import ReadersDialog
+from kiosk.ui.save_card_view import SaveCardDialog
+from kiosk.ui.settings_dialog import SettingsDialog
+
+
+def _dialog(env, cls):
+    dialogs = [d for d in env.window.findChildren(cls) if d.isVisible()]
+    assert len(dialogs) == 1, f"expected one open {cls.__name__}"
+    return dialogs[0]
+
+
+def test_save_card_consent_first_then_the_reader_then_the_card(env):
+    reader = env.controller.reader_id
+    env.widget("saveCardButton", QPushButton).click()
+    dialog = _dialog(env, SaveCardDialog)
+    consent = dialog.findChild(QLabel, "consentText").text()
+    assert "Nothing is charged now" in consent
+    assert env.emu.stripe.readers[reader]["action"] is None  # the consent is on screen before the reader is asked
+    dialog.findChild(QPushButton, "startSaveCardButton").click()
+    status = dialog.findChild(QLabel, "saveCardStatus")
+    env.run(env.until(lambda: status.property("state") == "waiting", "waiting for the card"))
+    assert env.emu.stripe.readers[reader]["action"]["type"] == "process_setup_intent"
+    assert not dialog.findChild(QPushButton, "closeSaveCardButton").isEnabled()
+    env.run(env.services.controller.runner.run(env.services.provider.present_card, reader, "4242424242424242"))
+    env.run(env.until(lambda: status.property("state") == "saved", "saved"))
+    assert status.text() == "Card saved: Visa •••• 4242. Nothing was charged."
+    dialog.findChild(QPushButton, "closeSaveCardButton").click()
+    assert not dialog.isVisible()
+    dispose(dialog)
+
+
+def test_save_card_cancel_resets_the_reader(env):
+    reader = env.controller.reader_id
+    env.widget("saveCardButton", QPushButton).click()
+    dialog = _dialog(env, SaveCardDialog)
+    dialog.findChild(QPushButton, "startSaveCardButton").click()
+    status = dialog.findChild(QLabel, "saveCardStatus")
+    env.run(env.until(lambda: status.property("state") == "waiting", "waiting for the card"))
+    seti = env.emu.stripe.readers[reader]["action"]["process_setup_intent"]["setup_intent"]
+    dialog.reject()  # Esc: cancels first, the dialog stays until the reader is reset
+    assert dialog.isVisible()
+    env.run(env.until(lambda: status.property("state") == "cancelled", "cancelled"))
+    assert env.emu.stripe.readers[reader]["action"] is None
+    assert env.emu.stripe.setup_intents[seti]["status"] == "canceled"
+    dialog.reject()
+    dispose(dialog)
+
+
+def test_no_save_card_on_mercado_pago(qapp, tmp_path):
+    e = make_env(qapp, tmp_path, provider="demo_mercadopago", currency="ARS")
+    try:
+        assert e.window.findChild(QPushButton, "saveCardButton") is None
+        assert e.services.readers_admin is None and e.services.tips is None
+    finally:
+        close_env(e)
+
+
+def test_readers_dialog_lists_by_location_and_registers(env):
+    dialog = ReadersDialog(env.services.readers_admin, env.controller.spawn, env.window)
+    dialog.open()
+    tree = dialog.findChild(QTreeWidget, "readersTree")
+    env.run(env.until(lambda: tree.topLevelItemCount() > 0, "the readers listed"))
+    assert tree.topLevelItem(0).text(0).startswith("Demo store")
+    assert tree.topLevelItem(0).child(0).text(0) == "Front counter"
+    dialog.findChild(QLineEdit, "registrationCodeField").setText("simulated-s700")
+    dialog.findChild(QLineEdit, "newReaderLabelField").setText("Back counter")
+    dialog.findChild(QPushButton, "registerReaderButton").click()
+    env.run(env.until(lambda: tree.topLevelItem(0).childCount() == 2, "the new reader listed"))
+    assert "Back counter" in {r.label for r in env.controller.readers}
+    status = dialog.findChild(QLabel, "readersStatus")
+    dialog.findChild(QLineEdit, "registrationCodeField").setText("not-a-code")
+    dialog.findChild(QPushButton, "registerReaderButton").click()
+    env.run(env.until(lambda: "registration code" in status.text() and "not-a-code" not in status.text(), "the refusal shown"))
+    dialog.accept()
+    dispose(dialog)
+
+
+def test_readers_dialog_refuses_to_remove_the_reader_of_a_sale(env):
+    env.run(env.add_and_charge())
+    dialog = ReadersDialog(env.services.readers_admin, env.controller.spawn, env.window)
+    dialog.open()
+    tree = dialog.findChild(QTreeWidget, "readersTree")
+    env.run(env.until(lambda: tree.topLevelItemCount() > 0, "the readers listed"))
+    tree.setCurrentItem(tree.topLevelItem(0).child(0))
+    remove = dialog.findChild(QPushButton, "removeReaderButton")
+    assert not remove.isEnabled() and "taking a payment" in remove.toolTip()
+    dialog.accept()
+    dispose(dialog)
+    env.run(env.click("cancelButton"))
+    env.run(env.until(lambda: env.state("paymentStatus") == "cancelled", "cancelled"))
+
+
+@pytest.mark.parametrize("mode", ["percent", "smart"])
+def test_tipping_settings_group_saves_minor_units(qapp, mode):
+    dialog = SettingsDialog(Settings(), "", None)
+    saved = []
+    dialog.saved.connect(lambda s, *_: saved.append(s))
+    group = dialog.findChild(object, "tippingGroup")
+    group.mode.setCurrentIndex(group.mode.findData(mode))
+    group.amounts[0].setValue(1.25)
+    group.threshold.setValue(12.5)
+    dialog._save()
+    assert (saved[0].tip_mode, saved[0].tip_fixed_amounts[0], saved[0].tip_smart_threshold) == (mode, 125, 1250)
+    assert group.threshold.isEnabled() == (mode == "smart")
+    dispose(dialog)
