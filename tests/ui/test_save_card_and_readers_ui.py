@@ -112,3 +112,17 @@ def test_tipping_settings_group_saves_minor_units(qapp, mode):
     assert (saved[0].tip_mode, saved[0].tip_fixed_amounts[0], saved[0].tip_smart_threshold) == (mode, 125, 1250)
     assert group.threshold.isEnabled() == (mode == "smart")
     dispose(dialog)
+
+
+def test_compact_layout_still_says_the_reader_shows_the_cart(env):
+    from PySide6.QtCore import QSize
+
+    env.window.fit_screen(QSize(1024, 600))
+    emu, c = env.emu, env.controller
+    env.run(env.click("product:coffee"))
+    env.run(env.until(lambda: (emu.stripe.readers[c.reader_id]["action"] or {}).get("type") == "set_reader_display",
+                      "the cart on the reader"))
+    c.poke()
+    status = env.widget("readerStatus", QLabel)
+    env.run(env.until(lambda: "showing the cart" in status.text(), "the badge says it"))
+    assert status.isVisible() and not env.widget("actionStatus", QLabel).isVisible()  # the compact layout
