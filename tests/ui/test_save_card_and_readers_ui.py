@@ -126,3 +126,45 @@ def test_compact_layout_still_says_the_reader_shows_the_cart(env):
     status = env.widget("readerStatus", QLabel)
     env.run(env.until(lambda: "showing the cart" in status.text(), "the badge says it"))
     assert status.isVisible() and not env.widget("actionStatus", QLabel).isVisible()  # the compact layout
+
+
+def test_the_new_dialogs_show_only_translated_text(qapp, tmp_path):
+    """The pseudo locale over the Save card and Readers dialogs in their states (as test_pseudo_walk does)."""
+    from pseudo_walk import untranslated
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk import i18n
+    from kiosk.i18n import PSEUDO
+
+    i18n.setup(PSEUDO)
+    e = make_env(qapp, tmp_path)
+    found = {}
+    try:
+        readers = e.controller.readers
+        data = ["kiosk", "%", "USD"] + [x for r in readers for x in (r.label, r.id, r.device_type.replace("_", " "))]
+        save = SaveCardDialog(e.services.save_card, e.controller.spawn, e.window)
+        save.open()
+        save.findChild(QPushButton, "startSaveCardButton").click()
+        status = save.findChild(QLabel, "saveCardStatus")
+        for phase in ("waiting",):
+            e.run(e.until(lambda: status.property("state") == phase, phase))
+            QApplication.processEvents()
+            found.update({f"save card {phase}: {t.where} {t.text!r}": 1 for t in untranslated(save, data=data)})
+        e.run(e.services.controller.runner.run(e.services.provider.present_card, e.controller.reader_id))
+        e.run(e.until(lambda: status.property("state") == "saved", "saved"))
+        QApplication.processEvents()
+        found.update({f"save card saved: {t.where} {t.text!r}": 1 for t in untranslated(save, data=data + ["4242"])})
+        save.reject()
+        box = ReadersDialog(e.services.readers_admin, e.controller.spawn, e.window)
+        box.open()
+        tree = box.findChild(QTreeWidget, "readersTree")
+        e.run(e.until(lambda: tree.topLevelItemCount() > 0, "the readers listed"))
+        QApplication.processEvents()
+        loc = e.emu.stripe.locations[e.emu.stripe.default_location_id]
+        data += [loc["display_name"], f"{loc['display_name']} — {loc['address']['city']}, {loc['address']['country']}"]
+        found.update({f"readers: {t.where} {t.text!r}": 1 for t in untranslated(box, data=data)})
+        box.accept()
+        dispose(save, box)
+    finally:
+        close_env(e)
+    assert not found, "\n".join(found)
