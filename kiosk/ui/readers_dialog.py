@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 from kiosk.domain.errors import KioskError
@@ -43,7 +44,7 @@ class ReadersDialog(QDialog):
         self.tree.setHeaderLabels([_("Location / reader"), _("Status")])
         self.tree.setColumnWidth(0, 300)
         self.tree.itemSelectionChanged.connect(self._selected)
-        self.label = self._field("readerLabelField", _("New name for the chosen reader"))
+        self.label = self._field("readerLabelField", _("New name for the chosen reader"), _("New name"))
         self.rename = self._button("renameReaderButton", _("Rename"), _("Rename the chosen reader"), self._rename)
         self.remove = self._button("removeReaderButton", _("Remove"), _("Remove the chosen reader"), self._remove)
         edit = QHBoxLayout()
@@ -115,10 +116,14 @@ class ReadersDialog(QDialog):
         self.loc_postal = self._field("locationPostalField", _("Postal code"))
         self.loc_country = self._field("locationCountryField", _("Country code"), _("two letters, e.g. US"))
         self.loc_country.setMaxLength(2)
-        for label, field in ((_("Name"), self.loc_name), (_("Street"), self.loc_line1), (_("City"), self.loc_city),
-                             (_("State"), self.loc_state), (_("Postal code"), self.loc_postal),
-                             (_("Country"), self.loc_country)):
-            form.addRow(label, field)
+        # Two fields a row where they are short, so the dialog fits a 1024×600 till.
+        self.loc_city.setPlaceholderText(_("City"))
+        self.loc_state.setPlaceholderText(_("State"))
+        self.loc_postal.setPlaceholderText(_("Postal code"))
+        form.addRow(_("Name"), self.loc_name)
+        form.addRow(_("Street"), self.loc_line1)
+        form.addRow(_("City"), _pair(self.loc_city, self.loc_state))
+        form.addRow(_("Postal code"), _pair(self.loc_postal, self.loc_country))
         self.add_location = self._button("addLocationButton", _("Add location"), _("Add the location"),
                                          self._add_location)
         form.addRow("", self.add_location)
@@ -217,6 +222,15 @@ class ReadersDialog(QDialog):
             self._select_location = location.id
 
         self._do(go, _("Adding the location…"), _("Location added."))
+
+
+def _pair(a: QWidget, b: QWidget) -> QWidget:
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(a, 1)
+    layout.addWidget(b, 1)
+    return row
 
 
 def readers_button(admin, spawn, parent) -> QPushButton:

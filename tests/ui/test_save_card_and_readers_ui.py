@@ -168,3 +168,26 @@ def test_the_new_dialogs_show_only_translated_text(qapp, tmp_path):
     finally:
         close_env(e)
     assert not found, "\n".join(found)
+
+
+def test_settings_and_readers_dialogs_fit_a_1024x600_till(env):
+    """With the tipping group the Settings dialog grew past 600 px; its fields now scroll (buttons stay)."""
+    screen = env.window.screen().availableGeometry()
+    settings = SettingsDialog(Settings(), "", None, env.window)
+    readers = ReadersDialog(env.services.readers_admin, env.controller.spawn, env.window)
+    for dialog in (settings, readers):
+        dialog.open()
+        QApplicationProcess()
+        assert dialog.minimumSizeHint().height() <= 600 - 40, dialog.objectName()
+        assert dialog.minimumSizeHint().width() <= 1024, dialog.objectName()
+        if screen.height() <= 600:
+            assert dialog.height() <= screen.height() - 40
+    settings.reject()
+    readers.accept()
+    dispose(settings, readers)
+
+
+def QApplicationProcess():
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
