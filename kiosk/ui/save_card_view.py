@@ -83,10 +83,11 @@ class SaveCardDialog(QDialog):
 
 
 def install_save_card(window, service) -> QPushButton:
-    """The staff panel's Save card button (under the reader details)."""
+    """The staff panel's Save card button, last (before the stretch): on a short screen the demo's simulated
+    customer stays in reach above it."""
     button = QPushButton(_("Save a card…"))
     button.setObjectName("saveCardButton")
     button.setAccessibleName(_("Save a customer's card without charging it"))
     button.clicked.connect(lambda: SaveCardDialog(service, window.controller.spawn, window).open())
-    window._staff.insertWidget(1, button)
+    window._staff.insertWidget(window._staff.count() - 1, button)
     return button
