@@ -13,7 +13,13 @@ from typing import Any
 from kiosk.domain import errors as E
 from kiosk.domain.identifiers import validate_id
 from kiosk.domain.reader import Reader
-from kiosk.domain.terminal_admin import Address, CardSetup, Location, SetupStatus, TipSuggestions
+from kiosk.domain.terminal_admin import (
+    Address,
+    CardSetup,
+    Location,
+    SetupStatus,
+    TipSuggestions,
+)
 from kiosk.i18n import gettext
 from kiosk.providers.stripe_mapping import as_dict, reader_from
 

@@ -28,7 +28,7 @@ MAX_SUGGESTIONS = 3
 class ConfigurationBackend:
     """Routes and state for /v1/terminal/configurations, and the tip suggestions a reader shows."""
 
-    def __init__(self, stripe: "StripeBackend"):
+    def __init__(self, stripe: StripeBackend):
         self.stripe = stripe
         self.emu = stripe.emu
         self.configurations: dict[str, dict] = {}

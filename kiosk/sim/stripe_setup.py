@@ -11,7 +11,15 @@ import copy
 from typing import TYPE_CHECKING
 
 from .server import Request, Response
-from .stripe_wire import DECLINES, Params, apply_metadata, card_brand, fail, missing, paginate
+from .stripe_wire import (
+    DECLINES,
+    Params,
+    apply_metadata,
+    card_brand,
+    fail,
+    missing,
+    paginate,
+)
 
 if TYPE_CHECKING:
     from .stripe_api import StripeBackend
@@ -25,7 +33,7 @@ SETI_TYPES = ("card_present", "card")
 class SetupBackend:
     """Routes and state for /v1/customers, /v1/setup_intents and /v1/payment_methods/{id}."""
 
-    def __init__(self, stripe: "StripeBackend"):
+    def __init__(self, stripe: StripeBackend):
         self.stripe = stripe
         self.emu = stripe.emu
         self.customers: dict[str, dict] = {}

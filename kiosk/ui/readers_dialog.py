@@ -45,8 +45,8 @@ class ReadersDialog(QDialog):
         self.tree.setColumnWidth(0, 300)
         self.tree.itemSelectionChanged.connect(self._selected)
         self.label = self._field("readerLabelField", _("New name for the chosen reader"), _("New name"))
-        self.rename = self._button("renameReaderButton", _("Rename"), _("Rename the chosen reader"), self._rename)
-        self.remove = self._button("removeReaderButton", _("Remove"), _("Remove the chosen reader"), self._remove)
+        self.rename = named_button("renameReaderButton", _("Rename"), _("Rename the chosen reader"), self._rename)
+        self.remove = named_button("removeReaderButton", _("Remove"), _("Remove the chosen reader"), self._remove)
         edit = QHBoxLayout()
         for w in (self.label, self.rename, self.remove):
             edit.addWidget(w)
@@ -63,7 +63,7 @@ class ReadersDialog(QDialog):
         self.status = QLabel(_("Loading the readers…"))
         self.status.setObjectName("readersStatus")
         self.status.setWordWrap(True)
-        close = self._button("closeReadersButton", _("Close"), _("Close readers and locations"), self.accept)
+        close = named_button("closeReadersButton", _("Close"), _("Close readers and locations"), self.accept)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
         bottom.addWidget(close)
@@ -82,13 +82,6 @@ class ReadersDialog(QDialog):
         field.setPlaceholderText(placeholder)
         return field
 
-    @staticmethod
-    def _button(name: str, text: str, accessible: str, slot) -> QPushButton:
-        button = QPushButton(text)
-        button.setObjectName(name)
-        button.setAccessibleName(accessible)
-        button.clicked.connect(slot)
-        return button
 
     def _register_group(self) -> QGroupBox:
         box = QGroupBox(_("Register a reader"))
@@ -99,7 +92,7 @@ class ReadersDialog(QDialog):
         self.location = QComboBox()
         self.location.setObjectName("readerLocationPicker")
         self.location.setAccessibleName(_("Location of the new reader"))
-        self.register = self._button("registerReaderButton", _("Register"), _("Register the reader"), self._register)
+        self.register = named_button("registerReaderButton", _("Register"), _("Register the reader"), self._register)
         form.addRow(_("Code"), self.code)
         form.addRow(_("Name"), self.new_label)
         form.addRow(_("Location"), self.location)
@@ -124,7 +117,7 @@ class ReadersDialog(QDialog):
         form.addRow(_("Street"), self.loc_line1)
         form.addRow(_("City"), _pair(self.loc_city, self.loc_state))
         form.addRow(_("Postal code"), _pair(self.loc_postal, self.loc_country))
-        self.add_location = self._button("addLocationButton", _("Add location"), _("Add the location"),
+        self.add_location = named_button("addLocationButton", _("Add location"), _("Add the location"),
                                          self._add_location)
         form.addRow("", self.add_location)
         return box
@@ -222,6 +215,15 @@ class ReadersDialog(QDialog):
             self._select_location = location.id
 
         self._do(go, _("Adding the location…"), _("Location added."))
+
+
+def named_button(name: str, text: str, accessible: str, slot) -> QPushButton:
+    """A button with its object name (tests, styles) and accessible name; the dialogs of issue 15 share it."""
+    button = QPushButton(text)
+    button.setObjectName(name)
+    button.setAccessibleName(accessible)
+    button.clicked.connect(slot)
+    return button
 
 
 def _pair(a: QWidget, b: QWidget) -> QWidget:

@@ -8,6 +8,8 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLa
 from kiosk.i18n import _
 from kiosk.services.save_card import CONSENT, SaveCardState
 
+from .readers_dialog import named_button
+
 
 class SaveCardDialog(QDialog):
     def __init__(self, service, spawn, parent=None):
@@ -27,11 +29,11 @@ class SaveCardDialog(QDialog):
         self.status.setObjectName("saveCardStatus")
         self.status.setWordWrap(True)
         self.status.setMinimumHeight(self.status.fontMetrics().lineSpacing() * 3)  # no jump when the text grows
-        self.start = self._button("startSaveCardButton", _("Customer agrees — ask for the card"),
+        self.start = named_button("startSaveCardButton", _("Customer agrees — ask for the card"),
                                   _("The customer agrees: ask the reader for the card"), self._start)
-        self.cancel = self._button("cancelSaveCardButton", _("Cancel"), _("Cancel saving the card"),
+        self.cancel = named_button("cancelSaveCardButton", _("Cancel"), _("Cancel saving the card"),
                                    self.service.cancel)
-        self.close_button = self._button("closeSaveCardButton", _("Close"), _("Close"), self.reject)
+        self.close_button = named_button("closeSaveCardButton", _("Close"), _("Close"), self.reject)
         buttons = QHBoxLayout()
         for b in (self.start, self.cancel, self.close_button):
             buttons.addWidget(b)
@@ -45,13 +47,6 @@ class SaveCardDialog(QDialog):
         # A finished save from an earlier opening is not this customer's: start from the consent again.
         self._on_state(service.state if service.running else SaveCardState("idle", ""))
 
-    @staticmethod
-    def _button(name: str, text: str, accessible: str, slot) -> QPushButton:
-        button = QPushButton(text)
-        button.setObjectName(name)
-        button.setAccessibleName(accessible)
-        button.clicked.connect(slot)
-        return button
 
     def _start(self) -> None:
         blocker = self.service.blocker

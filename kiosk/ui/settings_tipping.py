@@ -2,9 +2,18 @@
 a threshold, percentages from it up). Stripe only; services/tipping.py writes them to the readers' locations."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QSpinBox, QWidget
-
 from decimal import Decimal
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QWidget,
+)
 
 from kiosk.domain.money import Money, currency_info
 from kiosk.i18n import _

@@ -3,9 +3,9 @@ saved card named honestly; absent on Mercado Pago), the Readers and locations di
 from __future__ import annotations
 
 import pytest
+from gui_harness import close_env, dispose, make_env
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QTreeWidget
 
-from gui_harness import close_env, dispose, make_env
 from kiosk.services.settings import Settings
 from kiosk.ui.readers_dialog import ReadersDialog
 from kiosk.ui.save_card_view import SaveCardDialog
@@ -146,10 +146,9 @@ def test_the_new_dialogs_show_only_translated_text(qapp, tmp_path):
         save.open()
         save.findChild(QPushButton, "startSaveCardButton").click()
         status = save.findChild(QLabel, "saveCardStatus")
-        for phase in ("waiting",):
-            e.run(e.until(lambda: status.property("state") == phase, phase))
-            QApplication.processEvents()
-            found.update({f"save card {phase}: {t.where} {t.text!r}": 1 for t in untranslated(save, data=data)})
+        e.run(e.until(lambda: status.property("state") == "waiting", "waiting"))
+        QApplication.processEvents()
+        found.update({f"save card waiting: {t.where} {t.text!r}": 1 for t in untranslated(save, data=data)})
         e.run(e.services.controller.runner.run(e.services.provider.present_card, e.controller.reader_id))
         e.run(e.until(lambda: status.property("state") == "saved", "saved"))
         QApplication.processEvents()
