@@ -56,8 +56,9 @@ class TipSettingsPush:
         except KioskError as e:
             self.error = e
             log.warning("tip settings not applied: %s %s", e.code, e.detail)
-            self.c.message.emit("warning", _("The tip settings could not be put on the readers: %(problem)s") % {
-                "problem": e.cashier_message})
+            if self.tips.enabled:  # tips off: clearing old suggestions failed (a key without that permission)
+                self.c.message.emit("warning", _("The tip settings could not be put on the readers: %(problem)s")
+                                    % {"problem": e.cashier_message})
         return self.applied
 
     def close(self) -> None:

@@ -139,3 +139,33 @@ def test_tip_settings_reach_the_readers_location_once_connected(emu):
     loc = emu.stripe.locations[emu.stripe.default_location_id]
     cfg = emu.stripe.configs.configurations[loc["configuration_overrides"]]
     assert cfg["tipping"] == {"usd": {"percentages": [5, 10, 25]}}
+
+
+def _push(emu, settings):
+    """Run a TipSettingsPush on a fresh till until it has tried; → (push, the messages the till said)."""
+    till = Till(emu)
+    said = []
+    till.c.message.subscribe(lambda level, text: said.append(level))
+    connector = Connector(till.c, provider_name="Stripe")
+    push = TipSettingsPush(till.c, connector, settings)
+
+    async def scenario():
+        await connector.run()
+        await till.until(lambda: push._task is not None and push._task.done(), "the push")
+
+    try:
+        till.run(scenario)
+    finally:
+        push.close()
+    return push, said
+
+
+def test_tip_settings_that_cannot_be_applied_are_said_only_when_tips_are_on(emu):
+    emu.faults.force("error500", path_contains="/v1/terminal/configurations", count=50)
+    try:
+        off, said_off = _push(emu, Settings(tip_mode="off"))
+        on, said_on = _push(emu, Settings(tip_mode="fixed"))
+    finally:
+        emu.faults.clear()
+    assert off.error is not None and said_off == []  # tips off: nothing to tell the cashier
+    assert on.error is not None and said_on == ["warning"]
