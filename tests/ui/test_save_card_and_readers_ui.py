@@ -190,3 +190,20 @@ def QApplicationProcess():
     from PySide6.QtWidgets import QApplication
 
     QApplication.processEvents()
+
+
+def test_kiosk_mode_hides_save_card(env, qapp):
+    """Self-service: no cashier to read the consent sentence, so no Save card button (like Settings and the log)."""
+    from kiosk.services.admin_pin import PinGate, hash_pin
+    from kiosk.ui.kiosk_mode import KioskShell
+
+    button = env.widget("saveCardButton", QPushButton)
+    assert button.isVisible()
+    quits = qapp.quitOnLastWindowClosed()
+    shell = KioskShell(env.window, qapp, PinGate(hash_pin("482193")), lambda: None, lambda: None, idle_reset_s=90)
+    try:
+        assert not button.isVisible()
+    finally:
+        shell.detach()
+        shell.allow_close = True
+        qapp.setQuitOnLastWindowClosed(quits)
