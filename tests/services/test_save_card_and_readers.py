@@ -169,3 +169,17 @@ def test_tip_settings_that_cannot_be_applied_are_said_only_when_tips_are_on(emu)
         emu.faults.clear()
     assert off.error is not None and said_off == []  # tips off: nothing to tell the cashier
     assert on.error is not None and said_on == ["warning"]
+
+
+def test_removing_the_tills_own_reader_when_idle_moves_to_another(emu):
+    till = Till(emu)
+    admin = ReadersAdmin(till.c)
+
+    async def scenario():
+        assert till.c.reader_id == till.reader_id
+        await admin.remove(till.reader_id)
+        return till.c.reader_id
+
+    now = till.run(scenario)
+    assert till.reader_id not in emu.stripe.readers
+    assert now is not None and now != till.reader_id and now in emu.stripe.readers
