@@ -49,6 +49,15 @@ class TipSuggestions:
     def enabled(self) -> bool:
         return self.mode != "off"
 
+    def offered(self, amount_eligible: int) -> list[int]:
+        """The tips (minor units) the reader offers for `amount_eligible`, by Stripe's rule for its Configuration:
+        smart tipping shows the fixed amounts below the threshold, else percentages (rounded half up)."""
+        if self.mode == "off":
+            return []
+        if self.mode == "fixed" or (self.mode == "smart" and amount_eligible < self.smart_threshold):
+            return list(self.fixed_amounts)
+        return [(amount_eligible * pct + 50) // 100 for pct in self.percentages]
+
 
 class SetupStatus(str, Enum):
     WAITING = "waiting"  # on the reader, waiting for the card

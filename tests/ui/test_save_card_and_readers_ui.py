@@ -207,3 +207,31 @@ def test_kiosk_mode_hides_save_card(env, qapp):
         shell.detach()
         shell.allow_close = True
         qapp.setQuitOnLastWindowClosed(quits)
+
+
+def test_demo_customer_picks_one_of_the_stores_tip_suggestions(qapp, tmp_path):
+    """Settings › Tips: percentages 10/15/20; the simulated customer taps the second; Paid and the ledger say it."""
+    from PySide6.QtWidgets import QComboBox
+
+    e = make_env(qapp, tmp_path, tip_mode="percent", tip_percentages=[10, 15, 20])
+    try:
+        e.run(e.add_and_charge("coffee"))  # $3.50 in the demo catalogue, plus its tax
+        amount = e.controller.attempt.amount.minor
+        picker = e.widget("simulateTipPicker", QComboBox)
+        picker.setCurrentIndex(picker.findData(1))
+        e.run(e.click("simulateTapButton"))
+        e.controller.poke()
+        e.run(e.until(lambda: e.state("paymentStatus") == "paid", "paid"))
+        tip = (amount * 15 + 50) // 100
+        assert e.payment()["amount_received"] == amount + tip
+        assert e.controller.attempt.tip.minor == tip
+    finally:
+        close_env(e)
+
+
+def test_offered_tips_follow_stripes_smart_rule():
+    from kiosk.domain.terminal_admin import TipSuggestions
+
+    smart = TipSuggestions("smart", (10, 15, 20), (100, 200, 300), 1000)
+    assert smart.offered(999) == [100, 200, 300] and smart.offered(1000) == [100, 150, 200]
+    assert TipSuggestions("percent", (15,)).offered(1005) == [151] and TipSuggestions().offered(5000) == []
