@@ -85,9 +85,54 @@ async def _capture(window, services, out: Path) -> list[Path]:
     await until(lambda: prop("paymentStatus") == "declined", "declined")
     await shot("declined")
 
+    if services.save_card is not None:  # Stripe: the save-card screen and the readers dialog (issue 15)
+        saved += await _capture_dialogs(window, services, out, until)
+
     await click("simulateOfflineButton")
     await until(lambda: prop("readerStatus") == "offline", "reader offline")
     await shot("reader_offline")
+    return saved
+
+
+async def _capture_dialogs(window, services, out: Path, until) -> list[Path]:
+    from PySide6.QtWidgets import QLabel, QPushButton, QTreeWidget
+
+    from kiosk.domain.terminal_admin import Address
+    from kiosk.ui.readers_dialog import ReadersDialog
+    from kiosk.ui.save_card_view import SaveCardDialog
+
+    c = services.controller
+    saved = []
+
+    async def grab(widget, name):
+        await asyncio.sleep(0.15)
+        path = out / f"{name}.png"
+        widget.grab().save(str(path))
+        saved.append(path)
+
+    save = SaveCardDialog(services.save_card, c.spawn, window)
+    save.open()
+    save.findChild(QPushButton, "startSaveCardButton").click()
+    status = save.findChild(QLabel, "saveCardStatus")
+    await until(lambda: status.property("state") == "waiting", "save card waiting")
+    await grab(save, "save_card")
+    await c.runner.run(services.sim.present_card, c.reader_id, "5555555555554444")
+    await until(lambda: status.property("state") == "saved", "card saved")
+    await grab(save, "save_card_saved")
+    save.reject()
+    admin = services.readers_admin
+    annex = await admin.create_location("Annex", Address("US", line1="2 Side St", city="Austin", state="TX",
+                                                         postal_code="73301"))
+    await admin.register("simulated-s700", "Annex till", annex.id)
+    box = ReadersDialog(admin, c.spawn, window)
+    box.open()
+    tree = box.findChild(QTreeWidget, "readersTree")
+    await until(lambda: tree.topLevelItemCount() == 2, "readers listed")
+    box.resize(900, 520)
+    await grab(box, "readers")
+    box.accept()
+    for w in (save, box):
+        w.deleteLater()
     return saved
 
 

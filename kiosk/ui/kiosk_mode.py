@@ -53,6 +53,8 @@ class KioskShell(QObject):
         window.settings_button.setVisible(False)  # customers and cashiers don't reach Settings in kiosk mode
         window.cashier_keys.enabled = False  # Enter = Charge / Esc = Cancel are for a cashier's keyboard
         window.log_toggle.setVisible(False)  # nor the provider log: it is for staff
+        if getattr(window, "save_card_button", None) is not None:  # saving a card needs a cashier to ask consent
+            window.save_card_button.setVisible(False)
         self.shortcut = QShortcut(QKeySequence("Ctrl+Alt+A"), window)
         self.shortcut.activated.connect(self.open_pin_pad)
         self.idle_timer = QTimer(self)

@@ -13,6 +13,7 @@ controller (`charge_blocker`), which keeps it off until start-up recovery has ru
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 import time
@@ -228,8 +229,13 @@ class MainWindow(QMainWindow):
         self._staff.insertWidget(0, self.reader_panel)
         if services.sim is not None:
             device_cancel = self._sim_device_cancel if c.capabilities.cancel_on_device else None
-            self.sim_panel = SimulatedReaderPanel(self._sim_tap, self._sim_online, device_cancel)
+            self.sim_panel = SimulatedReaderPanel(self._sim_tap, self._sim_online, device_cancel,
+                                                  tips=services.tips is not None)
             self._staff.insertWidget(1, self.sim_panel)
+        if services.save_card is not None:  # Stripe only (SetupIntents); Mercado Pago Point can't save a card
+            from .save_card_view import install_save_card
+
+            self.save_card_button = install_save_card(self, services.save_card)
 
         if c.capabilities.print_receipt:
             self.receipt_button = QPushButton(_(RECEIPT_BUTTON[None]))
@@ -555,7 +561,13 @@ class MainWindow(QMainWindow):
         self.run(act(), what)
 
     def _sim_tap(self, card_number: str) -> None:
-        self._sim("Tap card", self.services.sim.present_card, card_number,
+        present = self.services.sim.present_card
+        choice, attempt = self.sim_panel.tip_choice(), self.controller.attempt
+        if choice is not None and attempt is not None and self.services.tips is not None:
+            offered = self.services.tips.tips.offered(attempt.amount.minor)  # what the reader shows (tipping.py)
+            if choice < len(offered):
+                present = functools.partial(present, tip_minor=offered[choice])
+        self._sim("Tap card", present, card_number,
                   done=_("Simulated customer tapped card …%(last4)s") % {"last4": card_number[-4:]})
 
     def _sim_device_cancel(self) -> None:
