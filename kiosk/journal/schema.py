@@ -73,7 +73,11 @@ def _script(sql: str):
     return step
 
 
-MIGRATIONS = [_script(_V1), _script(_V2)]
+# v3: refunds (branch i12-refunds owns this step). Empty placeholder here so v4 keeps its number; the lead
+# replaces it with the real step at merge.
+_V3 = ""
+
+MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3)]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
