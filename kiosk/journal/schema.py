@@ -77,7 +77,22 @@ def _script(sql: str):
 # replaces it with the real step at merge.
 _V3 = ""
 
-MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3)]
+# v4: end-of-day closings (numbered 1, 2, 3…; one per local day, the report frozen as JSON), an index so a day's
+# sales are found without reading a year of them, and the tip the customer added on the reader (the Z report
+# counts it; before v4 it was not journaled, so older rows read as no tip).
+_V4 = """
+CREATE TABLE closings (
+    number       INTEGER PRIMARY KEY,
+    day          TEXT NOT NULL UNIQUE,
+    time_zone    TEXT NOT NULL,
+    closed_at    REAL NOT NULL,
+    report_json  TEXT NOT NULL
+);
+CREATE INDEX attempts_created ON attempts(created_at);
+ALTER TABLE attempts ADD COLUMN tip_minor INTEGER
+"""
+
+MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4)]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
