@@ -148,3 +148,21 @@ def test_a_year_of_sales_finds_one_day_quickly(tmp_path):
     assert 150 < len(found) < 250
     assert any("attempts_created" in str(tuple(r)) for r in plan), [tuple(r) for r in plan]
     assert elapsed < 0.5, elapsed
+
+
+def test_the_journals_refunds_of_the_day_are_in_its_report_whatever_day_the_sale_was(day_journal):
+    journal, clock = day_journal
+    earlier = sale(journal, clock, at("2026-03-13", 10), 2000, S.PAID)
+    today = sale(journal, clock, at(DAY, 10), 1000, S.PAID)
+    clock.at = at(DAY, 12)
+    journal.record_refund("r1", earlier.id, 500, "USD", "damaged")
+    journal.update_refund("r1", "succeeded", "Refunded", "re_1")
+    journal.record_refund("r2", today.id, 300, "USD", "changed mind")  # still pending
+    clock.at = at("2026-03-15", 9)
+    journal.record_refund("r3", today.id, 100, "USD", "next day")
+    journal.update_refund("r3", "succeeded", "Refunded", "re_3")
+
+    report = report_for(journal, date.fromisoformat(DAY), "USD", ZONE)
+    assert (report.refunds.count, report.refunds.amount_minor) == (1, 500)
+    assert (report.refunds_waiting.count, report.refunds_waiting.amount_minor) == (1, 300)
+    assert report.net_minor == 1000 - 500
