@@ -13,6 +13,7 @@ from kiosk.domain.report import DayAlreadyClosed
 
 from .errors import translate_sqlite_error
 from .records import JournalAttempt, from_json
+from .schema import user_version
 from .store import Journal
 
 MAX_ROWS = 5000  # the history list's ceiling: a filter narrows it, the window says when it was reached
@@ -96,8 +97,9 @@ def day_rows(journal: Journal, since: float, until: float) -> dict[str, list[dic
         (*ids, since, until))]
     events = [dict(r) for r in conn.execute(
         f"SELECT * FROM events WHERE attempt_id IN ({marks}) OR (at >= ? AND at < ?) ORDER BY id", (*ids, since, until))]
-    out = {"attempts": attempts, "calls": calls, "events": events,
-           "closings": [dict(r) for r in conn.execute("SELECT * FROM closings ORDER BY number")]}
+    out = {"schema_version": user_version(conn), "attempts": attempts, "calls": calls, "events": events,
+           "closings": [dict(r) for r in conn.execute("SELECT * FROM closings ORDER BY number")]
+           if _has_table(conn, "closings") else []}
     if _has_table(conn, "refunds"):
         out["refunds"] = [dict(r) for r in conn.execute(
             f"SELECT * FROM refunds WHERE attempt_id IN ({marks}) OR (created_at >= ? AND created_at < ?)",
