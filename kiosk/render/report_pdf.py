@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt
+from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
 
 from kiosk.domain.money import Money
@@ -87,7 +87,20 @@ class _Page:
 def render_report_pdf(report: DayReport, path: str | Path) -> Path:
     """Write the report to `path` (A4 portrait, 15 mm margins) and return it."""
     path = Path(path)
-    writer = QPdfWriter(str(path))
+    _render(report, QPdfWriter(str(path)))
+    return path
+
+
+def report_pdf_bytes(report: DayReport) -> bytes:
+    """The PDF in memory: the window draws on the Qt thread and leaves the disk write to a worker."""
+    buffer = QBuffer()
+    buffer.open(QIODevice.WriteOnly)
+    _render(report, QPdfWriter(buffer))
+    buffer.close()
+    return bytes(buffer.data())
+
+
+def _render(report: DayReport, writer: QPdfWriter) -> None:
     writer.setResolution(144)
     writer.setPageLayout(QPageLayout(QPageSize(QPageSize.A4), QPageLayout.Portrait, QMarginsF(15, 15, 15, 15),
                                      QPageLayout.Millimeter))
@@ -118,7 +131,6 @@ def render_report_pdf(report: DayReport, path: str | Path) -> Path:
                 page.text(row.label, body, row.amount, "" if row.count is None else str(row.count))
     finally:
         painter.end()
-    return path
 
 
-__all__ = ["draw_hour_chart", "render_report_pdf"]
+__all__ = ["draw_hour_chart", "render_report_pdf", "report_pdf_bytes"]
