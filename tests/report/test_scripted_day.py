@@ -8,10 +8,10 @@ from datetime import date
 import requests
 
 from kiosk.chaos.ledger import fetch_all
+from kiosk.domain.money import Money
 from kiosk.domain.payment import PaymentState as S
 from kiosk.journal import Journal
 from kiosk.services.catalog import demo_products
-from kiosk.services.controller import PaymentController
 from kiosk.services.day_report import report_for
 from kiosk.services.report_rows import csv_text
 from tests.conftest import FAKE_STRIPE_KEY
@@ -54,10 +54,7 @@ def test_the_reports_figures_equal_the_emulators_ledger_for_a_scripted_day(tmp_p
         await h.c.cancel()
         box["cancelled"] = (await h.final(), h.c.attempt)
         h.c.new_sale()
-        if hasattr(PaymentController, "refund"):  # branch i12-refunds
-            from kiosk.domain.money import Money
-
-            await h.c.refund(box["paid"][0][1].id, Money(100, "USD"), "scripted refund")
+        box["refund"] = await h.c.refund(box["paid"][0][1].id, Money(100, "USD"), "scripted refund")
         await _ledger(h.emu.url, box)
 
     run_headless(tmp_path, day)
@@ -76,7 +73,8 @@ def test_the_reports_figures_equal_the_emulators_ledger_for_a_scripted_day(tmp_p
     assert report.sales.amount_minor == sum(pi["amount_received"] for pi in captured)
     assert report.tips.amount_minor == sum((pi.get("amount_details") or {}).get("tip", {}).get("amount", 0)
                                            for pi in captured) == 150
-    assert report.refunds.amount_minor == refunded
+    assert box["refund"].state == "succeeded"
+    assert report.refunds.amount_minor == refunded == 100 and report.refunds.count == 1
     assert report.net_minor == sum(pi["amount_received"] for pi in captured) - refunded
     assert report.by_provider["stripe"].amount_minor == report.sales.amount_minor
     assert {k: v.count for k, v in report.by_state.items()} == {"paid": 3, "declined": 1, "cancelled": 1}
