@@ -51,6 +51,8 @@ class KioskShell(QObject):
         window.title_label.installEventFilter(self)
         app.installEventFilter(self)
         window.settings_button.setVisible(False)  # customers and cashiers don't reach Settings in kiosk mode
+        if window.history_button is not None:
+            window.history_button.setVisible(False)  # nor the sales history (refunds, closings)
         window.cashier_keys.enabled = False  # Enter = Charge / Esc = Cancel are for a cashier's keyboard
         window.log_toggle.setVisible(False)  # nor the provider log: it is for staff
         self.shortcut = QShortcut(QKeySequence("Ctrl+Alt+A"), window)

@@ -88,6 +88,8 @@ class MainWindow(QMainWindow):
         self._unsubscribe: list[Callable] = []
         self._print_job = None
         self.receipt_button = None
+        self.history_button: QPushButton | None = None  # staff: sales history and the Z report (with a journal)
+        self.history_window = None
         self.cart_panel = None
         self.reader_panel = None
         self.sim_panel = None
@@ -221,6 +223,14 @@ class MainWindow(QMainWindow):
         if not services.banner:
             self._header.insertStretch(self._header.indexOf(self.settings_button), 1)
 
+        if services.journal is not None:
+            self.history_button = QPushButton(_("Sales"))
+            self.history_button.setObjectName("historyButton")
+            self.history_button.setAccessibleName(_("Sales history"))
+            self.history_button.setAccessibleDescription(_("Earlier sales, refunds and the end-of-day report"))
+            self.history_button.clicked.connect(self.open_history)
+            self._header.insertWidget(self._header.indexOf(self.settings_button), self.history_button)
+
         self.cart_panel = CartPanel(demo_products(c.cart.currency), self._add, self._set_qty)
         self._left.addWidget(self.cart_panel, 1)
         self.reader_panel = ReaderPanel(self._select_reader,
@@ -284,6 +294,22 @@ class MainWindow(QMainWindow):
                 self._refresh_buttons()
 
         return self.controller.spawn(guarded(), name=f"kiosk-ui-{what}")
+
+    def open_history(self) -> None:
+        """The sales history beside the till (non-modal): one window, raised again if already open."""
+        if self.history_window is None:
+            from kiosk.services.history import SalesHistory
+
+            from .history_window import HistoryWindow
+
+            s = self.services
+            history = SalesHistory(s.journal, s.runner, s.settings.currency)
+            self.history_window = HistoryWindow(self.controller, history, self)
+        else:
+            self.history_window.search()  # sales made since it was last shown
+        self.history_window.show()
+        self.history_window.raise_()
+        self.history_window.activateWindow()
 
     def log_message(self, level: str, text: str) -> None:
         stamp = time.strftime("%H:%M:%S")

@@ -70,6 +70,7 @@ def test_close_and_escape_are_refused_and_settings_hidden(kiosk):
     s, _ = kiosk
     w = s.window
     assert w.isFullScreen() and w.windowFlags() & Qt.FramelessWindowHint
+    assert w.history_button is not None and not w.history_button.isVisible(), "sales history is for staff"
     w.close()  # Alt+F4, or Close in the window manager's menu
     assert w.isVisible(), "a customer must not be able to close the kiosk"
     assert s.kiosk.pin_pad is not None and s.kiosk.pin_pad.isVisible(), "closing asks for the admin PIN"

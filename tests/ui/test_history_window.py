@@ -1,0 +1,85 @@
+"""The sales history window on the real window, services and emulator: list, filters, details, report, exports."""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+import pypdf
+from PySide6.QtWidgets import QPushButton
+
+DECLINED = "4000000000009995"
+
+
+async def _sale(env, card: str = "4242424242424242", *skus: str) -> None:
+    await env.add_and_charge(*skus)
+    env.window._sim_tap(card)
+    await env.until(lambda: env.controller.state.is_final, "a final state")
+    await env.click("newSaleButton")
+
+
+def _rows(table) -> list[list[str]]:
+    return [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
+
+
+def test_history_lists_filters_and_details_the_days_sales(env, tmp_path):
+    env.run(_sale(env, "4242424242424242", "coffee", "tea"))
+    env.run(_sale(env, DECLINED))
+    env.window.open_history()
+    h = env.window.history_window
+    env.run(env.until(lambda: h.table.rowCount() == 2, "two sales listed"))
+    states = sorted(r[2] for r in _rows(h.table))
+    assert states == ["Declined", "Paid"] and h.status.text() == "2 sales."
+
+    h.state_box.setCurrentIndex(h.state_box.findData("paid"))
+    env.run(env.until(lambda: h.table.rowCount() == 1, "only the paid sale"))
+    paid_amount = h.table.item(0, 1).text()
+    h.min_edit.setText("1000")
+    h.search()
+    env.run(env.until(lambda: h.table.rowCount() == 0 and h.status.text() == "No sales match.", "none that big"))
+    h.min_edit.setText("abc")
+    h.search()
+    assert "plain numbers" in h.status.text()
+    h.min_edit.clear()
+    h.search()
+    env.run(env.until(lambda: h.table.rowCount() == 1, "the paid sale again"))
+
+    h.table.selectRow(0)
+    env.run(env.until(lambda: "Payment id" in h.details.toPlainText(), "the sale's details"))
+    text = h.details.toPlainText()
+    for expected in ("Coffee", "Tea", "Paid by card", paid_amount, "start_payment", env.controller.provider.name):
+        assert expected.lower() in text.lower(), expected
+
+
+def test_report_view_closes_the_day_once_and_exports(env, tmp_path):
+    env.run(_sale(env))
+    env.window.open_history()
+    h = env.window.history_window
+    env.run(env.until(lambda: h.table.rowCount() == 1, "the sale listed"))
+    h.findChild(QPushButton, "historyReport").click()
+    r = h.report_dialog
+    env.run(env.until(lambda: r.report is not None, "the report"))
+    assert r.report.sales.count == 1 and "Not closed" in r.header.text()
+    assert "Sales" in r.figures.toPlainText() and r.chart.report is r.report
+
+    r.close_day_button.click()
+    assert r.report.closing_number is None and "Press again" in r.close_day_button.text()
+    r.close_day_button.click()
+    env.run(env.until(lambda: r.report.closing_number == 1, "closing no. 1"))
+    assert not r.close_day_button.isEnabled() and "closing no. 1" in r.status.text()
+
+    r.export(str(tmp_path / "z.csv"), "csv")
+    env.run(env.until(lambda: "z.csv" in r.status.text(), "CSV written"))
+    rows = {(x["section"], x["key"]): x for x in csv.DictReader(io.StringIO((tmp_path / "z.csv").read_text()))}
+    assert rows[("total", "sales")]["count"] == "1" and rows[("report", "closing_number")]["note"] == "1"
+    r.export(str(tmp_path / "z.pdf"), "pdf")
+    env.run(env.until(lambda: "z.pdf" in r.status.text(), "PDF written"))
+    assert "Closing no. 1" in pypdf.PdfReader(str(tmp_path / "z.pdf")).pages[0].extract_text().replace("\t", " ")
+
+    h.save_bundle(str(tmp_path / "bundle.zip"))
+    env.run(env.until(lambda: "bundle.zip" in h.status.text(), "bundle written"))
+    with zipfile.ZipFile(tmp_path / "bundle.zip") as bundle:
+        journal = next(n for n in bundle.namelist() if n.endswith("journal.json"))
+        assert '"state": "paid"' in bundle.read(journal).decode()
+    r.close()
+    h.close()
