@@ -88,7 +88,38 @@ async def _capture(window, services, out: Path) -> list[Path]:
     await click("simulateOfflineButton")
     await until(lambda: prop("readerStatus") == "offline", "reader offline")
     await shot("reader_offline")
+    saved += await _capture_history(window, out, until)
     return saved
+
+
+async def _capture_history(window, out: Path, until) -> list[Path]:
+    """The sales history with the paid sale's details, then the day's Z report, each as its own window."""
+    from PySide6.QtWidgets import QPushButton
+
+    window.open_history()
+    history = window.history_window
+    history.resize(min(window.width() - 40, 1100), min(window.height() - 40, 640))
+    await until(lambda: history.table.rowCount() >= 3, "the day's sales listed")
+    history.table.selectRow(_paid_row(history))
+    await until(lambda: history.details.toPlainText().strip() != "", "the sale's details")
+    await asyncio.sleep(0.2)
+    paths = [out / "history.png", out / "report.png"]
+    history.grab().save(str(paths[0]))
+    history.findChild(QPushButton, "historyReport").click()
+    report = history.report_dialog
+    report.resize(min(window.width() - 40, 820), min(window.height() - 40, 640))
+    await until(lambda: report.report is not None, "the report")
+    await asyncio.sleep(0.2)
+    report.grab().save(str(paths[1]))
+    report.close()
+    history.close()
+    return paths
+
+
+def _paid_row(history) -> int:
+    from kiosk.services.report_rows import state_label
+
+    return next(r for r in range(history.table.rowCount()) if history.table.item(r, 2).text() == state_label("paid"))
 
 
 def _size(text: str) -> tuple[int, int]:

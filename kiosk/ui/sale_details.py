@@ -65,7 +65,9 @@ def details_html(d: SaleDetails) -> str:
     timed = [(e.at, e.kind, e.message) for e in d.events]
     timed += [(c.started_at, c.operation, f"{c.status}{' ' + c.error_code if c.error_code else ''}"
                f"{' ' + c.payment_id if c.payment_id else ''}") for c in d.calls]
-    rows = [(when(at), kind, text) for at, kind, text in sorted(timed, key=lambda r: r[0])]
+    # The day is in the heading: the time alone keeps the journal's rows on one line each.
+    rows = [(datetime.fromtimestamp(at).strftime("%H:%M:%S"), kind, text)
+            for at, kind, text in sorted(timed, key=lambda r: r[0])]
     parts.append(_table(rows) if rows else
                  f"<p>{escape(_('Nothing recorded.'))}</p>")
     return "".join(parts)
