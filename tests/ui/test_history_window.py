@@ -3,10 +3,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 
 import pypdf
-from PySide6.QtWidgets import QPushButton
+from gui_harness import close_env, make_env
+from pseudo_walk import untranslated
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from kiosk import i18n
+from kiosk.ui.sale_details import when
 
 DECLINED = "4000000000009995"
 
@@ -83,3 +89,37 @@ def test_report_view_closes_the_day_once_and_exports(env, tmp_path):
         assert '"state": "paid"' in bundle.read(journal).decode()
     r.close()
     h.close()
+
+
+def test_history_and_report_show_only_translated_text(qapp, tmp_path):
+    i18n.setup(i18n.PSEUDO)
+    env = make_env(qapp, tmp_path)
+    try:
+        env.run(_sale(env))
+        env.window.open_history()
+        h = env.window.history_window
+        env.run(env.until(lambda: h.table.rowCount() == 1, "the sale listed"))
+        h.table.selectRow(0)
+        env.run(env.until(lambda: h.details.toPlainText().strip() != "", "details"))
+        h.findChild(QPushButton, "historyReport").click()
+        env.run(env.until(lambda: h.report_dialog.report is not None, "the report"))
+        QApplication.processEvents()
+        a = env.controller.journal.call(lambda j: j.recent_attempts(1)[0])
+        calls = env.controller.journal.call(lambda j: j.calls(a.id))
+        data = ["kiosk", "Stripe Terminal", a.id, a.payment_id, a.reader_id, h.report_dialog.report.time_zone,
+                *{c.operation for c in calls}, *{c.status for c in calls}]
+        data += [f"{c.status} {c.payment_id}" for c in calls if c.payment_id]
+        data.append(when(a.created_at))  # a date in the locale's format is data
+        found = [f"{t.where} [{t.kind}] {t.text!r}" for root in (h, h.report_dialog)
+                 for t in untranslated(root, data=data)]
+        # The walker reads labels and headers; the sale's details, the figures and the table's cells are read here.
+        shown = [h.details.toPlainText(), h.report_dialog.figures.toPlainText(), h.report_dialog.header.text(),
+                 *(h.table.item(r, c).text() for r in range(h.table.rowCount()) for c in range(h.table.columnCount()))]
+        norm = lambda text: " ".join(text.split())  # noqa: E731 (Qt's plain text turns narrow no-break spaces into spaces)
+        allowed = {norm(d) for d in data}
+        found += [piece for text in shown for piece in re.split(r"[\n\t]| — ", text)
+                  if re.search(r"[^\W\d_]", piece) and norm(piece) not in allowed and not i18n.is_pseudo(piece.strip())]
+        assert not found, "\n".join(found)
+    finally:
+        close_env(env)
+        i18n.setup("en")
