@@ -166,3 +166,30 @@ def test_the_journals_refunds_of_the_day_are_in_its_report_whatever_day_the_sale
     assert (report.refunds.count, report.refunds.amount_minor) == (1, 500)
     assert (report.refunds_waiting.count, report.refunds_waiting.amount_minor) == (1, 300)
     assert report.net_minor == 1000 - 500
+
+
+def test_the_tip_is_journaled_with_the_attempt_and_an_older_file_gains_v4(tmp_path):
+    import sqlite3
+
+    from kiosk.domain.money import Money
+    from kiosk.domain.payment import PaymentAttempt
+    from kiosk.journal import schema
+
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    schema.migrate(conn, target=3)  # a file from before the closings step
+    conn.execute("INSERT INTO attempts (id, provider, reader_id, amount_minor, currency, state, created_at, updated_at)"
+                 " VALUES ('old', 'stripe', 'tmr', 500, 'USD', 'paid', 1, 1)")
+    conn.commit()
+    conn.close()
+    with Journal.open(path) as journal:
+        assert journal.schema_version() == schema.SCHEMA_VERSION
+        assert journal.attempt("old").tip_minor is None and journal.attempt("old").tip is None
+        attempt = PaymentAttempt(Money(1000, "USD"), "tmr", "stripe")
+        journal.record_attempt(attempt)
+        attempt.tip = Money(250, "USD")
+        journal.update_attempt(attempt)
+        attempt.tip = None  # a later save of an attempt object that lost it never erases the journaled tip
+        journal.update_attempt(attempt)
+        assert journal.attempt(attempt.id).tip == Money(250, "USD")
+        assert journal.attempt(attempt.id).to_attempt().tip == Money(250, "USD")
