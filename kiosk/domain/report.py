@@ -113,7 +113,7 @@ class DayReport:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> DayReport:
-        fig = lambda v: Figure(**v)  # noqa: E731
+        fig = lambda v: Figure(**v)
         return cls(
             day=raw["day"], time_zone=raw["time_zone"], currency=raw["currency"],
             sales=fig(raw["sales"]), tips=fig(raw["tips"]), discounts=fig(raw["discounts"]),

@@ -18,7 +18,12 @@ from kiosk.domain.report import DayReport, RefundLine, SaleLine, build_report
 from kiosk.domain.snapshot import read_snapshot
 from kiosk.i18n import _
 from kiosk.journal.records import JournalAttempt
-from kiosk.journal.sales import attempts_between, closing, record_closing, refunds_between
+from kiosk.journal.sales import (
+    attempts_between,
+    closing,
+    record_closing,
+    refunds_between,
+)
 from kiosk.journal.store import Journal
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")

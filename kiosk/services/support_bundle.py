@@ -26,7 +26,8 @@ from kiosk.journal.records import scrub as scrub_json
 from kiosk.journal.sales import day_rows
 from kiosk.journal.store import Journal
 
-from . import logs, settings as settings_module
+from . import logs
+from . import settings as settings_module
 from .day_report import day_bounds, zone_name
 
 SECRET_ENV = ("KIOSK_STRIPE_API_KEY", "KIOSK_MP_ACCESS_TOKEN")

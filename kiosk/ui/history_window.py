@@ -11,8 +11,21 @@ from datetime import date, datetime
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDateEdit, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-    QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout,
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextBrowser,
+    QVBoxLayout,
 )
 
 from kiosk.domain.errors import KioskError
@@ -22,6 +35,7 @@ from kiosk.services.history import UNFINISHED, SalesFilter, SalesHistory
 from kiosk.services.report_rows import PROVIDER_LABELS, state_label
 from kiosk.services.support_bundle import default_name
 
+from .report_view import ReportDialog, button
 from .sale_details import details_html
 
 log = logging.getLogger(__name__)
@@ -102,25 +116,18 @@ class HistoryWindow(QDialog):
 
     def _buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
-        self.refund_button = self._button("historyRefund", _("Refund…"), self._open_refund)
+        self.refund_button = button("historyRefund", _("Refund…"), self._open_refund)
         self.refund_button.setEnabled(False)
         # The refund dialog comes with the refunds work (branch i12-refunds); without it there is no button.
         self.refund_button.setVisible(importlib.util.find_spec("kiosk.ui.refund_dialog") is not None)
-        self.report_button = self._button("historyReport", _("Report…"), self._open_report)
-        self.bundle_button = self._button("historyBundle", _("Support bundle…"), self._ask_bundle_file)
-        close = self._button("historyClose", _("Close"), self.close)
+        self.report_button = button("historyReport", _("Report…"), self._open_report)
+        self.bundle_button = button("historyBundle", _("Support bundle…"), self._ask_bundle_file)
+        close = button("historyClose", _("Close"), self.close)
         for b in (self.refund_button, self.report_button, self.bundle_button):
             row.addWidget(b)
         row.addStretch(1)
         row.addWidget(close)
         return row
-
-    def _button(self, name: str, text: str, slot) -> QPushButton:
-        b = QPushButton(text)
-        b.setObjectName(name)
-        b.setAccessibleName(text.rstrip("…"))
-        b.clicked.connect(slot)
-        return b
 
     # --- searching ---------------------------------------------------------------------------
     @property
@@ -215,8 +222,6 @@ class HistoryWindow(QDialog):
         self.refund_dialog.open()
 
     def _open_report(self) -> None:
-        from .report_view import ReportDialog
-
         self.report_dialog = ReportDialog(self.controller, self.history, self.day, self)
         self.report_dialog.open()
 

@@ -28,7 +28,7 @@ def _table(rows: list[tuple[str, ...]], head: tuple[str, ...] = ()) -> str:
 
 def details_html(d: SaleDetails) -> str:
     a, snap = d.attempt, d.snapshot
-    money = lambda minor: Money(minor, a.currency).format()  # noqa: E731
+    money = lambda minor: Money(minor, a.currency).format()
     parts = [f"<h3>{escape(state_label(a.state.value))} — {escape(money(a.amount_minor + (a.tip_minor or 0)))}</h3>",
              f"<p>{escape(when(a.created_at))}<br>{escape(a.message)}</p>"]
     if snap.lines:
@@ -63,8 +63,8 @@ def details_html(d: SaleDetails) -> str:
         parts.append(_table([(when(r.created_at), r.reason, r.state, money(r.amount_minor)) for r in d.refunds]))
     parts.append(f"<h4>{escape(_('Journal'))}</h4>")
     timed = [(e.at, e.kind, e.message) for e in d.events]
-    timed += [(c.started_at, c.operation, f"{c.status}{' ' + c.error_code if c.error_code else ''}"
-               f"{' ' + c.payment_id if c.payment_id else ''}") for c in d.calls]
+    timed += [(c.started_at, c.operation, " ".join(x for x in (c.status, c.error_code, c.payment_id) if x))
+              for c in d.calls]
     # The day is in the heading: the time alone keeps the journal's rows on one line each.
     rows = [(datetime.fromtimestamp(at).strftime("%H:%M:%S"), kind, text)
             for at, kind, text in sorted(timed, key=lambda r: r[0])]

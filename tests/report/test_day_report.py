@@ -1,18 +1,17 @@
 """The Z report from journal rows: figures, time zone bounds, old snapshots, closings."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 import pytest
 
 from kiosk.domain.errors import InvalidInput
-from kiosk.domain.payment import CancelOutcome, PaymentState as S
+from kiosk.domain.payment import CancelOutcome
+from kiosk.domain.payment import PaymentState as S
 from kiosk.domain.report import DayAlreadyClosed, RefundLine, SaleLine, build_report
 from kiosk.journal import Journal
 from kiosk.journal.sales import attempts_between
 from kiosk.services.day_report import close_day, day_bounds, parse_day, report_for
-
 from tests.report.journal_day import ZONE, Clock, at, sale
 
 DAY = "2026-03-14"

@@ -21,7 +21,7 @@ def _run(tmp_path, *args, timeout=60):
                KIOSK_DATA_DIR=str(tmp_path / "data"), KIOSK_CONFIG_DIR=str(tmp_path / "config"),
                KIOSK_LOG_DIR=str(tmp_path / "logs"))
     return subprocess.run([sys.executable, "-m", "kiosk", "report", *args], env=env, capture_output=True, text=True,
-                          timeout=timeout, cwd=tmp_path)
+                          check=False, timeout=timeout, cwd=tmp_path)
 
 
 def _figures(stdout: str) -> dict[tuple[str, str], dict]:

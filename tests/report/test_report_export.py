@@ -6,7 +6,6 @@ import io
 import re
 
 import pypdf
-import pytest
 
 from kiosk.domain.report import RefundLine, SaleLine, build_report
 from kiosk.render.report_pdf import render_report_pdf

@@ -48,7 +48,7 @@ def test_the_bundle_has_the_days_journal_and_logs_and_no_planted_secret(tmp_path
                KIOSK_STRIPE_API_KEY=PLANTED["env_odd_shape"])
     out = tmp_path / "bundle.zip"
     r = subprocess.run([sys.executable, "-m", "kiosk", "support-bundle", "--date", DAY, "--output", str(out)],
-                       env=env, capture_output=True, text=True, timeout=60)
+                       env=env, capture_output=True, text=True, check=False, timeout=60)
     assert r.returncode == 0, r.stderr
     assert oct(out.stat().st_mode & 0o777) == "0o600"
     with zipfile.ZipFile(out) as bundle:
@@ -68,9 +68,9 @@ def test_bad_date_exit_2_and_no_journal_still_makes_a_bundle(tmp_path):
     env = dict(os.environ, LANGUAGE="en", KIOSK_DATA_DIR=str(tmp_path / "data"),
                KIOSK_CONFIG_DIR=str(tmp_path / "config"), KIOSK_LOG_DIR=str(tmp_path / "logs"))
     bad = subprocess.run([sys.executable, "-m", "kiosk", "support-bundle", "--date", "yesterday"], env=env,
-                         capture_output=True, text=True, timeout=60, cwd=tmp_path)
+                         capture_output=True, text=True, check=False, timeout=60, cwd=tmp_path)
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
     ok = subprocess.run([sys.executable, "-m", "kiosk", "support-bundle", "--date", DAY], env=env,
-                        capture_output=True, text=True, timeout=60, cwd=tmp_path)
+                        capture_output=True, text=True, check=False, timeout=60, cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr
     assert (tmp_path / f"kiosk-support-{DAY}.zip").exists() and not (tmp_path / "data" / "journal.sqlite3").exists()

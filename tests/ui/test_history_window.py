@@ -115,7 +115,7 @@ def test_history_and_report_show_only_translated_text(qapp, tmp_path):
         # The walker reads labels and headers; the sale's details, the figures and the table's cells are read here.
         shown = [h.details.toPlainText(), h.report_dialog.figures.toPlainText(), h.report_dialog.header.text(),
                  *(h.table.item(r, c).text() for r in range(h.table.rowCount()) for c in range(h.table.columnCount()))]
-        norm = lambda text: " ".join(text.split())  # noqa: E731 (Qt's plain text turns narrow no-break spaces into spaces)
+        norm = lambda text: " ".join(text.split())
         allowed = {norm(d) for d in data}
         found += [piece for text in shown for piece in re.split(r"[\n\t]| — ", text)
                   if re.search(r"[^\W\d_]", piece) and norm(piece) not in allowed and not i18n.is_pseudo(piece.strip())]
