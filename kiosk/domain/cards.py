@@ -1,4 +1,4 @@
-"""Card brands as the customer knows them, from the codes the providers send (visa, master, debvisa…)."""
+"""Card brands as the customer knows them: providers name them in their own codes (visa, master, debvisa…)."""
 from __future__ import annotations
 
 CARD_BRANDS = {"visa": "Visa", "mastercard": "Mastercard", "master": "Mastercard", "amex": "American Express",
@@ -7,5 +7,5 @@ CARD_BRANDS = {"visa": "Visa", "mastercard": "Mastercard", "master": "Mastercard
 
 
 def brand_name(code: str | None) -> str:
-    """"Visa" for "visa"; an unknown code title-cased; "" when the provider did not say."""
+    """"Visa" for "visa"; an unknown code title-cased ("union_pay" → "Union Pay"); "" when there is none."""
     return CARD_BRANDS.get(code or "") or (code or "").replace("_", " ").title()
