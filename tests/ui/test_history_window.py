@@ -123,3 +123,30 @@ def test_history_and_report_show_only_translated_text(qapp, tmp_path):
     finally:
         close_env(env)
         i18n.setup("en")
+
+
+def test_refund_from_the_history_opens_the_refund_dialog_and_the_details_show_the_refund(env):
+    env.run(_sale(env))
+    env.run(_sale(env, DECLINED))
+    env.window.open_history()
+    h = env.window.history_window
+    env.run(env.until(lambda: h.table.rowCount() == 2, "two sales listed"))
+    declined = next(r for r in range(2) if h.table.item(r, 2).text() == "Declined")
+    h.table.selectRow(declined)
+    env.run(env.until(lambda: "Declined" in h.details.toPlainText(), "the declined sale's details"))
+    assert h.refund_button.isVisible() and not h.refund_button.isEnabled(), "only a paid sale can be refunded"
+    h.table.selectRow(1 - declined)
+    env.run(env.until(h.refund_button.isEnabled, "Refund… for the paid sale"))
+    h.refund_button.click()
+    dialog = h.refund_dialog
+    env.run(env.until(lambda: dialog.figures is not None, "the refund dialog's figures"))
+    dialog.amount.setText("1.00")
+    dialog.reason.setCurrentIndex(1)
+    dialog.refund_button.click()
+    env.run(env.until(lambda: dialog.last_refund is not None and not dialog.busy, "the refund's answer"))
+    assert dialog.last_refund.state == "succeeded", dialog.status.text()
+    dialog.close()
+    env.run(env.until(lambda: h.table.rowCount() == 2, "the list again"))
+    h.table.selectRow(next(r for r in range(2) if h.table.item(r, 2).text() == "Paid"))
+    env.run(env.until(lambda: "Refunds" in h.details.toPlainText(), "the refund in the sale's details"))
+    assert "$1.00" in h.details.toPlainText().split("Refunds", 1)[1]
