@@ -116,15 +116,10 @@ class JournalAttempt:
     capture_manual: bool
     cart: dict | None
     pending_calls: tuple[JournalCall, ...] = ()
-    tip_minor: int | None = None  # v4; included in what the card paid (None: no tip, or journaled before v4)
 
     @property
     def amount(self) -> Money:
         return Money(self.amount_minor, self.currency)
-
-    @property
-    def tip(self) -> Money | None:
-        return None if not self.tip_minor else Money(self.tip_minor, self.currency)
 
     @property
     def is_final(self) -> bool:
@@ -151,14 +146,7 @@ class JournalAttempt:
             capture_manual=bool(row["capture_manual"]),
             cart=from_json(row["cart_json"]),
             pending_calls=pending_calls,
-            tip_minor=_optional(row, "tip_minor"),
         )
-
-
-def _optional(row: Mapping[str, Any], key: str) -> Any:
-    """A column a later migration added (absent from rows made by hand or by an older schema)."""
-    keys = row.keys() if hasattr(row, "keys") else ()
-    return row[key] if key in keys else None
 
 
 def load_attempt(record: JournalAttempt | Mapping[str, Any]) -> PaymentAttempt:
@@ -178,7 +166,6 @@ def load_attempt(record: JournalAttempt | Mapping[str, Any]) -> PaymentAttempt:
         message=rec.message,
         decline_code=rec.decline_code,
         cancel_outcome=rec.cancel_outcome,
-        tip=rec.tip,
     )
 
 

@@ -94,9 +94,8 @@ def _script(sql: str):
     return step
 
 
-# v4: end-of-day closings (numbered 1, 2, 3…; one per local day, the report frozen as JSON), an index so a day's
-# sales are found without reading a year of them, and the tip the customer added on the reader (the Z report
-# counts it; before v4 it was not journaled, so older rows read as no tip).
+# v4: end-of-day closings (numbered 1, 2, 3…; one per local day, the report frozen as JSON) and an index so a day's
+# sales are found without reading a year of them. (The tip the Z report counts is journaled by v5, with the card.)
 _V4 = """
 CREATE TABLE closings (
     number       INTEGER PRIMARY KEY,
@@ -105,8 +104,7 @@ CREATE TABLE closings (
     closed_at    REAL NOT NULL,
     report_json  TEXT NOT NULL
 );
-CREATE INDEX attempts_created ON attempts(created_at);
-ALTER TABLE attempts ADD COLUMN tip_minor INTEGER
+CREATE INDEX attempts_created ON attempts(created_at)
 """
 
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4)]

@@ -288,12 +288,11 @@ class Journal:
         with self._transaction(durable=durable) as conn:
             cur = conn.execute(
                 "UPDATE attempts SET state = ?, payment_id = COALESCE(?, payment_id), message = ?, cancel_outcome = ?, decline_code = ?,"
-                " tip_minor = COALESCE(?, tip_minor), updated_at = ? WHERE id = ?",
+                " updated_at = ? WHERE id = ?",
                 (
                     attempt.state.value, attempt.payment_id, attempt.message,
                     attempt.cancel_outcome.value if attempt.cancel_outcome else None,
-                    attempt.decline_code, attempt.tip.minor if attempt.tip is not None else None,
-                    self._clock(), attempt.id,
+                    attempt.decline_code, self._clock(), attempt.id,
                 ),
             )
             if cur.rowcount == 0:

@@ -218,7 +218,7 @@ def _snapshot(attempt: PaymentAttempt) -> PaymentAttempt:
     return PaymentAttempt(
         amount=attempt.amount, reader_id=attempt.reader_id, provider=attempt.provider, id=attempt.id,
         state=attempt.state, payment_id=attempt.payment_id, message=attempt.message,
-        decline_code=attempt.decline_code, cancel_outcome=attempt.cancel_outcome, tip=attempt.tip,
+        decline_code=attempt.decline_code, cancel_outcome=attempt.cancel_outcome,
     )
 
 

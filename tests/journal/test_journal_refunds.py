@@ -80,7 +80,6 @@ def test_v2_file_gains_the_refunds_table(tmp_path):
     # and v4 (closings, branch i12-report), so the file is a real v2 again
     conn.execute("DROP TABLE closings")
     conn.execute("DROP INDEX attempts_created")
-    conn.execute("ALTER TABLE attempts DROP COLUMN tip_minor")
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
     conn.close()
