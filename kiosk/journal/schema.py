@@ -107,7 +107,17 @@ CREATE TABLE closings (
 CREATE INDEX attempts_created ON attempts(created_at)
 """
 
-MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4)]
+# v5: what a receipt needs from the payment — the card (brand, last 4, authorisation code), the provider's hosted
+# receipt, and the tip the customer added on the reader (included in what the card paid).
+_V5 = """
+ALTER TABLE attempts ADD COLUMN card_brand TEXT;
+ALTER TABLE attempts ADD COLUMN card_last4 TEXT;
+ALTER TABLE attempts ADD COLUMN card_auth_code TEXT;
+ALTER TABLE attempts ADD COLUMN receipt_url TEXT;
+ALTER TABLE attempts ADD COLUMN tip_minor INTEGER
+"""
+
+MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5)]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

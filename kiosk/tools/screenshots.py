@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-STATES = ("idle", "waiting_for_card", "cancelling", "cancelled", "paid", "declined", "reader_offline")
+STATES = ("idle", "waiting_for_card", "cancelling", "cancelled", "paid", "receipt", "declined", "reader_offline")
 
 
 async def _capture(window, services, out: Path) -> list[Path]:
@@ -40,10 +40,10 @@ async def _capture(window, services, out: Path) -> list[Path]:
         await until(b.isEnabled, f"{name} enabled")
         b.click()
 
-    async def shot(name):
+    async def shot(name, widget=None):
         await asyncio.sleep(0.15)  # let the style and the busy bar settle
         path = out / f"{name}.png"
-        window.grab().save(str(path))
+        (widget or window).grab().save(str(path))
         saved.append(path)
 
     await until(lambda: prop("readerStatus") == "idle", "reader idle")
@@ -74,6 +74,10 @@ async def _capture(window, services, out: Path) -> list[Path]:
     await click("simulateTapButton")
     await until(lambda: prop("paymentStatus") == "paid", "paid")
     await shot("paid")
+    await click("receiptViewButton")  # the receipt dialog: preview, QR of the hosted receipt, print and PDF
+    await until(lambda: window.receipt_dialog is not None and window.receipt_dialog.isVisible(), "receipt")
+    await shot("receipt", window.receipt_dialog)
+    window.receipt_dialog.close()
 
     await click("newSaleButton")
     await click("product:muffin")
@@ -167,7 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     asyncio.set_event_loop(loop)
     with tempfile.TemporaryDirectory() as tmp:
         currency = args.currency or ("ARS" if args.provider == "demo_mercadopago" else "USD")
-        services = build_services(Settings(provider=args.provider, currency=currency, poll_interval_ms=100),
+        settings = Settings(provider=args.provider, currency=currency, poll_interval_ms=100, shop_name="Café Sol",
+                            shop_address="1 Harbour Road\nPort Town")
+        services = build_services(settings,
                                   journal_path=Path(tmp) / "j.sqlite3", emulator_options={"seed": 1})
         apply_theme(app)
         window = MainWindow(services)

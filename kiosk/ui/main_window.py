@@ -90,6 +90,8 @@ class MainWindow(QMainWindow):
         self.receipt_button = None
         self.history_button: QPushButton | None = None  # staff: sales history and the Z report (with a journal)
         self.history_window = None
+        self.receipt_view_button = None  # Receipt…: preview, QR, PDF, printers (ui/receipt_view.py)
+        self.receipt_dialog = None
         self.cart_panel = None
         self.reader_panel = None
         self.sim_panel = None
@@ -247,6 +249,13 @@ class MainWindow(QMainWindow):
             self.receipt_button.setAccessibleName(_("Print receipt on the terminal"))
             self.receipt_button.clicked.connect(self._receipt_clicked)
             self.payment_panel.show_receipt_button(self.receipt_button)
+        from .receipt_view import open_receipt
+
+        self.receipt_view_button = QPushButton(_("Receipt…"))
+        self.receipt_view_button.setObjectName("receiptViewButton")
+        self.receipt_view_button.setAccessibleName(_("Receipt: print, PDF or QR code"))
+        self.receipt_view_button.clicked.connect(lambda: open_receipt(self))
+        self.payment_panel.show_receipt_button(self.receipt_view_button)
 
         self._unsubscribe += [
             c.state_changed.subscribe(self._on_state),
@@ -489,8 +498,10 @@ class MainWindow(QMainWindow):
         self.cart_panel.set_lock_reason(cart_lock_reason(c.attempt, c.cart.locked))
         self.reader_panel.set_locked(in_flight)
         self.settings_button.setEnabled(not in_flight)
+        paid = c.attempt is not None and c.attempt.state is PaymentState.PAID
+        if self.receipt_view_button is not None:
+            self.receipt_view_button.setVisible(paid)
         if self.receipt_button is not None:
-            paid = c.attempt is not None and c.attempt.state is PaymentState.PAID
             job = self._print_job
             self.receipt_button.setVisible(paid)
             status = None if job is None else job.status
@@ -523,6 +534,9 @@ class MainWindow(QMainWindow):
         self.controller.new_sale()
         self.notice.clear()
         self._print_job = None
+        from .receipt_view import close_receipt
+
+        close_receipt(self)
         self._on_state(self.controller.attempt)
 
     # --- receipts (Mercado Pago Point Smart print actions; cancellable while still queued) --------
