@@ -169,6 +169,7 @@ class HistoryWindow(QDialog):
         self._fill(sales)
 
     def _fill(self, sales) -> None:
+        keep = self._selected  # after a refund the list is read again: the sale stays selected, details fresh
         self.table.setRowCount(0)
         for a in sales:
             row = self.table.rowCount()
@@ -192,6 +193,9 @@ class HistoryWindow(QDialog):
         self.details.clear()
         self._selected = None
         self.refund_button.setEnabled(False)
+        row = next((i for i, a in enumerate(sales) if a.id == keep), None)
+        if row is not None:
+            self.table.selectRow(row)
 
     def _on_select(self) -> None:
         items = self.table.selectedItems()

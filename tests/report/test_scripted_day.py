@@ -77,6 +77,7 @@ def test_the_reports_figures_equal_the_emulators_ledger_for_a_scripted_day(tmp_p
     assert report.refunds.amount_minor == refunded == 100 and report.refunds.count == 1
     assert report.net_minor == sum(pi["amount_received"] for pi in captured) - refunded
     assert report.by_provider["stripe"].amount_minor == report.sales.amount_minor
+    assert {k: v.count for k, v in report.by_brand.items()} == {"visa": 3}  # 4242… is a Visa test card
     assert {k: v.count for k, v in report.by_state.items()} == {"paid": 3, "declined": 1, "cancelled": 1}
     assert sum(h.amount_minor for h in report.hours) == report.sales.amount_minor
     assert not report.attention

@@ -12,6 +12,7 @@ from pseudo_walk import untranslated
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from kiosk import i18n
+from kiosk.domain.cards import brand_name
 from kiosk.ui.sale_details import when
 
 DECLINED = "4000000000009995"
@@ -110,6 +111,7 @@ def test_history_and_report_show_only_translated_text(qapp, tmp_path):
                 *{c.operation for c in calls}, *{c.status for c in calls}]
         data += [f"{c.status} {c.payment_id}" for c in calls if c.payment_id]
         data.append(when(a.created_at))  # a date in the locale's format is data
+        data += [brand_name(a.card_brand), f"{brand_name(a.card_brand)} •••• {a.card_last4}"]  # proper nouns, data
         found = [f"{t.where} [{t.kind}] {t.text!r}" for root in (h, h.report_dialog)
                  for t in untranslated(root, data=data)]
         # The walker reads labels and headers; the sale's details, the figures and the table's cells are read here.
@@ -145,8 +147,7 @@ def test_refund_from_the_history_opens_the_refund_dialog_and_the_details_show_th
     dialog.refund_button.click()
     env.run(env.until(lambda: dialog.last_refund is not None and not dialog.busy, "the refund's answer"))
     assert dialog.last_refund.state == "succeeded", dialog.status.text()
-    dialog.close()
-    env.run(env.until(lambda: h.table.rowCount() == 2, "the list again"))
-    h.table.selectRow(next(r for r in range(2) if h.table.item(r, 2).text() == "Paid"))
+    dialog.close()  # the list is read again and the refunded sale stays selected, its details fresh
     env.run(env.until(lambda: "Refunds" in h.details.toPlainText(), "the refund in the sale's details"))
+    assert h.table.item(h.table.currentRow(), 2).text() == "Paid"
     assert "$1.00" in h.details.toPlainText().split("Refunds", 1)[1]
