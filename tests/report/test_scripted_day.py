@@ -1,84 +1,74 @@
 """The test that matters: a day scripted with the real controller and SDK against the emulator, then the Z report's
-figures must equal the emulator's ledger — what it really captured and refunded."""
+figures must equal the emulator's ledger — what it really captured and refunded. Both providers."""
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 
-import requests
+import pytest
 
-from kiosk.chaos.ledger import fetch_all
 from kiosk.domain.money import Money
 from kiosk.domain.payment import PaymentState as S
 from kiosk.journal import Journal
-from kiosk.services.catalog import demo_products
 from kiosk.services.day_report import report_for
 from kiosk.services.report_rows import csv_text
-from tests.conftest import FAKE_STRIPE_KEY
-from tests.recovery.test_controller_races import APPROVED, Headless, run_headless
-
-DECLINED = "4000000000009995"  # insufficient funds
+from tests.recovery.test_refunds import DECLINED, PROVIDERS, Shop, run_shop
 
 
-async def _sale(h: Headless, skus: list[str], *, card: str = APPROVED, tip: int = 0):
-    for sku in skus[:-1]:
-        h.c.add_to_cart(next(p for p in demo_products("USD") if p.sku == sku))
-    await h.charge(skus[-1])
-    reader = await h.c.runner.run(lambda: h.services.sim.present_card(h.c.reader_id, card, tip_minor=tip))
-    h.c.show_reader(reader)
-    state = await h.final()
-    attempt = h.c.attempt
-    h.c.new_sale()
-    return state, attempt
+def _ledger(shop: Shop) -> dict:
+    """What the emulator holds: money captured per payment, refunds that succeeded, tips."""
+    emu = shop.emu
+    if shop.family == "stripe":
+        intents = list(emu.stripe.payment_intents.values())
+        return {"captured": [pi["amount_received"] for pi in intents if pi["amount_received"] > 0],
+                "refunded": sum(r["amount"] for r in emu.stripe.refunds.values() if r["status"] == "succeeded"),
+                "tips": sum(((pi.get("amount_details") or {}).get("tip") or {}).get("amount", 0) for pi in intents
+                            if pi["amount_received"] > 0)}
+    orders = [o for o in emu.mp.orders.values() if o.paid_amount is not None]
+    return {"captured": [round(float(o.paid_amount) * 100) for o in orders],  # MXN: 2 decimals in the wire string
+            "refunded": sum(o.refunded_minor for o in emu.mp.orders.values()), "tips": 0}
 
 
-async def _ledger(url: str, box: dict) -> None:
-    """The emulator's ledger, over HTTP like any client (in a thread: the loop never blocks)."""
-    def read():
-        with requests.Session() as session:
-            session.headers["Authorization"] = f"Bearer {FAKE_STRIPE_KEY}"
-            return fetch_all(session, url, "/v1/payment_intents"), fetch_all(session, url, "/v1/refunds")
-
-    box["intents"], box["refunds"] = await asyncio.to_thread(read)
-
-
-def test_the_reports_figures_equal_the_emulators_ledger_for_a_scripted_day(tmp_path):
+@pytest.mark.parametrize("family", ["stripe", "mercadopago"])
+def test_the_reports_figures_equal_the_emulators_ledger_for_a_scripted_day(tmp_path, family):
+    currency = PROVIDERS[family][1]
+    tip = 150 if family == "stripe" else 0  # Mercado Pago's Point takes no tip through the API
     box: dict = {}
 
-    async def day(h: Headless):
-        box["paid"] = [await _sale(h, ["coffee"]), await _sale(h, ["tea", "croissant"], tip=150),
-                       await _sale(h, ["bagel"])]
-        box["declined"] = await _sale(h, ["coffee"], card=DECLINED)
-        h.c.new_sale()
-        await h.charge("tea")
-        await h.c.cancel()
-        box["cancelled"] = (await h.final(), h.c.attempt)
-        h.c.new_sale()
-        box["refund"] = await h.c.refund(box["paid"][0][1].id, Money(100, "USD"), "scripted refund")
-        await _ledger(h.emu.url, box)
+    async def day(shop: Shop):
+        paid = [await shop.sale(), await shop.sale(sku="tea", tip=tip), await shop.sale(sku="bagel")]
+        declined = await shop.sale(DECLINED)
+        shop.c.new_sale()
+        shop.c.add_to_cart(_product(currency, "tea"))
+        await shop.c.charge()
+        await shop.c.cancel()
+        await shop.until(lambda: shop.c.state.is_final, "the cancel")
+        box["states"] = [shop.journal.call(Journal.attempt, a).state for a in [*paid, declined, shop.c.attempt.id]]
+        box["refund"] = await shop.c.refund(paid[0], Money(100, currency), "scripted refund")
+        box["ledger"] = _ledger(shop)
 
-    run_headless(tmp_path, day)
-    assert [s for s, _a in box["paid"]] == [S.PAID] * 3
-    assert box["declined"][0] is S.DECLINED and box["cancelled"][0] is S.CANCELLED
-    assert box["paid"][1][1].tip is not None and box["paid"][1][1].tip.minor == 150
-
-    intents, refunds = box["intents"], box["refunds"]
-    captured = [pi for pi in intents if pi["amount_received"] > 0]
-    refunded = sum(r["amount"] for r in refunds if r["status"] == "succeeded")
+    run_shop(tmp_path, family, day)
+    assert box["states"] == [S.PAID, S.PAID, S.PAID, S.DECLINED, S.CANCELLED]
+    assert box["refund"].state == "succeeded", box["refund"].message
+    ledger = box["ledger"]
 
     with Journal.open(tmp_path / "journal.sqlite3") as journal:
         first = min(a.created_at for a in journal.recent_attempts(limit=100))
-        report = report_for(journal, date.fromtimestamp(first), "USD")
-    assert report.sales.count == len(captured) == 3
-    assert report.sales.amount_minor == sum(pi["amount_received"] for pi in captured)
-    assert report.tips.amount_minor == sum((pi.get("amount_details") or {}).get("tip", {}).get("amount", 0)
-                                           for pi in captured) == 150
-    assert box["refund"].state == "succeeded"
-    assert report.refunds.amount_minor == refunded == 100 and report.refunds.count == 1
-    assert report.net_minor == sum(pi["amount_received"] for pi in captured) - refunded
-    assert report.by_provider["stripe"].amount_minor == report.sales.amount_minor
-    assert {k: v.count for k, v in report.by_brand.items()} == {"visa": 3}  # 4242… is a Visa test card
+        report = report_for(journal, date.fromtimestamp(first), currency)
+    assert report.currency == currency
+    assert report.sales.count == len(ledger["captured"]) == 3
+    assert report.sales.amount_minor == sum(ledger["captured"])
+    assert report.tips.amount_minor == ledger["tips"] == tip
+    assert report.refunds.amount_minor == ledger["refunded"] == 100 and report.refunds.count == 1
+    assert report.net_minor == sum(ledger["captured"]) - ledger["refunded"]
+    assert report.by_provider[family].amount_minor == report.sales.amount_minor
+    assert sum(f.count for f in report.by_brand.values()) == 3 and "visa" in report.by_brand  # 4242… is a Visa
     assert {k: v.count for k, v in report.by_state.items()} == {"paid": 3, "declined": 1, "cancelled": 1}
     assert sum(h.amount_minor for h in report.hours) == report.sales.amount_minor
     assert not report.attention
     assert f"total,sales,3,{report.sales.amount_minor}," in csv_text(report)
+
+
+def _product(currency: str, sku: str):
+    from kiosk.services.catalog import demo_products
+
+    return next(p for p in demo_products(currency) if p.sku == sku)
