@@ -6,10 +6,9 @@ The journal is read through a read-only connection: the bundle can be made while
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 
-from kiosk.domain.errors import InvalidInput
+from kiosk.domain.errors import InvalidInput, KioskError
 from kiosk.i18n import _
 
 
@@ -33,8 +32,9 @@ def main(argv: list[str]) -> int:
     try:
         rows = journal_rows(day, journal_path(args.journal))
         written = write_bundle(day, output, rows)
-    except (sqlite3.Error, OSError) as e:
-        problem = _("The support bundle could not be made (%(reason)s).") % {"reason": getattr(e, "strerror", None) or e}
+    except (KioskError, OSError) as e:  # the journal unreadable (typed), or the zip not writable
+        reason = e.cashier_message if isinstance(e, KioskError) else (e.strerror or str(e))
+        problem = _("The support bundle could not be made (%(reason)s).") % {"reason": reason}
         print(f"kiosk support-bundle: {problem}", file=sys.stderr)
         return 1
     print(_("Support bundle written to %(path)s") % {"path": written}, file=sys.stderr)

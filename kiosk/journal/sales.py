@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from kiosk.domain.report import DayAlreadyClosed
@@ -131,6 +132,27 @@ def record_closing(journal: Journal, day: str, time_zone: str, report: dict) -> 
     except sqlite3.IntegrityError as exc:
         raise DayAlreadyClosed(detail=f"closing of {day} refused: already closed") from exc
     return Closing(number, day, time_zone, closed_at, kept)
+
+
+def journal_time(journal: Journal) -> float:
+    """The journal's clock (a test's fixed clock, else the system's): what "now" means for its records."""
+    return journal._clock()
+
+
+def day_rows_read_only(path: Path, since: float, until: float) -> dict[str, list[dict]]:
+    """`day_rows` through a read-only connection: nothing is written or migrated, so it works while the app runs.
+    No file → no rows."""
+    if not path.exists():
+        return {"attempts": [], "calls": [], "events": [], "closings": []}
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error as exc:
+        raise translate_sqlite_error(exc, path) from exc
+    conn.row_factory = sqlite3.Row
+    try:
+        return day_rows(Journal(conn, path), since, until)
+    finally:
+        conn.close()
 
 
 def _dumps(report: dict) -> str:

@@ -21,6 +21,7 @@ from kiosk.journal.records import JournalAttempt
 from kiosk.journal.sales import (
     attempts_between,
     closing,
+    journal_time,
     record_closing,
     refunds_between,
 )
@@ -110,7 +111,7 @@ def close_day(journal: Journal, day: date, currency: str, tz: tzinfo | None = No
     """Close the day: keep its report, numbered. Raises DayAlreadyClosed for a closed day and InvalidInput for a
     day that has not begun (its report would be empty and the real one could never be kept)."""
     since, _until = day_bounds(day, tz)
-    if since > journal._clock():
+    if since > journal_time(journal):
         raise InvalidInput(_("%(day)s has not begun yet, so it can't be closed.") % {"day": day.isoformat()},
                            detail=f"close of future day {day}")
     report = live_report(journal, day, currency, tz)

@@ -12,7 +12,6 @@ import json
 import os
 import platform
 import re
-import sqlite3
 import sys
 import zipfile
 from dataclasses import asdict
@@ -23,8 +22,7 @@ from pathlib import Path
 from kiosk import __version__
 from kiosk.journal.private import FILE_MODE
 from kiosk.journal.records import scrub as scrub_json
-from kiosk.journal.sales import day_rows
-from kiosk.journal.store import Journal
+from kiosk.journal.sales import day_rows_read_only
 
 from . import logs
 from . import settings as settings_module
@@ -47,16 +45,8 @@ def scrub_text(text: str, secrets: list[str]) -> str:
 
 
 def journal_rows(day: date, path: Path, tz: tzinfo | None = None) -> dict:
-    """The day's rows, read through a read-only connection: the bundle never writes to (or migrates) the journal.
-    No journal file → no rows."""
-    if not path.exists():
-        return {"attempts": [], "calls": [], "events": [], "closings": []}
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-    conn.row_factory = sqlite3.Row
-    try:
-        return day_rows(Journal(conn, path), *day_bounds(day, tz))
-    finally:
-        conn.close()
+    """The day's rows, read through a read-only connection: the bundle never writes to (or migrates) the journal."""
+    return day_rows_read_only(path, *day_bounds(day, tz))
 
 
 def day_log_lines(day: date, folder: Path) -> dict[str, str]:

@@ -71,3 +71,12 @@ def test_pdf_to_a_file(tmp_path):
     assert r.returncode == 0, r.stderr
     text = " ".join(pypdf.PdfReader(str(tmp_path / "z.pdf")).pages[0].extract_text().split())
     assert "Day 2026-03-14, time zone America/Santiago" in text and "$13.00" in text
+
+
+def test_a_damaged_journal_is_exit_1_with_the_journals_own_message_and_is_left_alone(tmp_path):
+    (tmp_path / "data").mkdir()
+    damaged = tmp_path / "data" / "journal.sqlite3"
+    damaged.write_bytes(b"this is not a database" * 100)
+    r = _run(tmp_path, "--date", DAY)
+    assert r.returncode == 1 and r.stderr.startswith("kiosk report: ") and "journal" in r.stderr.lower(), r.stderr
+    assert damaged.read_bytes() == b"this is not a database" * 100

@@ -74,3 +74,14 @@ def test_bad_date_exit_2_and_no_journal_still_makes_a_bundle(tmp_path):
                         capture_output=True, text=True, check=False, timeout=60, cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr
     assert (tmp_path / f"kiosk-support-{DAY}.zip").exists() and not (tmp_path / "data" / "journal.sqlite3").exists()
+
+
+def test_a_damaged_journal_is_exit_1_with_a_clear_message(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "journal.sqlite3").write_bytes(b"this is not a database" * 100)
+    env = dict(os.environ, LANGUAGE="en", KIOSK_DATA_DIR=str(tmp_path / "data"),
+               KIOSK_CONFIG_DIR=str(tmp_path / "config"), KIOSK_LOG_DIR=str(tmp_path / "logs"))
+    r = subprocess.run([sys.executable, "-m", "kiosk", "support-bundle", "--date", DAY], env=env,
+                       capture_output=True, text=True, check=False, timeout=60, cwd=tmp_path)
+    assert r.returncode == 1 and "The support bundle could not be made" in r.stderr, r.stderr
+    assert not (tmp_path / f"kiosk-support-{DAY}.zip").exists()
