@@ -482,7 +482,7 @@ class MercadoPagoPointProvider:
             raw_status=raw,
             reference=order.get("external_reference"),
             card_brand=_card_brand(pay),
-            tip=_money(pay["tip_amount"], currency).minor if pay.get("tip_amount") else 0,
+            tip=_tip(pay, currency),
             card_last4=_card_last4(pay),
             extra={"status_detail": order.get("status_detail"), "payment_status_detail": pay.get("status_detail"),
                    "transaction_id": pay.get("id"), "terminal_id": terminal_id},
@@ -637,3 +637,12 @@ def _refund_status(refund: dict) -> str:
     return {"processed": "succeeded", "approved": "succeeded", "processing": "processing",
             "in_process": "processing", "failed": "failed", "rejected": "failed"}.get(str(refund.get("status")),
                                                                                     "pending")
+
+
+def _tip(pay: dict, currency: str) -> int:
+    """The tip in the order's payment (in paid_amount already). An unreadable tip must not make the payment
+    unreadable: it only matters for refunds (MP refunds a tipped order only in full)."""
+    try:
+        return max(0, _money(pay["tip_amount"], currency).minor) if pay.get("tip_amount") else 0
+    except MalformedResponse:
+        return 0

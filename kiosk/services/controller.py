@@ -2,7 +2,8 @@
 
 Async API (runs on the asyncio loop that qasync shares with Qt): `charge()`, `cancel()`, `select_reader()`,
 `refresh_readers()`, `recover()`, `refund()` / `retry_refund()` of an earlier sale (services/refunds.py), and the
-side mutations `print_receipt()`, `cancel_print()`, `set_operating_mode()`. Observers subscribe to the Events below; the UI never calls a provider itself.
+side mutations `print_receipt()`, `cancel_print()`, `set_operating_mode()`. Observers subscribe to the Events below;
+the UI never calls a provider itself.
 
 What lives elsewhere:
 - what happens to money (void, capture, refund, wait, needs attention) is decided by the one table in

@@ -99,8 +99,12 @@ class SaleRefunder:
                                     % {"provider": sale.provider}, detail="refund with another provider")
             amount = figures.left if amount is None else amount
             check_refund(amount, figures.left, reason)
-            record = await self._j(Journal.record_refund, secrets.token_hex(8), attempt_id, amount.minor,
-                                   amount.currency, reason, _("Sending the refund…"))
+            try:  # no refund is sent without its journal row (the payment's write-ahead rule)
+                record = await self._j(Journal.record_refund, secrets.token_hex(8), attempt_id, amount.minor,
+                                       amount.currency, reason, _("Sending the refund…"))
+            except JournalError as e:
+                self.c._journal_failed(e)  # the same pause as a payment's: new sales wait for the disk too
+                raise
             self.c.refunds_changed.emit(record)
             log.info("refund %s of %s: %s asked (%s left)", record.id, attempt_id[:8], amount, figures.left)
             # The caller may give up (a closed dialog); the refund itself runs to its end as the controller's task.

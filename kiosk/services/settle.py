@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 from kiosk.domain.errors import OUTCOME_UNKNOWN, InvalidProviderState, KioskError
 from kiosk.domain.money import Money

@@ -77,7 +77,7 @@ class Shop:
 
     def refund_posts(self) -> int:
         return sum(n for k, n in self.emu.calls.items() if k.startswith("POST") and
-                   (k.endswith("/v1/refunds") or k.endswith("/refund")))
+                   (k.endswith(("/v1/refunds", "/refund"))))
 
     def rows(self, attempt_id: str):
         return self.journal.call(Journal.refunds, attempt_id)
@@ -289,5 +289,112 @@ def test_a_refund_the_card_network_fails_is_said_to_have_failed(tmp_path):
         assert shop.refunded(sale) == 0
         figures = await shop.c.refund_figures(sale)
         assert figures.left == figures.paid  # a failed refund took nothing: it can be tried again
+
+    run_shop(tmp_path, "stripe", scenario)
+
+
+class Killed(BaseException):
+    """The app dying mid-call (kill -9): not an Exception, so no handler of ours turns it into an outcome."""
+
+
+@both
+@pytest.mark.parametrize("when", ["before-the-request", "after-the-request"])
+def test_an_app_killed_mid_refund_leaves_what_recovery_needs_and_no_second_refund(tmp_path, family, when):
+    """The real code writes the journal up to the kill; a restarted provider then reconciles it."""
+    from kiosk.services.context import make_provider
+    from kiosk.services.recovery import reconcile
+
+    async def scenario(shop: Shop):
+        sale = await shop.sale()
+        paid = (await shop.c.refund_figures(sale)).paid
+        provider = shop.c.provider
+        real = provider.refund
+
+        def dying_refund(*args, **kwargs):
+            if when == "after-the-request":
+                real(*args, **kwargs)
+            raise Killed()
+
+        provider.refund = dying_refund
+        with pytest.raises(Killed):
+            await shop.c.refund(sale, Money(200, paid.currency), "Killed mid-refund")
+        del provider.refund
+        (row,) = shop.rows(sale)
+        assert row.state == "pending"  # written before the call, never settled
+        (call,) = [c for c in shop.journal.call(Journal.pending_calls, sale)]
+        assert call.operation == "refund_sale" and call.summary["refund"] == row.id
+        assert shop.refunded(sale) == (200 if when == "after-the-request" else 0)
+        posts = shop.refund_posts()
+
+        restarted = make_provider(shop.services.settings, emulator=shop.emu)  # nothing remembered
+        try:
+            report = await shop.c.runner.run(reconcile, restarted, shop.journal)
+        finally:
+            restarted.close()
+        (checked,) = report.refunds
+        assert checked.state == "succeeded", checked.message
+        assert shop.refunded(sale) == 200 and shop.provider_refunds(sale) == 1
+        assert shop.refund_posts() == posts + (1 if when == "before-the-request" else 0)
+        assert shop.journal.call(Journal.refund, row.id).provider_refund_id
+        assert shop.journal.call(Journal.pending_calls, sale) == []
+
+    run_shop(tmp_path, family, scenario)
+
+
+def test_mercado_pago_refunds_a_tipped_order_only_in_full(tmp_path, monkeypatch):
+    from kiosk.sim import mercadopago_api
+
+    plain = mercadopago_api.Order.to_json
+
+    def with_tip(order):  # the emulator's simulated terminal takes no tips; show one as MP would
+        body = plain(order)
+        pay = body["transactions"]["payments"][0]
+        if "paid_amount" in pay:
+            pay["tip_amount"] = "1.00"
+        return body
+
+    monkeypatch.setattr(mercadopago_api.Order, "to_json", with_tip)
+
+    async def scenario(shop: Shop):
+        sale = await shop.sale()
+        paid = (await shop.c.refund_figures(sale)).paid
+        posts = shop.refund_posts()
+        partial = await shop.c.refund(sale, Money(100, paid.currency), "Part")
+        assert partial.state == "failed" and "only in full" in partial.message, partial.message
+        assert shop.refund_posts() == posts and shop.refunded(sale) == 0  # refused before anything was sent
+        full = await shop.c.refund(sale, None, "All")
+        assert full.state == "succeeded" and shop.refunded(sale) == paid.minor
+
+    run_shop(tmp_path, "mercadopago", scenario)
+
+
+def test_a_journal_that_cannot_be_written_sends_no_refund(tmp_path):
+    from concurrent.futures import Future
+
+    from kiosk.domain.errors import JournalError
+    from kiosk.journal.errors import JournalDiskFull
+
+    async def scenario(shop: Shop):
+        sale = await shop.sale()
+        writer = shop.journal
+        real_submit = writer.submit
+
+        def full_disk(fn, *args, **kwargs):  # every write fails as SQLITE_FULL makes it fail; reads still work
+            if fn is Journal.record_refund:
+                f: Future = Future()
+                f.set_exception(JournalDiskFull(detail="test: SQLITE_FULL"))
+                return f
+            return real_submit(fn, *args, **kwargs)
+
+        writer.submit = full_disk
+        posts = shop.refund_posts()
+        try:
+            with pytest.raises(JournalError):
+                await shop.c.refund(sale, None, "Disk full")
+        finally:
+            del writer.submit
+        assert shop.refund_posts() == posts and shop.refunded(sale) == 0
+        assert shop.journal.call(Journal.refunds) == []
+        assert shop.c.journal_error is not None  # said once, as for payments: new sales pause until it works
 
     run_shop(tmp_path, "stripe", scenario)

@@ -7,6 +7,7 @@ from gui_harness import close_env, make_env
 from pseudo_walk import untranslated
 
 from kiosk import i18n
+from kiosk.domain.errors import InvalidAmount
 from kiosk.i18n import PSEUDO
 from kiosk.journal import Journal
 from kiosk.services.admin_pin import PinGate, hash_pin
@@ -48,7 +49,7 @@ def test_parse_amount():
     assert parse_amount(" 12,50 ", "USD").minor == 1250
     assert parse_amount("3", "USD").minor == 300
     for bad in ("1.234,50", "abc", "1.005"):
-        with pytest.raises(Exception):
+        with pytest.raises(InvalidAmount):
             parse_amount(bad, "USD")
 
 
