@@ -93,6 +93,10 @@ class KioskShell(QObject):
         self.pin_pad = PinPad(self.gate, self.window)
         self.pin_pad.exit_requested.connect(self.exit)
         self.pin_pad.settings_requested.connect(self._on_settings)
+        if self.window.history_button is not None:  # a journal to read: staff reach the history through the PIN
+            self.pin_pad.history_requested.connect(self.window.open_history)
+        else:
+            self.pin_pad.history_button.setVisible(False)
         self.pin_pad.open()
 
     def _lost_screen(self) -> bool:
