@@ -56,6 +56,8 @@ class PaymentInfo:
     hold_released: bool = False
     card_brand: str | None = None  # the card that paid, when the provider says (receipts, the customer's view)
     card_last4: str | None = None
+    card_auth_code: str | None = None  # the issuer's authorisation code (Stripe card_present.receipt)
+    receipt_url: str | None = None  # the provider's hosted receipt (Stripe charge.receipt_url); Mercado Pago has none
     tip: int = 0  # minor units of `amount`'s currency, already included in it (Stripe amount_details.tip)
     extra: dict = field(default_factory=dict, compare=False)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,19 @@ class Services:
     tips: Any = None  # services/tipping.py: the store's tip suggestions put on the readers (Stripe)
     _scratch: Any = None
     _instance_lock: Any = None
+    _demo_printer: Any = None
+
+    def demo_printer(self) -> Any:
+        """Demo mode: the stand-in ESC/POS printer (kiosk/sim/escpos_printer.py) stands for an unset receipt
+        printer, started on first use (a loopback socket and a thread). None outside demo mode."""
+        if self.emulator is None:
+            return None
+        with _DEMO_PRINTER_LOCK:  # two quick clicks run on two workers: start one printer, not two
+            if self._demo_printer is None:
+                from kiosk.sim.escpos_printer import EscposPrinter
+
+                self._demo_printer = EscposPrinter()
+        return self._demo_printer
 
     @property
     def is_demo(self) -> bool:
@@ -81,10 +95,15 @@ class Services:
             self.journal.close()
         if self.emulator is not None:
             self.emulator.stop()
+        if self._demo_printer is not None:
+            self._demo_printer.close()
         if self._scratch is not None:
             self._scratch.cleanup()
         if self._instance_lock is not None:
             self._instance_lock.release()
+
+
+_DEMO_PRINTER_LOCK = threading.Lock()
 
 
 def is_loopback(url: str) -> bool:

@@ -748,6 +748,8 @@ class PaymentController:
         assert attempt is not None
         attempt.card_brand = payment.card_brand or attempt.card_brand  # the customer's view and the receipt
         attempt.card_last4 = payment.card_last4 or attempt.card_last4
+        attempt.card_auth_code = payment.card_auth_code or attempt.card_auth_code
+        attempt.receipt_url = payment.receipt_url or attempt.receipt_url
         if payment.tip:  # Stripe includes it in the authorised amount, so the capture takes it too
             attempt.tip = Money(payment.tip, payment.amount.currency)
         if payment.status is PaymentStatus.SUCCEEDED:  # automatic capture (Mercado Pago, or capture_manual off)

@@ -54,6 +54,14 @@ class Settings:
     tip_percentages: list = field(default_factory=lambda: [10, 15, 20])
     tip_fixed_amounts: list = field(default_factory=lambda: [100, 200, 300])
     tip_smart_threshold: int = 1000
+    # Receipts (Settings › Receipts): an ESC/POS printer and the header every receipt starts with.
+    receipt_printer: str = "none"  # none / network / usb (services/escpos.py PRINTER_KINDS)
+    receipt_printer_address: str = ""  # network: host or host:port (port 9100 when left out)
+    receipt_printer_usb: str = ""  # usb: vendor:product in hexadecimal, as lsusb shows it ("04b8:0e15")
+    receipt_paper_mm: int = 80  # roll width: 58 or 80 mm (32 or 48 characters a line)
+    shop_name: str = ""
+    shop_address: str = ""  # one line of the header per line
+    shop_tax_id: str = ""
     version: int = VERSION
 
     @property
@@ -137,6 +145,10 @@ def _from_dict(raw: dict) -> Settings:
 def _check_display(s: Settings, defaults: Settings) -> None:
     if s.font_size not in FONT_SIZES:
         s.font_size = defaults.font_size
+    if s.receipt_printer not in ("none", "network", "usb"):
+        s.receipt_printer = defaults.receipt_printer
+    if s.receipt_paper_mm not in (58, 80):
+        s.receipt_paper_mm = defaults.receipt_paper_mm
 
 
 def _keep_aside(path: Path) -> None:

@@ -661,11 +661,26 @@ class StripeBackend:
                   "failure_code": outcome.code if outcome else None,
                   "failure_message": outcome.message if outcome else None,
                   "outcome": {"type": "issuer_declined" if outcome else "authorized"},
-                  "payment_method_details": {"type": kind, kind: {"brand": card_brand(number), "last4": number[-4:]}},
+                  "payment_method_details": {"type": kind, kind: self._card_details(number, approved=outcome is None)},
+                  "receipt_url": None if outcome else f"https://pay.stripe.com/receipts/payment/{ch_id[3:]}",
                   "created": int(self.emu.now()), "livemode": False, "metadata": {}}
         self.charges[ch_id] = charge
         self._card_of_charge[ch_id] = number
         return charge
+
+    def _card_details(self, number: str, *, approved: bool) -> dict:
+        """`payment_method_details.card_present`: the card, and for an approved charge the EMV receipt fields a
+        printed receipt carries (authorisation code, application name and id)."""
+        brand = card_brand(number)
+        card = {"brand": brand, "last4": number[-4:], "read_method": "contactless_emv"}
+        if approved:
+            card["receipt"] = {"authorization_code": f"{self.emu.rng.randrange(1_000_000):06d}",
+                               "authorization_response_code": "3030", "account_type": "credit",
+                               "application_preferred_name": brand.upper() + " CREDIT",
+                               "dedicated_file_name": "A0000000031010", "application_cryptogram": "F1E2D3C4B5A69788",
+                               "cardholder_verification_method": "none",
+                               "terminal_verification_results": "0000000000", "transaction_status_information": "0000"}
+        return card
 
     # ==== PaymentIntents ======================================================================================
     def _get_pi(self, pi_id: str, *, param: str | None = None) -> dict:

@@ -32,6 +32,7 @@ from kiosk.services.secrets import key_shape_problem, keyring_location
 from kiosk.services.settings import FONT_SIZES, PROVIDER_LABELS, PROVIDERS, Settings
 
 from .settings_tipping import TippingGroup
+from .settings_receipts import ReceiptsGroup
 
 
 class SettingsDialog(QDialog):
@@ -144,6 +145,8 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
         self._groups: list = []  # add_group(): settings groups kept in modules of their own
         self.add_group(TippingGroup(settings))
+        self.receipts = ReceiptsGroup(settings)
+        self.add_group(self.receipts)
 
     def add_group(self, widget) -> None:
         """Add a group below the others; a group with `values() -> dict` contributes those Settings fields."""
@@ -226,6 +229,10 @@ class SettingsDialog(QDialog):
                 return
         pin = self.pin.text().strip() or None
         problem = pin_shape_problem(pin) if pin is not None else None
+        if problem:
+            self.error.setText(problem)
+            return
+        problem = self.receipts.problem()
         if problem:
             self.error.setText(problem)
             return
