@@ -94,9 +94,18 @@ def _script(sql: str):
     return step
 
 
-# v4 (closings, branch i12-report) is written on its branch; this empty placeholder only keeps v5's number here
-# until it merges (the lead renumbers then).
-_V4 = ""
+# v4: end-of-day closings (numbered 1, 2, 3…; one per local day, the report frozen as JSON) and an index so a day's
+# sales are found without reading a year of them. (The tip the Z report counts is journaled by v5, with the card.)
+_V4 = """
+CREATE TABLE closings (
+    number       INTEGER PRIMARY KEY,
+    day          TEXT NOT NULL UNIQUE,
+    time_zone    TEXT NOT NULL,
+    closed_at    REAL NOT NULL,
+    report_json  TEXT NOT NULL
+);
+CREATE INDEX attempts_created ON attempts(created_at)
+"""
 
 # v5: what a receipt needs from the payment — the card (brand, last 4, authorisation code), the provider's hosted
 # receipt, and the tip the customer added on the reader (included in what the card paid).

@@ -34,6 +34,9 @@ class Capabilities:
     cancel_on_device: bool = False  # once on the terminal, only the device can cancel (Mercado Pago)
     cart_display: bool = False  # show_cart really shows the cart, and cancel(reader, None) clears it (Stripe)
     refund_reference: bool = False  # refunds carry our refund id (Stripe metadata): recovery finds them by it
+    save_card: bool = False  # save a card without charging on the reader (Stripe SetupIntents)
+    tip_suggestions: bool = False  # the store's tip suggestions can be set on the reader (Stripe Configuration)
+    manage_readers: bool = False  # register / relabel / remove readers and create locations from the app
 
 
 @dataclass(frozen=True)

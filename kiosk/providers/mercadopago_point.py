@@ -482,8 +482,8 @@ class MercadoPagoPointProvider:
             raw_status=raw,
             reference=order.get("external_reference"),
             card_brand=_card_brand(pay),
-            card_last4=_card_last4(pay),
             tip=_tip(pay, currency),
+            card_last4=_card_last4(pay),
             extra={"status_detail": order.get("status_detail"), "payment_status_detail": pay.get("status_detail"),
                    "transaction_id": pay.get("id"), "terminal_id": terminal_id},
         )

@@ -17,6 +17,9 @@ from kiosk.providers.base import DEMO_CARDS, Provider, SimulatedReaderControl  #
 from kiosk.services.connect import Connector
 from kiosk.services.controller import PaymentController
 from kiosk.services.reader_display import ReaderDisplay
+from kiosk.services.readers_admin import ReadersAdmin
+from kiosk.services.save_card import SaveCardService
+from kiosk.services.tipping import TipSettingsPush
 from kiosk.services.runner import BlockingRunner
 from kiosk.services.secrets import ENV_VARS, env_key, get_secret
 from kiosk.services.settings import PROVIDER_LABELS, Settings
@@ -46,6 +49,9 @@ class Services:
     connector: Any = None  # services/connect.py: loads the readers at start, retrying while unreachable
     display: Any = None  # services/reader_display.py: the cart on the reader (Stripe), None where unsupported
     catalog: Any = None  # services/catalog.py CatalogService: .index to sell from, .error if it could not load
+    save_card: Any = None  # services/save_card.py: save a card without charging (Stripe), None where unsupported
+    readers_admin: Any = None  # services/readers_admin.py: register/relabel/remove readers, locations (Stripe)
+    tips: Any = None  # services/tipping.py: the store's tip suggestions put on the readers (Stripe)
     _scratch: Any = None
     _instance_lock: Any = None
     _demo_printer: Any = None
@@ -74,6 +80,8 @@ class Services:
 
         if self.display is not None:
             self.display.close()
+        if self.tips is not None:
+            self.tips.close()
         await self.controller.aclose()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-close") as pool:
             await asyncio.get_running_loop().run_in_executor(pool, self.close_blocking)
@@ -232,6 +240,12 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
             notices.append(services.catalog.error.cashier_message)
     if ReaderDisplay.supported(provider):
         services.display = ReaderDisplay(controller)
+    if SaveCardService.supported(provider):
+        services.save_card = SaveCardService(controller, services.display)
+    if ReadersAdmin.supported(provider):
+        services.readers_admin = ReadersAdmin(controller)
+    if TipSettingsPush.supported(provider):
+        services.tips = TipSettingsPush(controller, services.connector, settings)
     services._scratch = scratch
     services._instance_lock = instance_lock
     return services

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from kiosk.domain.errors import KioskError
@@ -48,6 +48,12 @@ class Settings:
     high_contrast: bool = False
     update_feed_url: str = ""  # release feed (JSON, services/updates.py); empty = never check
     language: str = ""  # UI language and formats ("es", "pt_BR", "es_CL"); "" = the operating system's
+    # On-reader tips (Stripe: written to a Terminal Configuration, services/tipping.py): "off", "percent", "fixed"
+    # or "smart" (fixed amounts below the threshold, percentages from it up). Amounts in minor units.
+    tip_mode: str = "off"
+    tip_percentages: list = field(default_factory=lambda: [10, 15, 20])
+    tip_fixed_amounts: list = field(default_factory=lambda: [100, 200, 300])
+    tip_smart_threshold: int = 1000
     # Receipts (Settings › Receipts): an ESC/POS printer and the header every receipt starts with.
     receipt_printer: str = "none"  # none / network / usb (services/escpos.py PRINTER_KINDS)
     receipt_printer_address: str = ""  # network: host or host:port (port 9100 when left out)

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QLabel,
     QLineEdit,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
+    QWidget,
 )
 
 from kiosk.domain.money import CURRENCIES
@@ -28,6 +31,7 @@ from kiosk.services.admin_pin import MAX_LEN, MIN_LEN, needs_new_pin, pin_shape_
 from kiosk.services.secrets import key_shape_problem, keyring_location
 from kiosk.services.settings import FONT_SIZES, PROVIDER_LABELS, PROVIDERS, Settings
 
+from .settings_tipping import TippingGroup
 from .settings_receipts import ReceiptsGroup
 
 
@@ -122,13 +126,32 @@ class SettingsDialog(QDialog):
         buttons.button(QDialogButtonBox.Cancel).setAccessibleName(_("Close without saving"))
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
+        # The fields scroll (the error line and the buttons stay put): with the groups added below the dialog is
+        # taller than a 1024×600 till.
+        body = QWidget()
+        self._body = QVBoxLayout(body)
+        self._body.setContentsMargins(0, 0, 0, 0)
+        self._body.addLayout(form)
+        self._body.addWidget(self._display_group(settings))
+        self._scroll = QScrollArea()
+        self._scroll.setObjectName("settingsScroll")
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QFrame.NoFrame)
+        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self._scroll.setWidget(body)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self._display_group(settings))
-        self.receipts = ReceiptsGroup(settings)
-        layout.addWidget(self.receipts)
+        layout.addWidget(self._scroll, 1)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        self._groups: list = []  # add_group(): settings groups kept in modules of their own
+        self.add_group(TippingGroup(settings))
+        self.receipts = ReceiptsGroup(settings)
+        self.add_group(self.receipts)
+
+    def add_group(self, widget) -> None:
+        """Add a group below the others; a group with `values() -> dict` contributes those Settings fields."""
+        self._body.addWidget(widget)
+        self._groups.append(widget)
 
     # --- key and server (the settings worker's part of this dialog) ----------------------------------
     def _family(self) -> str:
@@ -173,9 +196,16 @@ class SettingsDialog(QDialog):
         super().showEvent(event)
         # A top-level window is sized from its size hint, which ignores height-for-width: the wrapped notes (key
         # source, server) were cut to one line. Grow to the height the layout needs at the width we got.
-        need = self.layout().totalHeightForWidth(self.width())
-        if need > self.height():
-            self.resize(self.width(), need)
+        body = self._scroll.widget()
+        width = body.width() or self.width()
+        fields = body.layout().totalHeightForWidth(width) if body.layout().hasHeightForWidth() else body.sizeHint().height()
+        need = self.layout().sizeHint().height() - self._scroll.sizeHint().height() + fields
+        screen = self.screen().availableGeometry().height() if self.screen() is not None else need
+        want = min(need, screen - 60)  # leave room for the title bar; the fields scroll on a short screen
+        if want > self.height():
+            self.resize(self.width(), want)
+        bar = self._scroll.verticalScrollBar().sizeHint().width()
+        self._scroll.setMinimumWidth(max(body.minimumSizeHint().width(), body.sizeHint().width()) + bar)
 
     def saved_ok(self) -> None:
         """The caller stored everything: forget the secrets and close."""
@@ -212,7 +242,8 @@ class SettingsDialog(QDialog):
         new = replace(self._settings, provider=provider, default_reader=self.reader.text().strip(),
                       currency=self.currency.currentData(), capture_manual=self.capture_manual.isChecked(),
                       card_wait_timeout_s=self.timeout.value(), kiosk_mode=self.kiosk.isChecked(),
-                      **self._server_fields(), **self._display_values(), **self.receipts.values())
+                      **self._server_fields(), **self._display_values(),
+                      **{k: v for g in self._groups if hasattr(g, "values") for k, v in g.values().items()})
         self.error.setText(_("Saving…"))
         self._buttons.button(QDialogButtonBox.Save).setEnabled(False)  # one save at a time
         self.saved.emit(new, secret, pin)
