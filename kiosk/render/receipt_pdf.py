@@ -56,11 +56,30 @@ def _qr_caption() -> str:
     return _("Scan for this receipt on your phone")
 
 
-def receipt_height_mm(receipt: Receipt) -> float:
-    height = 2 * MARGIN_MM + sum(_row_mm(r) for r in receipt_rows(receipt))
+def _blocks(receipt: Receipt) -> list[tuple[Row | None, float]]:
+    """What is drawn, top to bottom, with each block's height in mm (None: the QR code with its caption)."""
+    blocks: list[tuple[Row | None, float]] = [(row, _row_mm(row)) for row in receipt_rows(receipt)]
     if receipt.receipt_url:
-        height += _row_mm(Row("text")) + QR_MM + 2
-    return height
+        blocks.append((None, _row_mm(Row("text")) + QR_MM + 2))
+    return blocks
+
+
+def receipt_height_mm(receipt: Receipt) -> float:
+    return 2 * MARGIN_MM + sum(h for _row, h in _blocks(receipt))
+
+
+def page_windows(receipt: Receipt, dpi: float, page_height: float) -> list[tuple[float, float]]:
+    """(top, bottom) in pixels from the receipt's first line, one per page: breaks fall between lines, never
+    through one (nor through the QR code)."""
+    px = dpi / 25.4
+    windows, top, y = [], 0.0, 0.0
+    for _row, h in _blocks(receipt):
+        if y + h * px - top > page_height and y > top:
+            windows.append((top, y))
+            top = y
+        y += h * px
+    windows.append((top, y))
+    return windows
 
 
 def qr_image(url: str) -> QImage:
@@ -76,49 +95,64 @@ def qr_image(url: str) -> QImage:
     return image
 
 
-def paint_receipt(painter: QPainter, receipt: Receipt, origin: QPointF, width: float, dpi: float) -> None:
-    """Draw the receipt from `origin` (device pixels) in a column `width` pixels wide on a `dpi` device."""
+def paint_receipt(painter: QPainter, receipt: Receipt, origin: QPointF, width: float, dpi: float,
+                  window: tuple[float, float] | None = None) -> None:
+    """Draw the receipt from `origin` (device pixels) in a column `width` pixels wide on a `dpi` device; with a
+    `window` (page_windows), only the blocks in it, its top at `origin`."""
     px = dpi / 25.4
-    y = origin.y()
-    for row in receipt_rows(receipt):
-        h = _row_mm(row) * px
-        if row.kind == "rule":
-            painter.setPen(QPen(Qt.GlobalColor.black, max(1.0, 0.2 * px), Qt.PenStyle.DashLine))
-            painter.drawLine(QPointF(origin.x(), y + h / 2), QPointF(origin.x() + width, y + h / 2))
-            y += h
-            continue
-        style = _style(row)
-        font = QFont()
-        font.setPointSizeF(style.size_pt)
-        font.setBold(style.bold)
-        painter.setFont(font)
-        painter.setPen(Qt.GlobalColor.black)
-        metrics = QFontMetricsF(font, painter.device())
-        rect = QRectF(origin.x(), y, width, h)
-        if row.kind == "title":
-            painter.drawText(rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter,
-                             metrics.elidedText(row.left, Qt.TextElideMode.ElideRight, width))
-        elif row.kind == "text":
-            painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             metrics.elidedText(row.left, Qt.TextElideMode.ElideRight, width))
-        else:
-            right_w = metrics.horizontalAdvance(row.right)
-            left = metrics.elidedText(row.left, Qt.TextElideMode.ElideRight, max(width - right_w - 2 * px, 0))
-            # left first: text extraction (and a screen reader) reads the label before its amount
-            painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, left)
-            painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, row.right)
-        y += h
-    if receipt.receipt_url:
-        font = QFont()
-        font.setPointSizeF(TEXT_PT)
-        painter.setFont(font)
-        h = _row_mm(Row("text")) * px
-        painter.drawText(QRectF(origin.x(), y, width, h), Qt.AlignmentFlag.AlignCenter, _qr_caption())
-        side = QR_MM * px
-        target = QRectF(origin.x() + (width - side) / 2, y + h + px, side, side)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)  # crisp modules
-        painter.setRenderHint(QPainter.RenderHint.LosslessImageRendering, True)  # no JPEG for the code
-        painter.drawImage(target, qr_image(receipt.receipt_url))
+    top, bottom = window or (0.0, float("inf"))
+    offset = 0.0  # from the receipt's first line
+    for row, h_mm in _blocks(receipt):
+        h = h_mm * px
+        if top <= offset and offset + h <= bottom + 0.5:
+            rect = QRectF(origin.x(), origin.y() + offset - top, width, h)
+            if row is None:
+                _paint_qr(painter, receipt.receipt_url or "", rect, px)
+            else:
+                _paint_row(painter, row, rect, px)
+        offset += h
+
+
+def _paint_row(painter: QPainter, row: Row, rect: QRectF, px: float) -> None:
+    width = rect.width()
+    if row.kind == "rule":
+        y = rect.center().y()
+        painter.setPen(QPen(Qt.GlobalColor.black, max(1.0, 0.2 * px), Qt.PenStyle.DashLine))
+        painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
+        return
+    style = _style(row)
+    font = QFont()
+    font.setPointSizeF(style.size_pt)
+    font.setBold(style.bold)
+    painter.setFont(font)
+    painter.setPen(Qt.GlobalColor.black)
+    metrics = QFontMetricsF(font, painter.device())
+    if row.kind == "title":
+        painter.drawText(rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter,
+                         metrics.elidedText(row.left, Qt.TextElideMode.ElideRight, width))
+    elif row.kind == "text":
+        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         metrics.elidedText(row.left, Qt.TextElideMode.ElideRight, width))
+    else:
+        right_w = metrics.horizontalAdvance(row.right)
+        left = metrics.elidedText(row.left, Qt.TextElideMode.ElideRight, max(width - right_w - 2 * px, 0))
+        # left first: text extraction (and a screen reader) reads the label before its amount
+        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, left)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, row.right)
+
+
+def _paint_qr(painter: QPainter, url: str, rect: QRectF, px: float) -> None:
+    font = QFont()
+    font.setPointSizeF(TEXT_PT)
+    painter.setFont(font)
+    painter.setPen(Qt.GlobalColor.black)
+    h = _row_mm(Row("text")) * px
+    painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), h), Qt.AlignmentFlag.AlignCenter, _qr_caption())
+    side = QR_MM * px
+    target = QRectF(rect.left() + (rect.width() - side) / 2, rect.top() + h + px, side, side)
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)  # crisp modules
+    painter.setRenderHint(QPainter.RenderHint.LosslessImageRendering, True)  # no JPEG for the code
+    painter.drawImage(target, qr_image(url))
 
 
 def write_receipt_pdf(receipt: Receipt, target: str | QIODevice) -> None:

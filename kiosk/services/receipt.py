@@ -9,12 +9,13 @@ such a sale, which was exactly total − subtotal (there were no discounts then)
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from kiosk.domain.cards import brand_name
 from kiosk.domain.cart import Cart
+from kiosk.domain.errors import InvalidInput
 from kiosk.domain.money import Money
 from kiosk.domain.payment import PaymentAttempt
 from kiosk.i18n import _, format_datetime, format_decimal
@@ -50,6 +51,15 @@ class TaxLine:
 
 
 @dataclass(frozen=True)
+class RefundNote:
+    """A completed refund of the sale: its receipt says what was given back, and why."""
+
+    amount: Money
+    reason: str
+    provider_refund_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Receipt:
     shop: Shop
     reference: str  # our attempt id: the customer's handle on the sale
@@ -69,6 +79,7 @@ class Receipt:
     card_last4: str | None = None
     card_auth_code: str | None = None
     receipt_url: str | None = None
+    refund: RefundNote | None = None  # set: this is the receipt of a refund of the sale, not of the sale
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -141,6 +152,17 @@ def receipt_from_journal(record: Any, *, shop: Shop = Shop()) -> Receipt:
     return build_receipt(record.cart, record.to_attempt(), shop=shop, created_at=record.created_at)
 
 
+def refund_receipt(record: Any, refund: Any, *, shop: Shop = Shop()) -> Receipt:
+    """The receipt of a succeeded refund (`JournalRefund`) of the sale `record` (`JournalAttempt`), dated when the
+    refund was asked for. Only a refund the provider confirmed has one."""
+    if refund.state != "succeeded" or refund.attempt_id != record.id:
+        raise InvalidInput(_("Only a completed refund has a receipt."),
+                           detail=f"refund {refund.id} is {refund.state} (sale {refund.attempt_id})")
+    sale = receipt_from_journal(record, shop=shop)
+    note = RefundNote(Money(refund.amount_minor, refund.currency), refund.reason, refund.provider_refund_id)
+    return replace(sale, refund=note, created_at=refund.created_at, receipt_url=None)
+
+
 def shop_from_settings(settings: Any) -> Shop:
     """The header from Settings › Receipts; an unnamed shop is "kiosk"."""
     return Shop(settings.shop_name.strip() or "kiosk",
@@ -180,12 +202,33 @@ def rate(rate_bp: int) -> str:
     return format_decimal(Decimal(rate_bp) / 100)
 
 
-def receipt_rows(r: Receipt) -> list[Row]:
+def _header(r: Receipt) -> list[Row]:
     rows = [Row("title", r.shop.name)] + [Row("text", line) for line in r.shop.address if line.strip()]
     if r.shop.tax_id:
         rows.append(Row("text", _("Tax ID %(id)s") % {"id": r.shop.tax_id}))
     if r.created_at is not None:
         rows.append(Row("text", format_datetime(_dt.datetime.fromtimestamp(r.created_at).astimezone(), "short")))
+    return rows
+
+
+def _refund_rows(r: Receipt, refund: RefundNote) -> list[Row]:
+    rows = _header(r) + [Row("text", _("Refund of sale %(ref)s") % {"ref": r.reference[:12]}), Row("rule"),
+                         Row("total", _("REFUNDED"), refund.amount.format()),
+                         Row("pair", _("Sale paid by card"), r.charged.format())]
+    if refund.reason:
+        rows.append(Row("text", _("Reason: %(reason)s") % {"reason": refund.reason}))
+    rows.append(Row("rule"))
+    if r.card:
+        rows.append(Row("pair", _("Card"), r.card))
+    if refund.provider_refund_id:
+        rows.append(Row("text", _("Refund %(id)s") % {"id": refund.provider_refund_id}))
+    return rows
+
+
+def receipt_rows(r: Receipt) -> list[Row]:
+    if r.refund is not None:
+        return _refund_rows(r, r.refund)
+    rows = _header(r)
     rows.append(Row("text", _("Sale %(ref)s") % {"ref": r.reference[:12]}))
     rows.append(Row("rule"))
     for line in r.lines:

@@ -77,6 +77,7 @@ class Settler:
         waits = 0
         max_waits = int(self.settle_timeout / max(self.poll_interval, 0.001)) + 2  # also bounds a frozen clock
         for _ in range(MAX_ROUNDS + max_waits):
+            _note_card(attempt, payment)
             if payment is None:
                 decision = decide_unread(purpose)
             else:
@@ -200,6 +201,18 @@ class Settler:
         except KioskError as e:
             log.warning("settle: reader %s unreadable (%s)", attempt.reader_id, e.code)
             return None
+
+
+def _note_card(attempt: PaymentAttempt, payment: PaymentInfo | None) -> None:
+    """Keep what a receipt needs from any read of the payment: a sale finished by recovery was never seen approved
+    by the window, which is where the card details are otherwise copied. Never overwrites what is known."""
+    if payment is None:
+        return
+    for name in ("card_brand", "card_last4", "card_auth_code", "receipt_url"):
+        if getattr(attempt, name) is None and getattr(payment, name):
+            setattr(attempt, name, getattr(payment, name))
+    if attempt.tip is None and payment.tip:
+        attempt.tip = Money(payment.tip, payment.amount.currency)
 
 
 @dataclass(frozen=True)

@@ -28,13 +28,19 @@ from kiosk.i18n import _
 from kiosk.render.receipt_pdf import (
     MARGIN_MM,
     ROLL_MM,
+    page_windows,
     paint_receipt,
     qr_image,
     receipt_height_mm,
     write_receipt_pdf,
 )
 from kiosk.services.escpos import COLUMNS, demo_target, print_escpos, printer_target
-from kiosk.services.receipt import Receipt, receipt_for_sale, shop_from_settings
+from kiosk.services.receipt import (
+    Receipt,
+    receipt_for_sale,
+    refund_receipt,
+    shop_from_settings,
+)
 
 log = logging.getLogger(__name__)
 QR_PIXELS = 232  # on screen: ~6 px a module for a typical receipt URL, scans from a phone held at the counter
@@ -59,6 +65,26 @@ def open_receipt(window: Any) -> None:
     window.run(show(), "Receipt")
 
 
+def open_refund_receipt(parent: Any, services: Any, refund: Any) -> None:
+    """The receipt of a succeeded refund (`JournalRefund`), for the sales history or the refund dialog: the sale
+    is read from the journal off the Qt thread, then the same dialog opens (print, PDF, receipt printer)."""
+    controller, settings = services.controller, services.settings
+
+    async def show():
+        try:
+            record = await controller.journal.attempt(refund.attempt_id)
+            receipt = refund_receipt(record, refund, shop=shop_from_settings(settings))
+        except KioskError as e:
+            log.warning("refund receipt: %s", e.detail or e.code)
+            return
+        demo = services.demo_printer if services.is_demo else None
+        dialog = ReceiptDialog(receipt, settings, controller, parent, demo_printer=demo)
+        parent.refund_receipt_dialog = dialog  # kept alive while open
+        dialog.open()
+
+    controller.spawn(show(), name="kiosk-refund-receipt")
+
+
 def close_receipt(window: Any) -> None:
     dialog = getattr(window, "receipt_dialog", None)
     if dialog is not None:
@@ -79,8 +105,9 @@ def preview_image(receipt: Receipt, dpi: float = PREVIEW_DPI) -> QImage:
     return image
 
 
-def _paint_on_printer(printer: QPrinter, receipt: Receipt) -> None:
-    """Worker thread: the receipt at the top left of the printer's page (a roll driver's page, or A4)."""
+def paint_on_printer(printer: QPrinter, receipt: Receipt) -> None:
+    """Worker thread: the receipt at the top left of the printer's page (a roll driver's page, or A4), continued
+    on as many pages as it needs."""
     painter = QPainter()
     if not painter.begin(printer):
         raise PrinterError(detail="QPrinter could not start the job")
@@ -88,7 +115,10 @@ def _paint_on_printer(printer: QPrinter, receipt: Receipt) -> None:
         dpi = printer.resolution()
         page = printer.pageLayout().paintRectPixels(dpi)
         width = min(page.width(), (ROLL_MM - 2 * MARGIN_MM) * dpi / 25.4)
-        paint_receipt(painter, receipt, QPointF(0, 0), width, dpi)
+        for number, window in enumerate(page_windows(receipt, dpi, page.height())):
+            if number:
+                printer.newPage()
+            paint_receipt(painter, receipt, QPointF(0, 0), width, dpi, window)
     finally:
         painter.end()
 
@@ -167,6 +197,9 @@ class ReceiptDialog(QDialog):
             except KioskError as e:
                 log.warning("%s failed: %s", what, e.detail or e.code)
                 text = e.cashier_message
+            except Exception:  # a bug must still end "Working…" with a sentence, and reach the log
+                log.exception("%s failed", what)
+                text = KioskError().cashier_message
             try:
                 self.status.setText(text)
             except RuntimeError:  # the dialog was closed and deleted meanwhile
@@ -194,7 +227,7 @@ class ReceiptDialog(QDialog):
         self._printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         dialog = QPrintDialog(self._printer, self)
         dialog.setObjectName("receiptPrintDialog")
-        dialog.accepted.connect(lambda: self._job("print", _paint_on_printer, self._printer, self.receipt,
+        dialog.accepted.connect(lambda: self._job("print", paint_on_printer, self._printer, self.receipt,
                                                   done=_("The receipt was sent to the printer.")))
         self._child = dialog
         QDialog.open(dialog)  # the plain window-modal open(): the binding's QPrintDialog.open wants a receiver

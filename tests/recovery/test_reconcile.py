@@ -353,3 +353,20 @@ def test_without_a_finder_a_refused_replay_is_never_taken_for_nothing_charged(cr
         refused.close()
     assert result.final_state is S.NEEDS_ATTENTION and "could not confirm" in result.message, result
     assert len(crash.record(attempt).pending_calls) >= 1, "the evidence stays for the next reconcile"
+
+
+def test_a_sale_captured_by_recovery_keeps_its_card_for_the_receipt(crash, fresh_provider):
+    """The window never saw this sale approved (the app died first): the settler's reads carry the card details
+    into the journal, so the receipt printed later still names the card."""
+    attempt = crash.started(S.WAITING_FOR_CARD)
+    crash.tap(APPROVED)
+    attempt.to(S.AUTHORISED)
+    attempt.to(S.CAPTURING)
+    crash.save(attempt)
+    crash.pending(attempt, "capture", "capture")
+    _result, record = assert_settled(crash, attempt, S.PAID, RecoveryAction.CAPTURED,
+                                     reconcile(fresh_provider, crash.journal))
+    charge = crash.emu.stripe.charges[crash.pi(attempt)["latest_charge"]]
+    assert (record.card_brand, record.card_last4) == ("visa", "4242")
+    assert record.card_auth_code == charge["payment_method_details"]["card_present"]["receipt"]["authorization_code"]
+    assert record.receipt_url == charge["receipt_url"]

@@ -90,3 +90,22 @@ def test_spanish_receipt(qapp):
     receipt = build_receipt(SNAPSHOT, _attempt(card_brand="visa", card_last4="4242", card_auth_code="1"))
     _, text = _read(receipt_pdf_bytes(receipt))
     assert "Propina" in text and "Código de autorización 1" in text
+
+
+def test_refund_receipt_pdf(qapp):
+    """A refund's receipt: what was given back and why, for which sale and card — no items, no QR."""
+    from kiosk.journal.records import JournalAttempt, JournalRefund
+    from kiosk.services.receipt import refund_receipt
+
+    attempt = _attempt(card_brand="visa", card_last4="4242", receipt_url=URL)
+    attempt.state = attempt.state.PAID
+    record = JournalAttempt(attempt.id, "stripe", "tmr_1", 2327, "USD", attempt.state, attempt.payment_id, None,
+                            None, "", 1_790_000_000, 1_790_000_000, True, SNAPSHOT, card_brand="visa",
+                            card_last4="4242", receipt_url=URL, tip_minor=300)
+    refund = JournalRefund("rf1", attempt.id, 900, "USD", "Wrong size", "succeeded", "re_3Qrefund", "", 1_790_000_500,
+                           1_790_000_500)
+    page, text = _read(receipt_pdf_bytes(refund_receipt(record, refund, shop=Shop("Café Sol"))))
+    for expected in ("Café Sol", "Refund of sale", "REFUNDED $9.00", "Sale paid by card $26.27",
+                     "Reason: Wrong size", "Visa •••• 4242", "re_3Qrefund"):
+        assert expected in text, (expected, text)
+    assert "Café latte" not in text and not page.images

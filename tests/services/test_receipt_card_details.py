@@ -4,6 +4,7 @@ off the receipt."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 
 import pytest
@@ -35,8 +36,9 @@ async def _until(predicate, what, timeout=5.0):
         await asyncio.sleep(0.01)
 
 
-def _sell(emu, tmp_path, family: str, tip_minor: int = 0):
-    """One paid sale with the real controller and journal; returns the journal's record of it."""
+def _sell(emu, tmp_path, family: str, tip_minor: int = 0, then=None):
+    """One paid sale with the real controller and journal; returns the attempt, the journal's record of it and
+    what `then(controller, attempt)` returned (run before the controller closes)."""
     currency = "USD" if family == "stripe" else "MXN"
     if family == "stripe":
         provider = StripeTerminalProvider(FAKE_STRIPE_KEY, api_base=emu.url, base_delay=0.01, max_delay=0.05)
@@ -62,21 +64,23 @@ def _sell(emu, tmp_path, family: str, tip_minor: int = 0):
             await asyncio.to_thread(provider.present_card, reader, "4242424242424242", **kwargs)
             ctl.poke()
             await _until(lambda: attempt.state is PaymentState.PAID, "paid")
-            return attempt
+            # Read through the writer before closing: its queue keeps order, so this read comes after the PAID
+            # save (closing first could cancel that save while it waits in the queue).
+            extra = await then(ctl, attempt) if then is not None else None
+            return attempt, await journal.attempt(attempt.id), extra
         finally:
             await ctl.aclose()
             runner.close()
             provider.close()
 
     try:
-        attempt = asyncio.run(main())
-        return attempt, journal.call(Journal.attempt, attempt.id)
+        return asyncio.run(main())
     finally:
         journal.close()
 
 
 def test_stripe_card_details_reach_the_journal_and_the_receipt(emu, tmp_path):
-    attempt, record = _sell(emu, tmp_path, "stripe", tip_minor=100)
+    attempt, record, _ = _sell(emu, tmp_path, "stripe", tip_minor=100)
     charge = emu.stripe.charges[emu.stripe.payment_intents[attempt.payment_id]["latest_charge"]]
     code = charge["payment_method_details"]["card_present"]["receipt"]["authorization_code"]
     assert (record.card_brand, record.card_last4, record.card_auth_code) == ("visa", "4242", code)
@@ -92,7 +96,7 @@ def test_stripe_card_details_reach_the_journal_and_the_receipt(emu, tmp_path):
 
 
 def test_mercadopago_gives_brand_and_last4_only(emu, tmp_path):
-    attempt, record = _sell(emu, tmp_path, "mercadopago")
+    attempt, record, _ = _sell(emu, tmp_path, "mercadopago")
     order = emu.mp.orders[attempt.payment_id].to_json()
     last4 = order["transactions"]["payments"][0]["card"]["last_digits"]
     assert (record.card_brand, record.card_last4) == ("visa", last4)
@@ -118,3 +122,25 @@ def test_a_card_detail_once_journaled_is_not_erased_by_a_later_save(tmp_path):
         rec = j.attempt(a.id)
     assert (rec.card_brand, rec.card_last4, rec.card_auth_code, rec.receipt_url) == (
         "visa", "4242", "123456", "https://r/1")
+
+
+def test_a_refund_has_its_own_receipt(emu, tmp_path):
+    """A partial refund through the controller (journal + emulator): its receipt names what was given back, why,
+    the sale and the card; a refund not confirmed has none."""
+    from kiosk.domain.errors import InvalidInput
+    from kiosk.services.receipt import refund_receipt
+
+    async def refund(ctl, attempt):
+        done = await ctl.refund(attempt.id, Money(200, "USD"), "Damaged cup")
+        return done, await ctl.journal.refunds(attempt.id)
+
+    attempt, record, (done, refunds) = _sell(emu, tmp_path, "stripe", then=refund)
+    assert done.state == "succeeded" and [r.id for r in refunds] == [done.id]
+    receipt = refund_receipt(record, done, shop=Shop("Café Sol"))
+    text = "\n".join(text_lines(receipt, 48))
+    for expected in ("Café Sol", f"Refund of sale {attempt.id[:12]}", "REFUNDED", "$2.00", "Sale paid by card",
+                     "$7.70", "Reason: Damaged cup", "Visa •••• 4242", done.provider_refund_id):
+        assert expected in text, (expected, text)
+    assert "2 x Coffee" not in text and receipt.receipt_url is None  # not the sale's receipt again
+    with pytest.raises(InvalidInput):
+        refund_receipt(record, dataclasses.replace(done, state="pending"))

@@ -184,3 +184,52 @@ def test_receipt_dialog_shows_only_translated_text(qtbot, url):
     qtbot.addWidget(dialog)
     dialog.show()
     assert untranslated(dialog) == []
+
+
+def test_a_receipt_longer_than_the_page_continues_on_the_next(qapp, tmp_path):
+    """Print… on an A6 page: forty lines do not fit one, and none is lost between pages."""
+    from PySide6.QtGui import QPageSize
+
+    from kiosk.domain.money import Money
+    from kiosk.domain.payment import PaymentAttempt
+    from kiosk.services.receipt import build_receipt
+    from kiosk.ui.receipt_view import paint_on_printer
+
+    lines = [{"sku": f"s{i}", "name": f"Item {i:02d}", "quantity": 1, "unit_minor": 100} for i in range(40)]
+    receipt = build_receipt({"lines": lines, "total_minor": 4000}, PaymentAttempt(Money(4000, "USD"), "t", "stripe"))
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "long.pdf"))
+    printer.setPageSize(QPageSize(QPageSize.PageSizeId.A6))
+    paint_on_printer(printer, receipt)
+    texts = [re.sub(r"\s+", " ", page.extract_text()) for page in pypdf.PdfReader(str(tmp_path / "long.pdf")).pages]
+    assert len(texts) >= 2
+    for i in range(40):  # every line once, on one page only
+        assert sum(f"Item {i:02d} " in text for text in texts) == 1, (i, texts)
+    assert "TOTAL" in texts[-1] and "TOTAL" not in texts[0]
+
+
+def test_refund_receipt_opens_and_prints(env):
+    """After a refund of the sale, its receipt opens in the same dialog and prints (demo stand-in printer)."""
+    from kiosk.domain.money import Money
+    from kiosk.ui.receipt_view import open_refund_receipt
+
+    async def scenario():
+        await env.add_and_charge()
+        await env.click("simulateTapButton")
+        await env.until(lambda: env.state("paymentStatus") == "paid", "paid")
+        attempt = env.controller.attempt
+        refund = await env.controller.refund(attempt.id, Money(100, attempt.amount.currency), "Spilled")
+        assert refund.state == "succeeded"
+        open_refund_receipt(env.window, env.services, refund)
+        await env.until(lambda: getattr(env.window, "refund_receipt_dialog", None) is not None
+                        and env.window.refund_receipt_dialog.isVisible(), "the refund receipt")
+        dialog = env.window.refund_receipt_dialog
+        assert dialog.receipt.refund is not None and not dialog.qr.isVisible()
+        dialog.escpos_button.click()
+        await _status(dialog, "Printed")
+        dialog.close()
+
+    env.run(scenario())
+    (out,) = env.services._demo_printer.wait_for(1)
+    assert "REFUNDED" in out.text and "Reason: Spilled" in out.text and out.qr_codes == []
