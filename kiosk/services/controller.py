@@ -250,6 +250,14 @@ class PaymentController:
         self.cart.set_quantity(sku, quantity)
         self.cart_changed.emit(self.cart)
 
+    def set_line_discount(self, sku: str, discount) -> None:
+        self.cart.set_line_discount(sku, discount)  # refused (CartLocked) while a payment is in flight
+        self.cart_changed.emit(self.cart)
+
+    def set_cart_discount(self, discount) -> None:
+        self.cart.set_cart_discount(discount)
+        self.cart_changed.emit(self.cart)
+
     def new_sale(self) -> None:
         """Start over with an empty cart (only once the last payment is final)."""
         if self.in_flight:
@@ -871,11 +879,25 @@ _PASSING = {S.CANCELLING: N_("Cancelling…"), S.NEEDS_ATTENTION: N_("Checking t
 
 
 def _cart_snapshot(cart: Cart) -> dict:
+    """The sale as journaled (attempts.cart_json): what history, receipts and reports read. Earlier versions
+    wrote only currency, lines (sku, name, "qty", unit_minor) and total_minor."""
+    t = cart.totals()
+    cart_discount = cart.discount.reason if cart.discount else ""
     return {
         "currency": cart.currency,
-        "lines": [{"sku": l.product.sku, "name": l.product.name, "qty": l.quantity,
-                   "unit_minor": l.product.unit_price.minor} for l in cart.lines],
-        "total_minor": cart.total.minor,
+        "lines": [{"sku": l.product.sku, "name": l.product.name, "quantity": l.quantity,
+                   "unit_minor": l.product.unit_price.minor, "subtotal_minor": p.gross.minor,
+                   "discount_minor": p.discount.minor, "discount_reason": l.discount.reason if l.discount else "",
+                   "tax_category": p.tax_category, "tax_bp": p.rate_bp, "tax_minor": p.tax.minor}
+                  for l, p in zip(cart.lines, t.lines, strict=True)],
+        "subtotal_minor": t.subtotal.minor,
+        "discount_minor": t.discount.minor,
+        "discount_reason": cart_discount,
+        "tax_minor": t.tax.minor,
+        "taxes": [{"category": x.category, "rate_bp": x.rate_bp, "base_minor": x.base.minor, "tax_minor": x.tax.minor}
+                  for x in t.taxes],
+        "prices_include_tax": cart.policy.prices_include_tax,
+        "total_minor": t.total.minor,
     }
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from kiosk.domain.errors import KioskError
 from kiosk.domain.money import currency_info
+from kiosk.domain.pricing import ROUNDINGS, TaxPolicy
 from kiosk.i18n import N_, _, language_code
 from kiosk.journal.private import open_private, private_dir, tighten_dir, tighten_file
 
@@ -28,6 +29,7 @@ PROVIDER_LABELS = {
 }
 
 FONT_SIZES = ("normal", "large", "extra_large")
+TAX_ROUNDINGS = ROUNDINGS
 
 
 @dataclass
@@ -48,6 +50,10 @@ class Settings:
     high_contrast: bool = False
     update_feed_url: str = ""  # release feed (JSON, services/updates.py); empty = never check
     language: str = ""  # UI language and formats ("es", "pt_BR", "es_CL"); "" = the operating system's
+    # Taxes and discounts (docs/taxes.md): EU/LatAm shelf prices include tax, US ones don't.
+    prices_include_tax: bool = False
+    tax_rounding: str = "line"  # one of TAX_ROUNDINGS: per line, or once per rate on the sale's total
+    discounts_admin_only: bool = False  # a discount needs the admin PIN (always so in kiosk mode)
     version: int = VERSION
 
     @property
@@ -57,6 +63,15 @@ class Settings:
     @property
     def provider_family(self) -> str:
         return "mercadopago" if self.provider.endswith("mercadopago") else "stripe"
+
+    @property
+    def tax_policy(self) -> TaxPolicy:
+        return TaxPolicy(self.prices_include_tax, self.tax_rounding)
+
+    @property
+    def discounts_need_pin(self) -> bool:
+        """A self-service customer must not discount their own sale."""
+        return self.discounts_admin_only or self.kiosk_mode
 
 
 def config_dir() -> Path:
@@ -131,6 +146,8 @@ def _from_dict(raw: dict) -> Settings:
 def _check_display(s: Settings, defaults: Settings) -> None:
     if s.font_size not in FONT_SIZES:
         s.font_size = defaults.font_size
+    if s.tax_rounding not in TAX_ROUNDINGS:
+        s.tax_rounding = defaults.tax_rounding
 
 
 def _keep_aside(path: Path) -> None:
