@@ -37,10 +37,12 @@ def locked_width_text() -> str:
 class PinPad(QDialog):
     exit_requested = Signal()
     settings_requested = Signal()
+    approved = Signal()  # approve_only: the PIN was right (a discount, not the kiosk's exit)
     _checked = Signal(bool)  # from the checking thread; delivered on the Qt thread (queued)
 
-    def __init__(self, gate: PinGate, parent=None):
+    def __init__(self, gate: PinGate, parent=None, *, approve_only: bool = False):
         super().__init__(parent)
+        self.approve_only = approve_only
         self.setObjectName("pinPad")
         self.setWindowTitle(_("Administrator"))
         self.setAccessibleName(_("Administrator PIN pad"))
@@ -96,6 +98,8 @@ class PinPad(QDialog):
             b.setEnabled(False)
             self.unlocked_row.addWidget(b)
         back.setEnabled(True)
+        self.exit_button.setVisible(not approve_only)
+        self.settings_button.setVisible(not approve_only)
         self.exit_button.clicked.connect(lambda: (self.accept(), self.exit_requested.emit()))
         self.settings_button.clicked.connect(lambda: (self.accept(), self.settings_requested.emit()))
         back.clicked.connect(self.reject)
@@ -156,6 +160,10 @@ class PinPad(QDialog):
     def _on_checked(self, ok: bool) -> None:
         self.checking = False
         self._set_keys(True)
+        if ok and self.approve_only:
+            self.accept()
+            self.approved.emit()
+            return
         if ok:
             self.display.setText(_("Unlocked"))
             if self._gate.needs_new_pin:

@@ -28,6 +28,8 @@ from kiosk.services.admin_pin import MAX_LEN, MIN_LEN, needs_new_pin, pin_shape_
 from kiosk.services.secrets import key_shape_problem, keyring_location
 from kiosk.services.settings import FONT_SIZES, PROVIDER_LABELS, PROVIDERS, Settings
 
+from .settings_taxes import TaxesGroup
+
 
 class SettingsDialog(QDialog):
     saved = Signal(object, object, object)  # (Settings, new secret or None, new admin PIN or None)
@@ -123,6 +125,8 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self._display_group(settings))
+        self.taxes = TaxesGroup(settings)
+        layout.addWidget(self.taxes)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
 
@@ -204,7 +208,7 @@ class SettingsDialog(QDialog):
         new = replace(self._settings, provider=provider, default_reader=self.reader.text().strip(),
                       currency=self.currency.currentData(), capture_manual=self.capture_manual.isChecked(),
                       card_wait_timeout_s=self.timeout.value(), kiosk_mode=self.kiosk.isChecked(),
-                      **self._server_fields(), **self._display_values())
+                      **self._server_fields(), **self._display_values(), **self.taxes.values())
         self.error.setText(_("Saving…"))
         self._buttons.button(QDialogButtonBox.Save).setEnabled(False)  # one save at a time
         self.saved.emit(new, secret, pin)
