@@ -109,16 +109,19 @@ class CartPanel(QWidget):
         self.cart_discount.setAccessibleName(_("Discount on the whole sale"))
         self.cart_discount.setVisible(on_discount is not None)
         self.cart_discount.clicked.connect(lambda: self._on_discount(None))
-        totals.addWidget(self.cart_discount, 0, 1, Qt.AlignLeft)
         self.total_label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
-        totals.addWidget(self.total_label, 0, 2)
+        totals.addWidget(self.total_label, 0, 1)
         # Why the cart can't be changed; it holds its line even when empty, so nothing below it moves.
         self.lock_hint = QLabel()
         self.lock_hint.setObjectName("cartLockHint")
         self.lock_hint.setWordWrap(True)
         cart_layout.addLayout(self._figures)
         cart_layout.addLayout(totals)
-        cart_layout.addWidget(self.lock_hint)
+        # The sale's discount button shares the lock hint's line: the total's line must stay narrow (portrait).
+        hint_row = QHBoxLayout()
+        hint_row.addWidget(self.lock_hint, 1)
+        hint_row.addWidget(self.cart_discount, 0, Qt.AlignTop)
+        cart_layout.addLayout(hint_row)
         layout.addWidget(cart_box, 7)
         self.restyle()
 
@@ -166,6 +169,7 @@ class CartPanel(QWidget):
                 item.setText(_("%(product)s\n%(amount)s %(reason)s") % {
                     "product": line.product.name, "reason": line.discount.reason,
                     "amount": _negative(Money(line.discount.off(line.subtotal.minor), cart.currency))})
+                item.setToolTip(item.text())  # the reason may be cut at the column's edge
             self.table.setItem(row, 0, item)
             self.table.setCellWidget(row, 1, self._qty_widget(sku, line.quantity, cart.locked))
             amount = QTableWidgetItem(line.subtotal.format())
@@ -182,7 +186,7 @@ class CartPanel(QWidget):
     def _show_figures(self, cart: Cart, totals: Totals) -> None:
         figures = [(_("Subtotal"), totals.subtotal.format())]
         if cart.discount is not None and totals.cart_discount is not None:
-            figures.append((_("Discount: %(reason)s") % {"reason": cart.discount.reason},
+            figures.append((_("Discount: %(reason)s") % {"reason": _short(cart.discount.reason)},
                             _negative(totals.cart_discount)))
         included = cart.policy.prices_include_tax
         rates = [t for t in _by_rate(totals) if t[0]] or [(0, totals.tax)]
@@ -277,3 +281,8 @@ def _by_rate(totals: Totals) -> list[tuple[int, Money]]:
     for line in totals.taxes:
         rates[line.rate_bp] = rates[line.rate_bp] + line.tax if line.rate_bp in rates else line.tax
     return sorted(rates.items(), reverse=True)
+
+
+def _short(reason: str, most: int = 22) -> str:
+    """A reason cut to fit beside its amount (the figures' line must not widen the window)."""
+    return reason if len(reason) <= most else reason[: most - 1].rstrip() + "…"

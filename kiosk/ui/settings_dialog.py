@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -16,10 +16,13 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
+    QFrame,
     QLabel,
     QLineEdit,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
+    QWidget,
 )
 
 from kiosk.domain.money import CURRENCIES
@@ -122,11 +125,22 @@ class SettingsDialog(QDialog):
         buttons.button(QDialogButtonBox.Cancel).setAccessibleName(_("Close without saving"))
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self._display_group(settings))
+        # The fields scroll, the buttons don't: with every group the dialog is taller than a 600-pixel screen.
+        self.body = body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.addLayout(form)
+        body_layout.addWidget(self._display_group(settings))
         self.taxes = TaxesGroup(settings)
-        layout.addWidget(self.taxes)
+        body_layout.addWidget(self.taxes)
+        scroll = QScrollArea()
+        scroll.setObjectName("settingsScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        scroll.setWidget(body)
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
 
@@ -173,9 +187,12 @@ class SettingsDialog(QDialog):
         super().showEvent(event)
         # A top-level window is sized from its size hint, which ignores height-for-width: the wrapped notes (key
         # source, server) were cut to one line. Grow to the height the layout needs at the width we got.
-        need = self.layout().totalHeightForWidth(self.width())
-        if need > self.height():
-            self.resize(self.width(), need)
+        width = max(self.width(), self.body.minimumSizeHint().width() + 40)  # + room for the scroll bar
+        need = (self.body.layout().totalHeightForWidth(width) + self.error.sizeHint().height()
+                + self._buttons.sizeHint().height() + 40)
+        room = self.screen().availableGeometry().height() - 40 if self.screen() else need
+        if need > self.height() or width > self.width():
+            self.resize(width, max(self.height(), min(need, room)))
 
     def saved_ok(self) -> None:
         """The caller stored everything: forget the secrets and close."""
