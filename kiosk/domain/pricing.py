@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
-from kiosk.i18n import _
+from kiosk.i18n import _, format_decimal
 
 from .errors import InvalidAmount, InvalidInput
 from .money import Money
@@ -131,6 +132,23 @@ def compute(currency: str, lines: Sequence[LineInput], policy: TaxPolicy = TaxPo
     )
 
 
+def tax_rates(totals: Totals) -> list[tuple[int, Money]]:
+    """The tax per rate, highest first (categories with the same rate share a line): the cart's and the receipt's
+    breakdown."""
+    rates: dict[int, Money] = {}
+    for line in totals.taxes:
+        rates[line.rate_bp] = rates[line.rate_bp] + line.tax if line.rate_bp in rates else line.tax
+    return sorted(rates.items(), reverse=True)
+
+
+def tax_label(rate_bp: int, included: bool) -> str:
+    """"Tax 8.25 %", or "incl. tax 21 %" when the tax is inside the prices; "Tax" for no rate."""
+    if not rate_bp:
+        return _("Tax")
+    rate = format_decimal(Decimal(rate_bp).scaleb(-2))
+    return (_("incl. tax %(rate)s %%") if included else _("Tax %(rate)s %%")) % {"rate": rate}
+
+
 def _line_taxes(lines: Sequence[LineInput], bases: list[int], policy: TaxPolicy) -> list[int]:
     # Exact tax of a line as a fraction num/den: base × r / 10000 on top, or base × r / (10000 + r) inside.
     def fraction(base: int, rate: int) -> tuple[int, int]:
@@ -178,4 +196,5 @@ def _round_div(num: int, den: int) -> int:
     return q if num >= 0 else -q
 
 
-__all__ = ["Discount", "LineInput", "PricedLine", "TaxLine", "TaxPolicy", "Totals", "compute", "spread"]
+__all__ = ["Discount", "LineInput", "PricedLine", "TaxLine", "TaxPolicy", "Totals", "compute", "spread", "tax_label",
+           "tax_rates"]

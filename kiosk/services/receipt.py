@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from kiosk.domain.cart import Cart
 from kiosk.domain.payment import PaymentAttempt
+from kiosk.domain.pricing import tax_label, tax_rates
 from kiosk.i18n import _
 
 WIDTH = 32  # characters per line on the Point Smart's 58 mm printer
@@ -22,8 +23,13 @@ def format_receipt(cart: Cart, attempt: PaymentAttempt, shop: str = "kiosk") -> 
     for line in cart.lines:
         item = _("%(quantity)d x %(product)s") % {"quantity": line.quantity, "product": line.product.name}
         lines.append(row(item, _plain(line.subtotal.format())))
-    lines += ["-" * WIDTH, row(_("Subtotal"), _plain(cart.subtotal.format())),
-              row(_("Tax"), _plain(cart.tax.format())), row(_("TOTAL"), _plain(cart.total.format())), "",
+    t = cart.totals()
+    lines += ["-" * WIDTH, row(_("Subtotal"), _plain(t.subtotal.format()))]
+    if t.discount.minor:  # every discount, so the figures printed add up to the total
+        lines.append(row(_("Discount"), "-" + _plain(t.discount.format())))
+    rates = [r for r in tax_rates(t) if r[0]] or [(0, t.tax)]
+    lines += [row(tax_label(rate, cart.policy.prices_include_tax), _plain(tax.format())) for rate, tax in rates]
+    lines += [row(_("TOTAL"), _plain(t.total.format())), "",
               (_("Payment %(id)s") % {"id": attempt.payment_id or ""})[:WIDTH],
               _("Ref %(ref)s") % {"ref": attempt.id[:12]}, _("Thank you!").center(WIDTH)]
     return "\n".join(lines)

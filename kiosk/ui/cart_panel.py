@@ -3,7 +3,6 @@ per rate and the total."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -24,8 +23,8 @@ from PySide6.QtWidgets import (
 
 from kiosk.domain.cart import Cart, Product
 from kiosk.domain.money import Money
-from kiosk.domain.pricing import Discount, Totals
-from kiosk.i18n import _, format_decimal
+from kiosk.domain.pricing import Discount, Totals, tax_label, tax_rates
+from kiosk.i18n import _
 
 from .payment_panel import fix_lines
 
@@ -189,15 +188,8 @@ class CartPanel(QWidget):
             figures.append((_("Discount: %(reason)s") % {"reason": _short(cart.discount.reason)},
                             _negative(totals.cart_discount)))
         included = cart.policy.prices_include_tax
-        rates = [t for t in _by_rate(totals) if t[0]] or [(0, totals.tax)]
-        for rate, tax in rates:
-            if not rate:
-                name = _("Tax")
-            elif included:
-                name = _("incl. tax %(rate)s %%") % {"rate": format_decimal(Decimal(rate).scaleb(-2))}
-            else:
-                name = _("Tax %(rate)s %%") % {"rate": format_decimal(Decimal(rate).scaleb(-2))}
-            figures.append((name, tax.format()))
+        for rate, tax in [r for r in tax_rates(totals) if r[0]] or [(0, totals.tax)]:
+            figures.append((tax_label(rate, included), tax.format()))
         for i, (name, value) in enumerate(figures):
             name_label, value_label = self._figure(i)
             name_label.setText(name)
@@ -273,14 +265,6 @@ class CartPanel(QWidget):
 
 def _negative(amount: Money) -> str:
     return "−" + amount.format()  # a discount is shown as taken off (U+2212, the minus sign)
-
-
-def _by_rate(totals: Totals) -> list[tuple[int, Money]]:
-    """The tax per rate (categories with the same rate share a line), highest rate first."""
-    rates: dict[int, Money] = {}
-    for line in totals.taxes:
-        rates[line.rate_bp] = rates[line.rate_bp] + line.tax if line.rate_bp in rates else line.tax
-    return sorted(rates.items(), reverse=True)
 
 
 def _short(reason: str, most: int = 22) -> str:

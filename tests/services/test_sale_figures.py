@@ -68,3 +68,18 @@ def test_the_reader_shows_discounted_lines_that_add_up_to_the_total(fresh_shared
     # Tax inside the prices is not shown as a row of its own: the items add up to the total charged.
     assert shown["tax"] == 0 and shown["total"] == cart.total.minor == 500
     assert sum(i["amount"] * i["quantity"] for i in shown["line_items"]) + shown["tax"] == shown["total"]
+
+
+def test_the_terminal_receipt_prints_the_discount_and_the_tax_per_rate_and_adds_up():
+    from kiosk.domain.payment import PaymentAttempt
+    from kiosk.services.receipt import format_receipt
+
+    cart = Cart("USD")
+    cart.add(COFFEE, 2)
+    cart.add(Product("book", "Book", USD(1000), 500, "reduced"))
+    cart.set_cart_discount(Discount("amount", 170, "Manager"))
+    text = format_receipt(cart, PaymentAttempt(cart.total, "tmr_1", "stripe"))
+    # 700 + 1000, 170 off spread 70 / 100: tax 8.25 % of 630 = 51.975, 5 % of 900 = 45.
+    rows = [" ".join(line.split()) for line in text.splitlines()]
+    assert {"Subtotal $17.00", "Discount -$1.70", "Tax 8.25 % $0.52", "Tax 5 % $0.45", "TOTAL $16.27"} <= set(rows)
+    assert cart.total == USD(1700 - 170 + 52 + 45)

@@ -133,3 +133,25 @@ def test_a_locked_cart_refuses_discounts(make):
     assert env.controller.cart.discount is None
     env.run(env.click("cancelButton"))
     env.run(env.until(lambda: env.state("paymentStatus") == "cancelled", "cancelled"))
+
+
+def test_discounts_and_the_tax_breakdown_show_only_translated_text(make):
+    from pseudo_walk import untranslated
+
+    from kiosk import i18n
+
+    i18n.setup(i18n.PSEUDO)  # before the window is built (tests/conftest.py sets English back)
+    env = make(prices_include_tax=True)
+    env.run(env.click("product:coffee"))
+    env.controller.set_line_discount("coffee", Discount("percent", 1000, "Loyalty"))
+    env.widget("cartDiscountButton", QPushButton).click()
+    dialog = env.window.discounts.dialog
+    _fill(dialog, "amount", "abc", "Manager")  # the error shown too
+    assert dialog.isVisible() and dialog.error.text()
+    products = [p.name for p in env.window.cart_panel._products.values()]
+    data = ["kiosk", "Loyalty", "Manager", "abc"] + products + [r.label for r in env.controller.readers]
+    assert untranslated(dialog, data=data) == []
+    _fill(dialog, "amount", "0.50", "Manager")
+    assert not dialog.isVisible()
+    assert untranslated(env.window.cart_panel, data=data) == []
+    assert len(env.window.cart_panel.figures()) == 3  # subtotal, the sale's discount, the included tax
