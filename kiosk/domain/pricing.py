@@ -106,15 +106,16 @@ class LineInput:
     discount: Discount | None = None
 
 
-def compute(currency: str, lines: Sequence[LineInput], policy: TaxPolicy = TaxPolicy(),
+def compute(currency: str, lines: Sequence[LineInput], policy: TaxPolicy | None = None,
             cart_discount: Discount | None = None) -> Totals:
+    policy = policy or TaxPolicy()
     own = [l.discount.off(l.gross) if l.discount else 0 for l in lines]
     after = [l.gross - d for l, d in zip(lines, own)]
     cart_off = cart_discount.off(sum(after)) if cart_discount else 0
     shares = spread(cart_off, after)
     bases = [a - s for a, s in zip(after, shares)]  # the displayed-price amount each line is taxed on
     taxes = _line_taxes(lines, bases, policy)
-    m = lambda minor: Money(minor, currency)  # noqa: E731
+    m = lambda minor: Money(minor, currency)
     groups: dict[tuple[int, str], list[int]] = {}
     for line, base, tax in zip(lines, bases, taxes):
         g = groups.setdefault((line.rate_bp, line.category), [0, 0])

@@ -8,15 +8,15 @@ from kiosk.domain.errors import CartLocked, InvalidAmount, InvalidInput
 from kiosk.domain.money import Money
 from kiosk.domain.pricing import Discount, LineInput, TaxPolicy, compute, spread
 
-USD = lambda minor: Money(minor, "USD")  # noqa: E731
+USD = lambda minor: Money(minor, "USD")
 COFFEE = Product("coffee", "Coffee", USD(350), 825, "standard")
 WATER = Product("water", "Water", USD(150), 0, "exempt")
 BOOK = Product("book", "Book", USD(1000), 2100, "standard")
 GUM = Product("gum", "Gum", USD(5), 1000, "standard")
 
 
-def cart_of(*items, policy=TaxPolicy()):
-    cart = Cart("USD", policy=policy)
+def cart_of(*items, policy=None):
+    cart = Cart("USD", policy=policy or TaxPolicy())
     for product, qty in items:
         cart.add(product, qty)
     return cart

@@ -9,7 +9,7 @@ from kiosk.domain.pricing import Discount, TaxPolicy
 from kiosk.journal import JournalWriter
 from tests.recovery.test_money_core_defects import Till
 
-USD = lambda minor: Money(minor, "USD")  # noqa: E731
+USD = lambda minor: Money(minor, "USD")
 COFFEE = Product("coffee", "Coffee", USD(350), 825, "standard")
 WATER = Product("water", "Water", USD(150), 0, "exempt")
 
