@@ -155,3 +155,20 @@ def test_discounts_and_the_tax_breakdown_show_only_translated_text(make):
     assert not dialog.isVisible()
     assert untranslated(env.window.cart_panel, data=data) == []
     assert len(env.window.cart_panel.figures()) == 3  # subtotal, the sale's discount, the included tax
+
+
+def test_kiosk_mode_asks_for_the_pin_and_shares_the_kiosk_pads_count_of_wrong_pins(qapp):
+    from test_kiosk_mode import _close, _shell
+
+    from kiosk.services.settings import Settings
+
+    s, loop = _shell(qapp, Settings(kiosk_mode=True, admin_pin_hash=hash_pin(PIN)))
+    try:
+        flow = s.window.discounts
+        assert flow.gate is s.kiosk.gate  # five wrong PINs on either pad lock both
+        s.window.controller.add_to_cart(next(iter(s.window.cart_panel._products.values())))
+        s.window.cart_panel.cart_discount.click()
+        assert flow.pin_pad is not None and flow.pin_pad.isVisible() and flow.dialog is None
+        flow.pin_pad.reject()
+    finally:
+        _close(s, loop)
