@@ -39,6 +39,7 @@ class DiscountDialog(QDialog):
         self.setWindowTitle(title)
         self.setAccessibleName(title)
         self._currency = currency
+        self.setMinimumWidth(420)  # room for a finger on the buttons and a whole reason in view
         form = QFormLayout()
         kinds = QHBoxLayout()
         self.percent = QRadioButton(_("Percent"))
