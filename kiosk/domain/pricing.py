@@ -133,19 +133,19 @@ def compute(currency: str, lines: Sequence[LineInput], policy: TaxPolicy | None 
     )
 
 
-def tax_rates(totals: Totals) -> list[tuple[int, Money]]:
-    """The tax per rate, highest first (categories with the same rate share a line): the cart's and the receipt's
-    breakdown."""
+def tax_figures(totals: Totals, included: bool) -> list[tuple[str, Money]]:
+    """The tax per rate as the cart and the receipt show it: ("Tax 8.25 %", amount), highest rate first;
+    categories with the same rate share a line, a 0 % rate has none; a sale with no tax shows "Tax" 0."""
     rates: dict[int, Money] = {}
     for line in totals.taxes:
-        rates[line.rate_bp] = rates[line.rate_bp] + line.tax if line.rate_bp in rates else line.tax
-    return sorted(rates.items(), reverse=True)
+        if line.rate_bp:
+            rates[line.rate_bp] = rates[line.rate_bp] + line.tax if line.rate_bp in rates else line.tax
+    return [(tax_label(rate, included), tax) for rate, tax in sorted(rates.items(), reverse=True)] or \
+        [(_("Tax"), totals.tax)]
 
 
 def tax_label(rate_bp: int, included: bool) -> str:
-    """"Tax 8.25 %", or "incl. tax 21 %" when the tax is inside the prices; "Tax" for no rate."""
-    if not rate_bp:
-        return _("Tax")
+    """"Tax 8.25 %", or "incl. tax 21 %" when the tax is inside the prices."""
     rate = format_decimal(Decimal(rate_bp).scaleb(-2))
     return (_("incl. tax %(rate)s %%") if included else _("Tax %(rate)s %%")) % {"rate": rate}
 
@@ -197,5 +197,5 @@ def _round_div(num: int, den: int) -> int:
     return q if num >= 0 else -q
 
 
-__all__ = ["Discount", "LineInput", "PricedLine", "TaxLine", "TaxPolicy", "Totals", "compute", "spread", "tax_label",
-           "tax_rates"]
+__all__ = ["Discount", "LineInput", "PricedLine", "TaxLine", "TaxPolicy", "Totals", "compute", "spread", "tax_figures",
+           "tax_label"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from kiosk.domain.cart import Cart
 from kiosk.domain.payment import PaymentAttempt
-from kiosk.domain.pricing import tax_label, tax_rates
+from kiosk.domain.pricing import tax_figures
 from kiosk.i18n import _
 
 WIDTH = 32  # characters per line on the Point Smart's 58 mm printer
@@ -27,8 +27,7 @@ def format_receipt(cart: Cart, attempt: PaymentAttempt, shop: str = "kiosk") -> 
     lines += ["-" * WIDTH, row(_("Subtotal"), _plain(t.subtotal.format()))]
     if t.discount.minor:  # every discount, so the figures printed add up to the total
         lines.append(row(_("Discount"), "-" + _plain(t.discount.format())))
-    rates = [r for r in tax_rates(t) if r[0]] or [(0, t.tax)]
-    lines += [row(tax_label(rate, cart.policy.prices_include_tax), _plain(tax.format())) for rate, tax in rates]
+    lines += [row(name, _plain(tax.format())) for name, tax in tax_figures(t, cart.policy.prices_include_tax)]
     lines += [row(_("TOTAL"), _plain(t.total.format())), "",
               (_("Payment %(id)s") % {"id": attempt.payment_id or ""})[:WIDTH],
               _("Ref %(ref)s") % {"ref": attempt.id[:12]}, _("Thank you!").center(WIDTH)]

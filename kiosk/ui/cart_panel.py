@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.domain.cart import Cart, Product
 from kiosk.domain.money import Money
-from kiosk.domain.pricing import Discount, Totals, tax_label, tax_rates
+from kiosk.domain.pricing import Totals, tax_figures
 from kiosk.i18n import _
 
 from .payment_panel import fix_lines
@@ -161,7 +161,7 @@ class CartPanel(QWidget):
     def update_cart(self, cart: Cart) -> None:
         totals = cart.totals()
         self.table.setRowCount(len(cart.lines))
-        for row, (line, priced) in enumerate(zip(cart.lines, totals.lines, strict=True)):
+        for row, line in enumerate(cart.lines):
             sku = line.product.sku
             item = QTableWidgetItem(line.product.name)
             if line.discount is not None:  # the line's own discount and why (its share of the sale's is below)
@@ -174,11 +174,10 @@ class CartPanel(QWidget):
             amount = QTableWidgetItem(line.subtotal.format())
             amount.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
             self.table.setItem(row, 2, amount)
-            self.table.setCellWidget(row, 3, self._line_buttons(line.product, line.discount, cart.locked))
+            self.table.setCellWidget(row, 3, self._line_buttons(line.product, cart.locked))
         self._show_figures(cart, totals)
         self.total_label.setText(totals.total.format())
         self.cart_discount.setEnabled(not cart.locked and not cart.is_empty)
-        self.cart_discount.setProperty("active", cart.discount is not None)
         for tile in self._tiles:
             tile.setEnabled(not cart.locked)
 
@@ -187,9 +186,7 @@ class CartPanel(QWidget):
         if cart.discount is not None and totals.cart_discount is not None:
             figures.append((_("Discount: %(reason)s") % {"reason": _short(cart.discount.reason)},
                             _negative(totals.cart_discount)))
-        included = cart.policy.prices_include_tax
-        for rate, tax in [r for r in tax_rates(totals) if r[0]] or [(0, totals.tax)]:
-            figures.append((tax_label(rate, included), tax.format()))
+        figures += [(name, tax.format()) for name, tax in tax_figures(totals, cart.policy.prices_include_tax)]
         for i, (name, value) in enumerate(figures):
             name_label, value_label = self._figure(i)
             name_label.setText(name)
@@ -216,14 +213,13 @@ class CartPanel(QWidget):
         """The figures shown under the cart (name, amount), in order: for tests and the screen reader walk."""
         return [(n.text(), v.text()) for n, v in self._figure_labels if not n.isHidden()]
 
-    def _line_buttons(self, product: Product, discount: Discount | None, locked: bool) -> QWidget:
+    def _line_buttons(self, product: Product, locked: bool) -> QWidget:
         w = QWidget()
         h = QHBoxLayout(w)
         h.setContentsMargins(2, 0, 2, 0)
         if self._on_discount is not None:
             off = QPushButton("%")
             off.setProperty("cartRow", True)
-            off.setProperty("active", discount is not None)
             off.setObjectName(f"discount:{product.sku}")
             off.setAccessibleName(_("Discount on %(product)s") % {"product": product.name})
             off.setEnabled(not locked)
