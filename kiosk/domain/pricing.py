@@ -47,7 +47,7 @@ class Discount:
         if not reason:
             raise InvalidInput(_("Say why the discount is given."), detail="discount without a reason")
         if len(reason) > MAX_REASON:
-            raise InvalidInput(_("Keep the reason under %(count)d characters.") % {"count": MAX_REASON},
+            raise InvalidInput(_("Keep the reason to %(count)d characters at most.") % {"count": MAX_REASON},
                                detail=f"discount reason of {len(reason)} characters")
         object.__setattr__(self, "reason", reason)
 
