@@ -42,7 +42,7 @@ from .errors import (
 )
 from .instance import InstanceLock, acquire_instance_lock
 from .paths import data_dir, journal_path
-from .records import JournalAttempt, JournalCall, JournalEvent, load_attempt
+from .records import JournalAttempt, JournalCall, JournalEvent, JournalRefund, load_attempt
 from .schema import SCHEMA_VERSION
 from .store import Journal
 from .writer import JournalWriter
@@ -63,6 +63,7 @@ __all__ = [
     "JournalFromNewerVersion",
     "JournalLocked",
     "JournalRecordsLost",
+    "JournalRefund",
     "JournalUnwritable",
     "JournalWriter",
     "UnknownJournalRecord",

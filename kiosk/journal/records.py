@@ -15,6 +15,7 @@ from typing import Any
 from kiosk.domain.errors import InvalidInput
 from kiosk.domain.money import Money
 from kiosk.domain.payment import CancelOutcome, PaymentAttempt, PaymentState
+from kiosk.domain.refunds import RefundState
 
 CALL_PENDING, CALL_OK, CALL_ERROR = "pending", "ok", "error"
 
@@ -182,3 +183,32 @@ class JournalEvent:
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> JournalEvent:
         return cls(row["id"], row["at"], row["kind"], row["attempt_id"], row["message"], from_json(row["data_json"]))
+
+
+@dataclass(frozen=True)
+class JournalRefund:
+    """A refund of an earlier sale as recorded (before the provider was called) and settled since."""
+
+    id: str
+    attempt_id: str
+    amount_minor: int
+    currency: str
+    reason: str
+    state: str  # RefundState value: pending / succeeded / failed / needs_attention
+    provider_refund_id: str | None
+    message: str
+    created_at: float
+    updated_at: float
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
+
+    @property
+    def refund_state(self) -> RefundState:
+        return RefundState(self.state)
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> JournalRefund:
+        return cls(row["id"], row["attempt_id"], row["amount_minor"], row["currency"], row["reason"], row["state"],
+                   row["provider_refund_id"], row["message"] or "", row["created_at"], row["updated_at"])

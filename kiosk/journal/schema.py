@@ -62,6 +62,27 @@ CREATE TABLE events (
 CREATE INDEX events_attempt ON events(attempt_id);
 """
 
+# v3: refunds of earlier sales (services/refunds): one row per refund the cashier asked for, written before the
+# provider is called; `state` is what the provider confirmed (pending until it did). Money in minor units.
+_V3 = """
+CREATE TABLE refunds (
+    id                  TEXT PRIMARY KEY,
+    attempt_id          TEXT NOT NULL REFERENCES attempts(id),
+    amount_minor        INTEGER NOT NULL CHECK (amount_minor > 0),
+    currency            TEXT NOT NULL,
+    reason              TEXT NOT NULL,
+    state               TEXT NOT NULL DEFAULT 'pending'
+                        CHECK (state IN ('pending', 'succeeded', 'failed', 'needs_attention')),
+    provider_refund_id  TEXT,
+    message             TEXT NOT NULL DEFAULT '',
+    created_at          REAL NOT NULL,
+    updated_at          REAL NOT NULL
+);
+CREATE INDEX refunds_attempt ON refunds(attempt_id);
+CREATE INDEX refunds_created ON refunds(created_at);
+CREATE INDEX refunds_open ON refunds(state) WHERE state IN ('pending', 'needs_attention')
+"""
+
 
 def _script(sql: str):
     def step(conn: sqlite3.Connection) -> None:
@@ -73,7 +94,7 @@ def _script(sql: str):
     return step
 
 
-MIGRATIONS = [_script(_V1), _script(_V2)]
+MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3)]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -46,6 +46,7 @@ from .records import (
     JournalAttempt,
     JournalCall,
     JournalEvent,
+    JournalRefund,
     check_operation,
     to_json,
 )
@@ -396,6 +397,77 @@ class Journal:
         assert self._conn is not None
         rows = self._conn.execute("SELECT * FROM calls WHERE attempt_id = ? ORDER BY id", (attempt_id,))
         return [JournalCall.from_row(r) for r in rows.fetchall()]
+
+    # --- refunds --------------------------------------------------------------------------
+    @_translated
+    def record_refund(self, refund_id: str, attempt_id: str, amount_minor: int, currency: str, reason: str,
+                      message: str = "") -> JournalRefund:
+        """Record a refund the cashier asked for, state pending, BEFORE the provider is called (durable)."""
+        if not isinstance(amount_minor, int) or isinstance(amount_minor, bool) or amount_minor <= 0:
+            raise InvalidInput(detail=f"refund amount must be a positive int, got {amount_minor!r}")
+        now = self._clock()
+        try:
+            with self._transaction() as conn:
+                conn.execute(
+                    "INSERT INTO refunds (id, attempt_id, amount_minor, currency, reason, state, message, created_at,"
+                    " updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+                    (refund_id, attempt_id, amount_minor, currency, reason, message, now, now),
+                )
+                row = conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone()
+        except sqlite3.IntegrityError as exc:
+            raise JournalConflict(detail=f"refund {refund_id} of {attempt_id}: {exc}") from exc
+        return JournalRefund.from_row(row)
+
+    @_translated
+    def update_refund(self, refund_id: str, state: str, message: str,
+                      provider_refund_id: str | None = None) -> JournalRefund:
+        """Store what the provider confirmed. A provider refund id once known is never erased."""
+        try:
+            with self._transaction() as conn:
+                cur = conn.execute(
+                    "UPDATE refunds SET state = ?, message = ?, provider_refund_id = COALESCE(?, provider_refund_id),"
+                    " updated_at = ? WHERE id = ?",
+                    (state, message, provider_refund_id, self._clock(), refund_id),
+                )
+                if cur.rowcount == 0:
+                    raise UnknownJournalRecord(detail=f"update of unrecorded refund {refund_id}")
+                row = conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone()
+        except sqlite3.IntegrityError as exc:
+            raise InvalidInput(detail=f"refund {refund_id}: bad state {state!r}") from exc
+        return JournalRefund.from_row(row)
+
+    @_translated
+    def refund(self, refund_id: str) -> JournalRefund | None:
+        assert self._conn is not None
+        row = self._conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone()
+        return None if row is None else JournalRefund.from_row(row)
+
+    @_translated
+    def refunds(self, attempt_id: str | None = None, since: float | None = None,
+                until: float | None = None) -> list[JournalRefund]:
+        """Refunds (of one sale, and/or created in [since, until)), oldest first."""
+        assert self._conn is not None
+        where, args = [], []
+        if attempt_id is not None:
+            where.append("attempt_id = ?")
+            args.append(attempt_id)
+        if since is not None:
+            where.append("created_at >= ?")
+            args.append(since)
+        if until is not None:
+            where.append("created_at < ?")
+            args.append(until)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        rows = self._conn.execute(f"SELECT * FROM refunds {clause} ORDER BY created_at, rowid", args).fetchall()
+        return [JournalRefund.from_row(r) for r in rows]
+
+    @_translated
+    def open_refunds(self) -> list[JournalRefund]:
+        """Refunds not settled yet (pending / needs attention), oldest first: what recovery checks."""
+        assert self._conn is not None
+        rows = self._conn.execute("SELECT * FROM refunds WHERE state IN ('pending', 'needs_attention')"
+                                  " ORDER BY created_at, rowid").fetchall()
+        return [JournalRefund.from_row(r) for r in rows]
 
     # --- events ---------------------------------------------------------------------------
     @_translated

@@ -36,7 +36,7 @@ from .errors import (
     JournalRecordsLost,
     translate_sqlite_error,
 )
-from .records import JournalAttempt, JournalCall, JournalEvent
+from .records import JournalAttempt, JournalCall, JournalEvent, JournalRefund
 from .store import Journal
 
 T = TypeVar("T")
@@ -178,6 +178,18 @@ class JournalWriter:
 
     def events(self, attempt_id: str | None = None, limit: int = 100) -> asyncio.Future[list[JournalEvent]]:
         return self.run(Journal.events, attempt_id, limit)
+
+    def record_refund(self, refund_id: str, attempt_id: str, amount_minor: int, currency: str, reason: str,
+                      message: str = "") -> asyncio.Future[JournalRefund]:
+        return self.run(Journal.record_refund, refund_id, attempt_id, amount_minor, currency, reason, message)
+
+    def update_refund(self, refund_id: str, state: str, message: str,
+                      provider_refund_id: str | None = None) -> asyncio.Future[JournalRefund]:
+        return self.run(Journal.update_refund, refund_id, state, message, provider_refund_id)
+
+    def refunds(self, attempt_id: str | None = None, since: float | None = None,
+                until: float | None = None) -> asyncio.Future[list[JournalRefund]]:
+        return self.run(Journal.refunds, attempt_id, since, until)
 
     # --- shutdown --------------------------------------------------------------------------
     def close(self, timeout: float | None = None) -> None:

@@ -33,6 +33,7 @@ class Capabilities:
     find_payments: bool = False  # PaymentFinder: look payments up by our attempt id
     cancel_on_device: bool = False  # once on the terminal, only the device can cancel (Mercado Pago)
     cart_display: bool = False  # show_cart really shows the cart, and cancel(reader, None) clears it (Stripe)
+    refund_reference: bool = False  # refunds carry our refund id (Stripe metadata): recovery finds them by it
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class RefundInfo:
     payment_id: str
     amount: Money
     status: str  # pending / succeeded / failed / processing
+    reference: str | None = None  # our refund id, where the provider keeps it (Stripe metadata kiosk_refund)
 
 
 @runtime_checkable
@@ -106,7 +108,10 @@ class Provider(Protocol):
 
     def void(self, payment_id: str, *, idempotency_key: str) -> PaymentInfo: ...
 
-    def refund(self, payment_id: str, *, idempotency_key: str, amount: Money | None = None) -> RefundInfo: ...
+    def refund(self, payment_id: str, *, idempotency_key: str, amount: Money | None = None,
+               reference: str | None = None, reason: str | None = None) -> RefundInfo: ...
+
+    def list_refunds(self, payment_id: str) -> Sequence[RefundInfo]: ...
 
     def show_cart(self, reader_id: str, cart: Cart, *, idempotency_key: str) -> Reader: ...
 

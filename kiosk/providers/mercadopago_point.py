@@ -288,13 +288,25 @@ class MercadoPagoPointProvider:
         _, order = self.http.request("POST", f"/v1/orders/{payment_id}/cancel", idempotency_key=idempotency_key)
         return self._payment_info(order)
 
-    def refund(self, payment_id: str, *, idempotency_key: str, amount: Money | None = None) -> RefundInfo:
-        """Total refund (empty body) or partial (`transactions[{id, amount}]`) of a processed order."""
+    def refund(self, payment_id: str, *, idempotency_key: str, amount: Money | None = None,
+               reference: str | None = None, reason: str | None = None) -> RefundInfo:
+        """Total refund (empty body) or partial (`transactions[{id, amount}]`) of a processed order.
+
+        MP refunds carry no metadata: `reference`/`reason` are not sent (recovery matches refunds by amount and by
+        the refund ids already journaled). MP refuses a partial refund of an order with a tip (403
+        partial_refund_forbidden_with_tips): refused here before anything is sent."""
         validate_id("mp_order", payment_id)
         check_idempotency_key(idempotency_key)
         note = self._note(payment_id)
         if amount is not None:
             amount.require_chargeable()
+            info = self.get_payment(payment_id)
+            if amount.minor == info.amount_received and not info.amount_refunded:
+                amount = None  # the whole order: MP's documented total refund is an empty body
+            elif info.tip and amount.minor < info.amount_received - info.amount_refunded:
+                raise InvalidInput(gettext("Mercado Pago refunds a sale with a tip only in full."),
+                                   detail=f"partial refund of {payment_id} with a tip")
+            note = self._note(payment_id)
         if note is None or note.transaction_id is None or note.currency is None:
             self.get_payment(payment_id)
             note = self._note(payment_id)
@@ -318,10 +330,20 @@ class MercadoPagoPointProvider:
             id=str(refund.get("id", "")),
             payment_id=payment_id,
             amount=_money(refund.get("amount"), currency or self._currency_for(answer)),
-            status={"processed": "succeeded", "approved": "succeeded", "processing": "processing",
-                    "in_process": "processing", "failed": "failed", "rejected": "failed"}.get(
-                str(refund.get("status")), "pending"),
+            status=_refund_status(refund),
         )
+
+    def list_refunds(self, payment_id: str) -> list[RefundInfo]:
+        """The order's refunds (`transactions.refunds`), oldest first as MP lists them."""
+        validate_id("mp_order", payment_id)
+        _, order = self.http.request("GET", f"/v1/orders/{payment_id}")
+        info = self._payment_info(order)
+        refunds = _get(order, "transactions", "refunds") or []
+        if not isinstance(refunds, list):
+            raise MalformedResponse(detail=f"order {payment_id}: transactions.refunds is not a list")
+        return [RefundInfo(id=str(r.get("id", "")), payment_id=payment_id,
+                           amount=_money(r.get("amount"), info.amount.currency), status=_refund_status(r))
+                for r in refunds if isinstance(r, dict)]
 
     def show_cart(self, reader_id: str, cart: Cart, *, idempotency_key: str) -> Reader:
         """Point terminals have no cart display: nothing to send; returns the reader as last known."""
@@ -460,6 +482,7 @@ class MercadoPagoPointProvider:
             raw_status=raw,
             reference=order.get("external_reference"),
             card_brand=_card_brand(pay),
+            tip=_tip(pay, currency),
             extra={"status_detail": order.get("status_detail"), "payment_status_detail": pay.get("status_detail"),
                    "transaction_id": pay.get("id"), "terminal_id": terminal_id},
         )
@@ -599,3 +622,19 @@ def _card_brand(pay: Any) -> str | None:
     method = pay.get("payment_method") if isinstance(pay, dict) else None
     brand = method.get("id") if isinstance(method, dict) else None
     return brand if isinstance(brand, str) and brand else None
+
+
+def _refund_status(refund: dict) -> str:
+    """MP refund status → the provider-neutral words of RefundInfo.status."""
+    return {"processed": "succeeded", "approved": "succeeded", "processing": "processing",
+            "in_process": "processing", "failed": "failed", "rejected": "failed"}.get(str(refund.get("status")),
+                                                                                    "pending")
+
+
+def _tip(pay: dict, currency: str) -> int:
+    """The tip in the order's payment (in paid_amount already). An unreadable tip must not make the payment
+    unreadable: it only matters for refunds (MP refunds a tipped order only in full)."""
+    try:
+        return max(0, _money(pay["tip_amount"], currency).minor) if pay.get("tip_amount") else 0
+    except MalformedResponse:
+        return 0

@@ -16,6 +16,7 @@ from kiosk.providers.base import PaymentInfo, PaymentStatus, RefundInfo
 T = TypeVar("T")
 
 REFERENCE_KEY = "kiosk_attempt"  # our attempt id, stored in PaymentIntent metadata
+REFUND_KEY = "kiosk_refund"  # our refund id, stored in the Refund's metadata (recovery finds it by this)
 
 _WAITING = ("requires_payment_method", "requires_confirmation", "requires_action")
 _PI_STATUS = {
@@ -156,6 +157,7 @@ def refund_from(obj: Any, payment_id: str) -> RefundInfo:
             payment_id=_id_of(raw.get("payment_intent")) or payment_id,
             amount=Money(int(raw["amount"]), str(raw["currency"]).upper()),
             status=str(raw.get("status") or "pending"),
+            reference=(raw.get("metadata") or {}).get(REFUND_KEY) if isinstance(raw.get("metadata"), dict) else None,
         )
 
     return guarded("refund", build)

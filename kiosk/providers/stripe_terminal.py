@@ -63,6 +63,7 @@ from kiosk.providers.stripe_errors import (
 )
 from kiosk.providers.stripe_mapping import (
     REFERENCE_KEY,
+    REFUND_KEY,
     as_dict,
     payment_from,
     reader_from,
@@ -111,7 +112,7 @@ class StripeTerminalProvider:
     """Provider + SimulatedReaderControl for Stripe Terminal server-driven readers. Blocking; thread-safe."""
 
     name = "stripe"
-    capabilities = Capabilities(manual_capture=True, find_payments=True, cart_display=True)
+    capabilities = Capabilities(manual_capture=True, find_payments=True, cart_display=True, refund_reference=True)
 
     def __init__(self, api_key: str, *, api_base: str | None = None, max_retries: int = 3, timeout: float = 15.0,
                  currency_hint: str | None = None, base_delay: float = 0.5, max_delay: float = 5.0,
@@ -360,6 +361,9 @@ class StripeTerminalProvider:
         return found
 
     def _refund_totals(self, payment_id: str) -> tuple[int, int]:
+        return refund_totals(self._raw_refunds(payment_id))
+
+    def _raw_refunds(self, payment_id: str) -> list[Any]:
         refunds: list[Any] = []
         after: str | None = None
         for _ in range(MAX_REFUND_PAGES):
@@ -375,7 +379,12 @@ class StripeTerminalProvider:
             if not page.get("has_more") or not data:
                 break
             after = as_dict(data[-1]).get("id")
-        return refund_totals(refunds)
+        return refunds
+
+    def list_refunds(self, payment_id: str) -> list[RefundInfo]:
+        """Every refund of the PaymentIntent, newest first (a strongly consistent list, unlike Search)."""
+        payment_id = validate_id("stripe_payment", payment_id)
+        return [refund_from(r, payment_id) for r in self._raw_refunds(payment_id)]
 
     def capture(self, payment_id: str, *, idempotency_key: str) -> PaymentInfo:
         payment_id = validate_id("stripe_payment", payment_id)
@@ -406,11 +415,17 @@ class StripeTerminalProvider:
                                              detail=f"void refused; {payment_id} is {info.raw_status}") from None
             raise E.InvalidProviderState(detail=f"void refused; {payment_id} is {info.raw_status}") from None
 
-    def refund(self, payment_id: str, *, idempotency_key: str, amount: Money | None = None) -> RefundInfo:
-        """Refund a captured payment, in full or `amount` (partial)."""
+    def refund(self, payment_id: str, *, idempotency_key: str, amount: Money | None = None,
+               reference: str | None = None, reason: str | None = None) -> RefundInfo:
+        """Refund a captured payment, in full or `amount` (partial). `reference` (our refund id) goes in the
+        refund's metadata so recovery can find it; `reason` (the cashier's words) too — Stripe's own `reason` is
+        an enum."""
         payment_id = validate_id("stripe_payment", payment_id)
         key = self._check_key(idempotency_key)
         params: dict[str, Any] = {"payment_intent": payment_id, "reason": "requested_by_customer"}
+        metadata = {k: v[:500] for k, v in ((REFUND_KEY, reference), ("kiosk_reason", reason)) if v}
+        if metadata:
+            params["metadata"] = metadata
         if amount is not None:
             if not isinstance(amount, Money):
                 raise E.InvalidAmount(detail=f"amount must be Money, got {type(amount).__name__}")

@@ -77,9 +77,16 @@ class Services:
 
 
 def is_loopback(url: str) -> bool:
+    """A server on this machine (127.0.0.0/8, ::1, localhost): the same rule endpoints.py uses to allow plain http."""
     from urllib.parse import urlsplit
 
-    return (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
+    from kiosk.providers.endpoints import is_loopback_host
+
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    return bool(host) and is_loopback_host(host)
 
 
 def make_provider(settings: Settings, *, api_base: str | None = None, emulator=None,

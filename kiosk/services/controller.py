@@ -1,8 +1,9 @@
 """PaymentController: the charge / cancel / capture state machine, under one money lock.
 
 Async API (runs on the asyncio loop that qasync shares with Qt): `charge()`, `cancel()`, `select_reader()`,
-`refresh_readers()`, `recover()`, and the side mutations `print_receipt()`, `cancel_print()`,
-`set_operating_mode()`. Observers subscribe to the Events below; the UI never calls a provider itself.
+`refresh_readers()`, `recover()`, `refund()` / `retry_refund()` of an earlier sale (services/refunds.py), and the
+side mutations `print_receipt()`, `cancel_print()`, `set_operating_mode()`. Observers subscribe to the Events below;
+the UI never calls a provider itself.
 
 What lives elsewhere:
 - what happens to money (void, capture, refund, wait, needs attention) is decided by the one table in
@@ -52,6 +53,7 @@ from kiosk.providers.base import Capabilities, PaymentInfo, Provider
 from .events import Event
 from .journaled import JournaledCalls
 from .reader_monitor import ReaderMonitor
+from .refunds import SaleRefunder, SaleRefunds
 from .runner import BlockingRunner, cancel_tasks
 from .settle import Settler
 
@@ -111,6 +113,7 @@ class PaymentController:
         self.recovered = Event("recovered")  # (RecoveryReport) after start-up reconciliation
         self.recovery_failed = Event("recovery_failed")  # (KioskError) recovery could not run; Charge stays off
         self.journal_changed = Event("journal_changed")  # (JournalError | None) the journal failed / works again
+        self.refunds_changed = Event("refunds_changed")  # (JournalRefund) recorded, or settled by the provider
         self.recovering = False
         # With a journal, Charge waits for start-up recovery (D7): a failed run keeps it waiting, with Retry.
         self.recovery_needed = journal is not None
@@ -122,6 +125,7 @@ class PaymentController:
         self.settler = Settler(provider, self.calls, Where.LIVE, settle_timeout=settle_timeout,
                                poll_interval=poll_interval, stop=self._stop)
         self.monitor = ReaderMonitor(self)
+        self._refunder = SaleRefunder(self)
         self._tasks: set[asyncio.Task] = set()
         self._unrecorded: str | None = None  # id of a sale whose journal record could not be written (never sent)
         self._journal_paused_said = False  # the cashier was told new payments are paused (journal failing)
@@ -835,6 +839,22 @@ class PaymentController:
         attempt.decline_code = code
         # Stripe keeps a declined PI reusable; the table releases it so no stale authorisation can appear later.
         await self._settle(attempt, replace(payment, failure_code=code, failure_message=message), Purpose.DECLINE)
+
+    # ------------------------------------------------------------------------------------------
+    # refunds of earlier sales (services/refunds.py): journaled, settled by the Settler, recovered at start
+    async def refund(self, attempt_id: str, amount: Money | None, reason: str):
+        """Refund `amount` (None: all that is left) of a paid sale. Returns the JournalRefund as settled: its state
+        is what the provider confirmed (pending when it could not say). Raises RefundRefused before anything is
+        recorded or sent (not paid, over what is left, no reason, a refund of the sale still open)."""
+        return await self._refunder.refund(attempt_id, amount, reason)
+
+    async def retry_refund(self, refund_id: str):
+        """An open refund: look it up again and send it, with the same key, only if the provider has none."""
+        return await self._refunder.retry(refund_id)
+
+    async def refund_figures(self, attempt_id: str) -> SaleRefunds:
+        """Paid, refunded, pending and left for a sale (the provider is read when it can be)."""
+        return await self._refunder.figures(attempt_id)
 
     # ------------------------------------------------------------------------------------------
     # side mutations the window asks for: journaled like every other provider mutation

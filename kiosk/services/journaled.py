@@ -51,6 +51,9 @@ class JournaledCalls:
         self.by = by
         self._lock = threading.Lock()
         self.degraded: JournalError | None = None  # the last journal failure, until a write succeeds again
+        # Counts failures, so a write that *started* before a failure and returns after it can't lift `degraded`:
+        # callers run on several threads and resume in any order, even though the writer thread keeps its own.
+        self._failures = 0
 
     # --- journal access ---------------------------------------------------------------------------
     def write(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
@@ -58,17 +61,26 @@ class JournaledCalls:
         if self.journal is None:
             return None
         call = getattr(self.journal, "call", None)
+        with self._lock:
+            failures_before = self._failures
         try:
             result = call(fn, *args, **kwargs) if call is not None else fn(self.journal, *args, **kwargs)
         except JournalError as e:
-            with self._lock:
-                self.degraded = e
+            self._failed(e)
             raise
         if self.degraded is not None:
             with self._lock:
-                self.degraded = None
-            log.warning("journal writable again")
+                recovered = self._failures == failures_before and self.degraded is not None
+                if recovered:
+                    self.degraded = None
+            if recovered:
+                log.warning("journal writable again")
         return result
+
+    def _failed(self, error: JournalError) -> None:
+        with self._lock:
+            self._failures += 1
+            self.degraded = error
 
     # --- the mutation path ----------------------------------------------------------------------------
     def mutate(self, attempt: PaymentAttempt | None, operation: str, fn: Callable, *args: Any,
@@ -137,8 +149,7 @@ class JournaledCalls:
     def _finished(self, future: Any) -> None:
         error = future.exception()
         if isinstance(error, JournalError):
-            with self._lock:
-                self.degraded = error
+            self._failed(error)
             log.error("journal: a call's outcome was not recorded (%s)", error.code)
 
 

@@ -10,7 +10,9 @@ runs it in its worker pool at start-up, before Charge is enabled. For every atte
   reader" only when no call was sent, or the provider has no such payment *and* the reader holds none of ours;
 - the reader still busy with our payment → reset it;
 - then the table: a cancelled sale (cancel/refund calls or a cancelling state) → Purpose.CANCEL; a sale being
-  captured → Purpose.COMPLETE; anything else nobody finished → Purpose.UNFINISHED (holds voided, paid kept).
+  captured → Purpose.COMPLETE; anything else nobody finished → Purpose.UNFINISHED (holds voided, paid kept);
+- refunds of earlier sales still open (pending / needs attention) → `Settler.settle_refund`: looked up by our refund
+  id, sent (same key) only if the provider has none — never a second refund.
 
 Every provider mutation goes through services/journaled.py (write-ahead), with the controller's idempotency keys
 (`attempt.idempotency_key(op)` of the attempt rebuilt with the same id); whatever cannot be settled stays
@@ -37,6 +39,7 @@ from kiosk.domain.errors import (
 )
 from kiosk.domain.money import Money
 from kiosk.domain.payment import CancelOutcome, PaymentAttempt, PaymentState, route
+from kiosk.domain.refunds import RefundState
 from kiosk.domain.settlement import PaymentStatus, Purpose, Settled, Where
 from kiosk.i18n import _, format_list, ngettext
 from kiosk.journal.records import JournalAttempt, JournalCall, load_attempt
@@ -51,6 +54,7 @@ S = PaymentState
 
 AMBIGUOUS = OUTCOME_UNKNOWN
 CANCEL_OPERATIONS = frozenset({"cancel", "refund"})  # calls only ever made because the sale was being cancelled
+REFUND_OPERATION = "refund_sale"  # a refund of an earlier, paid sale (services/refunds.py): not a cancel
 
 # What recovery did to the money (one per attempt): the decision table's own vocabulary.
 RecoveryAction = Settled
@@ -90,6 +94,15 @@ class RecoveredAttempt:
         return self.final_state.is_final
 
 
+@dataclass(frozen=True)
+class RecoveredRefund:
+    refund_id: str
+    attempt_id: str
+    amount: Money
+    state: str  # RefundState value after the check
+    message: str
+
+
 @dataclass
 class RecoveryReport:
     results: list[RecoveredAttempt] = field(default_factory=list)
@@ -97,9 +110,11 @@ class RecoveryReport:
     started_at: float = 0.0
     finished_at: float = 0.0
 
+    refunds: list[RecoveredRefund] = field(default_factory=list)  # open refunds checked
+
     @property
     def is_empty(self) -> bool:
-        return not self.results
+        return not self.results and not self.refunds
 
     @property
     def needs_attention(self) -> list[RecoveredAttempt]:
@@ -115,17 +130,30 @@ class RecoveryReport:
     def summary(self) -> str:
         """One line, e.g. "Recovered 3 unfinished payments: 2 voided and 1 captured." """
         if not self.results:
-            return _("Nothing to recover.")
+            return self.refund_summary() or _("Nothing to recover.")
         counts = self.counts()
         parts = [phrase(counts[action]) % {"count": counts[action]}
                  for action, phrase in _SUMMARY_WORDS.items() if counts.get(action)]
         n = len(self.results)
         values = {"count": n, "list": format_list(parts)}
         if self.all_resolved:
-            return ngettext("Recovered %(count)d unfinished payment: %(list)s.",
+            text = ngettext("Recovered %(count)d unfinished payment: %(list)s.",
                             "Recovered %(count)d unfinished payments: %(list)s.", n) % values
-        return ngettext("Checked %(count)d unfinished payment: %(list)s.",
+            return " ".join(t for t in (text, self.refund_summary()) if t)
+        text = ngettext("Checked %(count)d unfinished payment: %(list)s.",
                         "Checked %(count)d unfinished payments: %(list)s.", n) % values
+        return " ".join(t for t in (text, self.refund_summary()) if t)
+
+    def refund_summary(self) -> str:
+        if not self.refunds:
+            return ""
+        still = sum(1 for r in self.refunds if RefundState(r.state).is_open)
+        n = len(self.refunds)
+        if still:
+            return ngettext("%(count)d refund is still not confirmed.", "%(count)d refunds are still not confirmed.",
+                            still) % {"count": still}
+        return ngettext("%(count)d unconfirmed refund was settled.", "%(count)d unconfirmed refunds were settled.",
+                        n) % {"count": n}
 
 
 def reconcile(provider: Provider, journal: Any, *, skip: Collection[str] = (),
@@ -185,6 +213,7 @@ class _Reconciler:
             self.j(Journal.log_event, "recovery", result.message, record.id,
                    {"action": result.action.value, "from": result.previous_state.value,
                     "to": result.final_state.value, "payment": result.payment_id, "detail": result.detail})
+        self.open_refunds(report, skip)
         self.stray_calls(report, skip)
         report.finished_at = time.time()
         if report.results:
@@ -348,6 +377,31 @@ class _Reconciler:
             self.j(Journal.finish_call, call.id, False, {"recovered": action.value}, "interrupted")
         return len(pending)
 
+    def open_refunds(self, report: RecoveryReport, skip: frozenset[str]) -> None:
+        """Refunds of earlier sales left pending (app closed mid-refund, provider down): settle them now."""
+        for refund in self.j(Journal.open_refunds):
+            record = self.j(Journal.attempt, refund.attempt_id)
+            if record is None or record.id in skip or record.provider != self.provider.name or not record.payment_id:
+                continue  # another provider's sale: checked when the app runs with that provider again
+            others = frozenset(r.provider_refund_id for r in self.j(Journal.refunds, record.id)
+                               if r.id != refund.id and r.provider_refund_id)
+            outcome = self.settler.settle_refund(load_attempt(record), refund.id, refund.amount, refund.reason,
+                                                 others=others)
+            decision = outcome.decision
+            assert decision.state is not None
+            self.j(Journal.update_refund, refund.id, decision.state.value, decision.message,
+                   outcome.provider_refund_id)
+            if not decision.state.is_open:
+                for call in self.j(Journal.pending_calls, record.id):
+                    if call.operation == REFUND_OPERATION and call.summary.get("refund") == refund.id:
+                        self.j(Journal.finish_call, call.id, False, {"recovered": decision.state.value},
+                               "interrupted")
+            self.j(Journal.log_event, "recovery_refund", decision.message, record.id,
+                   {"refund": refund.id, "state": decision.state.value, "provider_refund": outcome.provider_refund_id})
+            log.info("recovery: refund %s of %s → %s", refund.id, record.id[:8], decision.state.value)
+            report.refunds.append(RecoveredRefund(refund.id, record.id, refund.amount, decision.state.value,
+                                                  decision.message))
+
     def stray_calls(self, report: RecoveryReport, skip: frozenset[str]) -> None:
         """Pending calls whose attempt is settled, or that belong to no attempt at all.
 
@@ -356,8 +410,8 @@ class _Reconciler:
         can have been completed for it — and one that took money is reported for a person to check.
         """
         for call in self.j(Journal.pending_calls, None):
-            if call.attempt_id in skip:
-                continue
+            if call.attempt_id in skip or call.operation == REFUND_OPERATION:
+                continue  # a refund's calls are closed by open_refunds once the provider confirmed it
             record = self.j(Journal.attempt, call.attempt_id) if call.attempt_id else None
             if record is not None and not record.is_final:
                 continue  # still unresolved: keep the evidence for the next reconcile
@@ -400,4 +454,4 @@ class _Reconciler:
                                     f"orphan {payment_id}: {e.code}")
 
 
-__all__ = ["RecoveredAttempt", "RecoveryAction", "RecoveryReport", "reconcile"]
+__all__ = ["RecoveredAttempt", "RecoveredRefund", "RecoveryAction", "RecoveryReport", "reconcile"]

@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import replace
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from kiosk.domain.errors import OUTCOME_UNKNOWN, InvalidProviderState, KioskError
+from kiosk.domain.money import Money
 from kiosk.domain.payment import PaymentAttempt
 from kiosk.domain.reader import ActionStatus, Reader
+from kiosk.domain.refunds import RefundDecision, RefundStep, decide_refund
 from kiosk.domain.settlement import (
     Decision,
     LastCall,
@@ -28,7 +30,7 @@ from kiosk.domain.settlement import (
     kept_changing,
     still_processing,
 )
-from kiosk.providers.base import PaymentInfo, Provider
+from kiosk.providers.base import PaymentInfo, Provider, RefundInfo
 
 from .journaled import JournaledCalls
 
@@ -141,12 +143,69 @@ class Settler:
             return self.calls.mutate(attempt, "refund", p.refund, pid, key_op=_key(attempt, "refund", pid))
         raise AssertionError(step)
 
+    # --- refunds of earlier sales (domain/refunds.py decides) -----------------------------------------------------
+    def settle_refund(self, attempt: PaymentAttempt, refund_id: str, amount: Money, reason: str = "", *,
+                      others: frozenset[str] = frozenset()) -> RefundOutcome:
+        """Drive one refund of a paid sale to what the provider confirms: look it up (by our refund id), ask the
+        table, send it if the table says so (key `refund-<id>`: the same on every retry and after a restart),
+        look it up again. Never raises a KioskError. `others`: provider ids of the sale's other refunds (for a
+        provider that can't store our id on a refund, the one not among them with our amount is ours)."""
+        pid = attempt.payment_id
+        assert pid is not None
+        last, problem, answer = LastCall.NONE, "", None
+        for _ in range(3):  # look up → send → look up; a third round only if the table asks again
+            found, looked_up, ambiguous = None, True, False
+            try:
+                found, ambiguous = self._find_refund(pid, refund_id, amount, others)
+            except KioskError as e:
+                log.warning("refund %s of %s: lookup failed (%s)", refund_id, pid, e.code)
+                looked_up, problem = False, problem or e.cashier_message
+                if last is LastCall.OK and answer is not None:
+                    found = answer  # the call's own answer is the best truth we have
+            decision = decide_refund(found.status if found else None, last, amount, self.where,
+                                     looked_up=looked_up, problem=problem, ambiguous=ambiguous)
+            if decision.step is RefundStep.DONE:
+                return RefundOutcome(decision, found.id if found and found.id else None)
+            try:
+                answer = self.calls.mutate(attempt, "refund_sale", self.provider.refund, pid,
+                                           key_op=f"refund-{refund_id}", amount=amount, reference=refund_id,
+                                           reason=reason or None, summary={"refund": refund_id, "amount": amount.minor})
+                last, problem = LastCall.OK, ""
+            except OUTCOME_UNKNOWN as e:
+                log.warning("refund %s of %s not confirmed (%s)", refund_id, pid, e.code)
+                last, problem = LastCall.UNKNOWN, e.cashier_message
+            except KioskError as e:
+                log.info("refund %s of %s refused (%s %s)", refund_id, pid, e.code, e.detail)
+                last, problem = LastCall.FAILED, e.cashier_message
+        return RefundOutcome(decide_refund(None, LastCall.UNKNOWN, amount, self.where, looked_up=False,
+                                           problem=problem), None)
+
+    def _find_refund(self, pid: str, refund_id: str, amount: Money,
+                     others: frozenset[str]) -> tuple[RefundInfo | None, bool]:
+        """(our refund at the provider or None, ambiguous)."""
+        refunds = list(self.calls.read(self.provider.list_refunds, pid))
+        ours = [r for r in refunds if r.reference == refund_id]
+        if not ours and not self.provider.capabilities.refund_reference:
+            ours = [r for r in refunds if r.reference is None and r.id not in others and r.amount == amount]
+            if len(ours) > 1:
+                return None, True
+        if not ours:
+            return None, False
+        ours.sort(key=lambda r: r.status != "succeeded")  # the same key can't make two; if it did, say the truth
+        return ours[0], False
+
     def _reader(self, attempt: PaymentAttempt) -> Reader | None:
         try:
             return self.calls.read(self.provider.get_reader, attempt.reader_id)
         except KioskError as e:
             log.warning("settle: reader %s unreadable (%s)", attempt.reader_id, e.code)
             return None
+
+
+@dataclass(frozen=True)
+class RefundOutcome:
+    decision: RefundDecision
+    provider_refund_id: str | None = None
 
 
 def _key(attempt: PaymentAttempt, op: str, pid: str) -> str:
@@ -158,4 +217,4 @@ def _with_status(payment: PaymentInfo, status: PaymentStatus) -> PaymentInfo:
     return replace(payment, status=status)
 
 
-__all__ = ["MAX_ROUNDS", "Settler", "busy_with"]
+__all__ = ["MAX_ROUNDS", "RefundOutcome", "Settler", "busy_with"]

@@ -32,8 +32,8 @@ class DiscountFlow:
             return
         from .pin_pad import PinPad
 
-        self.pin_pad = PinPad(self.gate, self.window, approve_only=True)
-        self.pin_pad.approved.connect(lambda: self._open(sku))
+        self.pin_pad = PinPad(self.gate, self.window, unlock_only=True)
+        self.pin_pad.unlocked.connect(lambda: self._open(sku))
         self.pin_pad.open()
 
     def _open(self, sku: str | None) -> None:

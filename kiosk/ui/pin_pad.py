@@ -37,12 +37,12 @@ def locked_width_text() -> str:
 class PinPad(QDialog):
     exit_requested = Signal()
     settings_requested = Signal()
-    approved = Signal()  # approve_only: the PIN was right (a discount, not the kiosk's exit)
+    unlocked = Signal()  # the right PIN was entered (unlock_only pads close themselves then: refund_dialog.py)
     _checked = Signal(bool)  # from the checking thread; delivered on the Qt thread (queued)
 
-    def __init__(self, gate: PinGate, parent=None, *, approve_only: bool = False):
+    def __init__(self, gate: PinGate, parent=None, *, unlock_only: bool = False):
         super().__init__(parent)
-        self.approve_only = approve_only
+        self._unlock_only = unlock_only
         self.setObjectName("pinPad")
         self.setWindowTitle(_("Administrator"))
         self.setAccessibleName(_("Administrator PIN pad"))
@@ -98,12 +98,13 @@ class PinPad(QDialog):
             b.setEnabled(False)
             self.unlocked_row.addWidget(b)
         back.setEnabled(True)
-        self.exit_button.setVisible(not approve_only)
-        self.settings_button.setVisible(not approve_only)
         self.exit_button.clicked.connect(lambda: (self.accept(), self.exit_requested.emit()))
         self.settings_button.clicked.connect(lambda: (self.accept(), self.settings_requested.emit()))
         back.clicked.connect(self.reject)
         layout.addLayout(self.unlocked_row)
+        if unlock_only:  # asked for one protected step (a refund): no way out of kiosk mode from here
+            self.exit_button.setVisible(False)
+            self.settings_button.setVisible(False)
         self._show_lockout()  # the gate outlives the pad: it may still be locked from an earlier try
 
     @property
@@ -160,12 +161,12 @@ class PinPad(QDialog):
     def _on_checked(self, ok: bool) -> None:
         self.checking = False
         self._set_keys(True)
-        if ok and self.approve_only:
-            self.accept()
-            self.approved.emit()
-            return
         if ok:
             self.display.setText(_("Unlocked"))
+            if self._unlock_only:
+                self.accept()
+                self.unlocked.emit()
+                return
             if self._gate.needs_new_pin:
                 self.advice.setText(_("This PIN is too short to be safe. Open Settings and set a new admin PIN of at "
                                       "least %(digits)s digits.") % {"digits": MIN_LEN})

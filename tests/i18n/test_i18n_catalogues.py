@@ -70,3 +70,23 @@ def test_plural_forms_follow_each_language():
     one, many = "Recovered %(count)d unfinished payment: %(list)s.", "Recovered %(count)d unfinished payments: %(list)s."
     assert es.ngettext(one, many, 1).startswith("Se recuperó")
     assert es.ngettext(one, many, 3).startswith("Se recuperaron")
+
+
+def test_apply_fills_what_a_merge_left_untranslated(tmp_path, monkeypatch):
+    """Parallel branches carry translations as JSON (kiosk/locale/pending); applying one refills a blanked entry."""
+    import json
+    import shutil
+
+    locale = tmp_path / "locale"
+    shutil.copytree(translations.LOCALE, locale)
+    po = locale / "es" / "LC_MESSAGES" / "kiosk.po"
+    po.write_text(po.read_text(encoding="utf-8").replace('msgstr "El código de barras está vacío."', 'msgstr ""'),
+                  encoding="utf-8")
+    monkeypatch.setattr(translations, "LOCALE", locale)
+    monkeypatch.setattr(translations, "POT", locale / "kiosk.pot")
+    assert any("es: 1 messages untranslated" in p for p in translations.problems())
+    pending = tmp_path / "branch.json"
+    pending.write_text(json.dumps({"es": {"The barcode is empty.": "Código vacío."}}), encoding="utf-8")
+    assert translations.apply([pending]) == 1
+    assert translations.problems() == []
+    assert 'msgstr "Código vacío."' in po.read_text(encoding="utf-8")
