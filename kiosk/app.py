@@ -445,6 +445,10 @@ class AppShell:
         if self.window is None or self._quitting:
             return
         dialog = SettingsDialog(self.settings, masked, source, self.window, server_override=self.args.api_base or "")
+        if self.services is not None and self.services.readers_admin is not None:
+            from kiosk.ui.readers_dialog import readers_button
+
+            dialog.add_group(readers_button(self.services.readers_admin, self.services.controller.spawn, dialog))
         dialog.saved.connect(lambda s, secret, pin: self._spawn(self.apply_settings(s, secret, pin, dialog),
                                                                  "Save settings"))
         self._dialog = dialog

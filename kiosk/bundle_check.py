@@ -57,6 +57,24 @@ def _keyring_backend() -> str:
     return module.rsplit(".", 1)[1]
 
 
+def _receipts() -> str:
+    """Receipts: the OS print dialog's Qt module, python-escpos's printer profiles (a data file) and segno."""
+    try:
+        import segno
+
+        from kiosk.services.escpos import load_escpos
+
+        load_escpos()
+        from escpos.capabilities import get_profile
+        from PySide6 import QtPrintSupport  # noqa: F401 — the receipt's Print… dialog
+
+        profile = get_profile()  # reads escpos/capabilities.json
+        segno.make("kiosk")
+    except Exception as e:  # noqa: BLE001 — an import or a data file: either is the finding
+        raise BundleCheckFailure(f"receipt printing (python-escpos, segno, QtPrintSupport) is incomplete: {e}") from None
+    return profile.profile_data["name"]
+
+
 def check_bundle() -> dict:
     from kiosk.ui import theme
 
@@ -76,7 +94,7 @@ def check_bundle() -> dict:
     _ca_bundle(stripe.ca_bundle_path, "the Stripe SDK's")
     _ca_bundle(certifi.where(), "certifi's (requests, Mercado Pago)")
     summary = {"frozen": bool(getattr(sys, "frozen", False)), "catalogues": _catalogues(),
-               "keyring": _keyring_backend()}
+               "keyring": _keyring_backend(), "escpos": _receipts()}
     if importlib.util.find_spec("babel") is not None:
         from babel.numbers import format_currency
 

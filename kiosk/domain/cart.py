@@ -122,6 +122,31 @@ class Cart:
             LineInput(l.product.sku, l.subtotal.minor, l.product.tax_bp, l.product.tax_category, l.discount)
             for l in self.lines], self.policy, self.discount)
 
+    def snapshot(self) -> dict:
+        """The sale as the journal keeps it (attempts.cart_json, written by the controller) and the receipt reads
+        it. A line's discount_minor is its own discount (what its reason explains); the sale's discount_minor is
+        every discount, cart_discount_minor the sale discount alone (its reason: discount_reason). Earlier versions
+        wrote only currency, lines (sku, name, "qty", unit_minor) and total_minor. See docs/taxes.md."""
+        t = self.totals()
+        return {
+            "currency": self.currency,
+            "lines": [{"sku": l.product.sku, "name": l.product.name, "quantity": l.quantity,
+                       "unit_minor": l.product.unit_price.minor, "subtotal_minor": p.gross.minor,
+                       "discount_minor": l.discount.off(l.subtotal.minor) if l.discount else 0,
+                       "discount_reason": l.discount.reason if l.discount else "",
+                       "tax_category": p.tax_category, "tax_bp": p.rate_bp, "tax_minor": p.tax.minor}
+                      for l, p in zip(self.lines, t.lines, strict=True)],
+            "subtotal_minor": t.subtotal.minor,
+            "discount_minor": t.discount.minor,
+            "discount_reason": self.discount.reason if self.discount else "",
+            "cart_discount_minor": t.cart_discount.minor if t.cart_discount else 0,
+            "tax_minor": t.tax.minor,
+            "taxes": [{"category": x.category, "rate_bp": x.rate_bp, "base_minor": x.base.minor,
+                       "tax_minor": x.tax.minor} for x in t.taxes],
+            "prices_include_tax": self.policy.prices_include_tax,
+            "total_minor": t.total.minor,
+        }
+
     @property
     def subtotal(self) -> Money:
         return self.totals().subtotal

@@ -177,3 +177,31 @@ OUTCOME_UNKNOWN: tuple[type[ProviderError], ...] = (ProviderUnavailable, RateLim
 # --- local storage ----------------------------------------------------------------------------
 class JournalError(KioskError):
     cashier_message = N_("The payment journal can't be written. Payments are paused so nothing is lost.")
+
+
+# --- receipt printers -------------------------------------------------------------------------
+# Printing never touches money: every one of these can simply be tried again once the cashier has checked.
+class PrinterError(KioskError):
+    cashier_message = N_("The receipt could not be printed. Check the printer, then print again.")
+    retryable = True
+
+
+class PrinterUnreachable(PrinterError):
+    cashier_message = N_("The receipt printer can't be reached. Check that it is on and connected, then print again.")
+
+
+class PrinterTimeout(PrinterError):
+    cashier_message = N_("The receipt printer did not answer in time. Check it, then print again.")
+
+
+class PrinterPaperOut(PrinterError):
+    cashier_message = N_("The receipt printer is out of paper. Load a new roll, then print again.")
+
+
+class PrinterInterrupted(PrinterError):
+    cashier_message = N_("The receipt printer stopped in the middle of the receipt. Check it, then print again.")
+
+
+class DocumentNotSaved(KioskError):
+    cashier_message = N_("The PDF could not be saved there. Choose another folder and try again.")
+    retryable = True

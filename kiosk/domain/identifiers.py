@@ -13,6 +13,10 @@ _PATTERNS = {
     "stripe_reader": re.compile(r"tmr_[A-Za-z0-9]{1,64}"),
     "stripe_payment": re.compile(r"pi_[A-Za-z0-9]{1,64}"),
     "stripe_location": re.compile(r"tml_[A-Za-z0-9]{1,64}"),
+    "stripe_setup_intent": re.compile(r"seti_[A-Za-z0-9]{1,64}"),
+    "stripe_customer": re.compile(r"cus_[A-Za-z0-9]{1,64}"),
+    "stripe_payment_method": re.compile(r"pm_[A-Za-z0-9]{1,64}"),
+    "stripe_configuration": re.compile(r"tmc_[A-Za-z0-9]{1,64}"),
     # <MODEL>__<SERIAL>, e.g. NEWLAND_N950__N950NCB123456789
     "mp_terminal": re.compile(r"[A-Z0-9]+(?:_[A-Z0-9]+)*__[A-Za-z0-9]{1,64}"),
     # ORD + 26 ULID characters (test orders: ORDTST01...)

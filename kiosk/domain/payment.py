@@ -80,6 +80,8 @@ class PaymentAttempt:
     cancel_outcome: CancelOutcome | None = None
     card_brand: str | None = None  # as the provider names it (visa, master…), when it says
     card_last4: str | None = None
+    card_auth_code: str | None = None  # the issuer's authorisation code, printed on the receipt
+    receipt_url: str | None = None  # the provider's hosted receipt (the QR code for the customer's phone)
     tip: Money | None = None  # chosen by the customer on the reader; included in the captured amount
     history: list[Transition] = field(default_factory=list)
 

@@ -116,6 +116,12 @@ class JournalAttempt:
     capture_manual: bool
     cart: dict | None
     pending_calls: tuple[JournalCall, ...] = ()
+    # v5: the card that paid and the provider's hosted receipt (None when the provider did not say), the tip
+    card_brand: str | None = None
+    card_last4: str | None = None
+    card_auth_code: str | None = None
+    receipt_url: str | None = None
+    tip_minor: int | None = None
 
     @property
     def amount(self) -> Money:
@@ -128,8 +134,13 @@ class JournalAttempt:
     def to_attempt(self) -> PaymentAttempt:
         return load_attempt(self)
 
+    @property
+    def tip(self) -> Money | None:
+        return None if self.tip_minor is None else Money(self.tip_minor, self.currency)
+
     @classmethod
     def from_row(cls, row: Mapping[str, Any], pending_calls: tuple[JournalCall, ...] = ()) -> JournalAttempt:
+        present = set(row.keys())  # a row read by an older query may lack the v5 columns
         return cls(
             id=row["id"],
             provider=row["provider"],
@@ -146,7 +157,11 @@ class JournalAttempt:
             capture_manual=bool(row["capture_manual"]),
             cart=from_json(row["cart_json"]),
             pending_calls=pending_calls,
+            **{name: row[name] for name in _V5_FIELDS if name in present},
         )
+
+
+_V5_FIELDS = ("card_brand", "card_last4", "card_auth_code", "receipt_url", "tip_minor")
 
 
 def load_attempt(record: JournalAttempt | Mapping[str, Any]) -> PaymentAttempt:
@@ -166,6 +181,11 @@ def load_attempt(record: JournalAttempt | Mapping[str, Any]) -> PaymentAttempt:
         message=rec.message,
         decline_code=rec.decline_code,
         cancel_outcome=rec.cancel_outcome,
+        card_brand=rec.card_brand,
+        card_last4=rec.card_last4,
+        card_auth_code=rec.card_auth_code,
+        receipt_url=rec.receipt_url,
+        tip=rec.tip,
     )
 
 

@@ -94,7 +94,30 @@ def _script(sql: str):
     return step
 
 
-MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3)]
+# v4: end-of-day closings (numbered 1, 2, 3…; one per local day, the report frozen as JSON) and an index so a day's
+# sales are found without reading a year of them. (The tip the Z report counts is journaled by v5, with the card.)
+_V4 = """
+CREATE TABLE closings (
+    number       INTEGER PRIMARY KEY,
+    day          TEXT NOT NULL UNIQUE,
+    time_zone    TEXT NOT NULL,
+    closed_at    REAL NOT NULL,
+    report_json  TEXT NOT NULL
+);
+CREATE INDEX attempts_created ON attempts(created_at)
+"""
+
+# v5: what a receipt needs from the payment — the card (brand, last 4, authorisation code), the provider's hosted
+# receipt, and the tip the customer added on the reader (included in what the card paid).
+_V5 = """
+ALTER TABLE attempts ADD COLUMN card_brand TEXT;
+ALTER TABLE attempts ADD COLUMN card_last4 TEXT;
+ALTER TABLE attempts ADD COLUMN card_auth_code TEXT;
+ALTER TABLE attempts ADD COLUMN receipt_url TEXT;
+ALTER TABLE attempts ADD COLUMN tip_minor INTEGER
+"""
+
+MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5)]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -279,7 +279,8 @@ class Journal:
 
     @_translated
     def update_attempt(self, attempt: PaymentAttempt) -> None:
-        """Store the attempt's current state, payment id, message, decline code and cancel outcome.
+        """Store the attempt's current state, payment id, message, decline code, cancel outcome, card details and
+        tip (v5; like the payment id, a card detail once known is never erased by an attempt that lacks it).
 
         A payment id already known (e.g. learned by `finish_call`) is never erased by an attempt object that
         has none yet: losing it would lose the handle on money that may have been taken.
@@ -288,11 +289,15 @@ class Journal:
         with self._transaction(durable=durable) as conn:
             cur = conn.execute(
                 "UPDATE attempts SET state = ?, payment_id = COALESCE(?, payment_id), message = ?, cancel_outcome = ?, decline_code = ?,"
-                " updated_at = ? WHERE id = ?",
+                " card_brand = COALESCE(?, card_brand), card_last4 = COALESCE(?, card_last4),"
+                " card_auth_code = COALESCE(?, card_auth_code), receipt_url = COALESCE(?, receipt_url),"
+                " tip_minor = COALESCE(?, tip_minor), updated_at = ? WHERE id = ?",
                 (
                     attempt.state.value, attempt.payment_id, attempt.message,
                     attempt.cancel_outcome.value if attempt.cancel_outcome else None,
-                    attempt.decline_code, self._clock(), attempt.id,
+                    attempt.decline_code, attempt.card_brand, attempt.card_last4, attempt.card_auth_code,
+                    attempt.receipt_url, attempt.tip.minor if attempt.tip is not None else None,
+                    self._clock(), attempt.id,
                 ),
             )
             if cur.rowcount == 0:

@@ -218,7 +218,9 @@ def _snapshot(attempt: PaymentAttempt) -> PaymentAttempt:
     return PaymentAttempt(
         amount=attempt.amount, reader_id=attempt.reader_id, provider=attempt.provider, id=attempt.id,
         state=attempt.state, payment_id=attempt.payment_id, message=attempt.message,
-        decline_code=attempt.decline_code, cancel_outcome=attempt.cancel_outcome,
+        decline_code=attempt.decline_code, cancel_outcome=attempt.cancel_outcome, card_brand=attempt.card_brand,
+        card_last4=attempt.card_last4, card_auth_code=attempt.card_auth_code, receipt_url=attempt.receipt_url,
+        tip=attempt.tip,
     )
 
 

@@ -34,6 +34,9 @@ class Capabilities:
     cancel_on_device: bool = False  # once on the terminal, only the device can cancel (Mercado Pago)
     cart_display: bool = False  # show_cart really shows the cart, and cancel(reader, None) clears it (Stripe)
     refund_reference: bool = False  # refunds carry our refund id (Stripe metadata): recovery finds them by it
+    save_card: bool = False  # save a card without charging on the reader (Stripe SetupIntents)
+    tip_suggestions: bool = False  # the store's tip suggestions can be set on the reader (Stripe Configuration)
+    manage_readers: bool = False  # register / relabel / remove readers and create locations from the app
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class PaymentInfo:
     hold_released: bool = False
     card_brand: str | None = None  # the card that paid, when the provider says (receipts, the customer's view)
     card_last4: str | None = None
+    card_auth_code: str | None = None  # the issuer's authorisation code (Stripe card_present.receipt)
+    receipt_url: str | None = None  # the provider's hosted receipt (Stripe charge.receipt_url); Mercado Pago has none
     tip: int = 0  # minor units of `amount`'s currency, already included in it (Stripe amount_details.tip)
     extra: dict = field(default_factory=dict, compare=False)
 

@@ -483,6 +483,7 @@ class MercadoPagoPointProvider:
             reference=order.get("external_reference"),
             card_brand=_card_brand(pay),
             tip=_tip(pay, currency),
+            card_last4=_card_last4(pay),
             extra={"status_detail": order.get("status_detail"), "payment_status_detail": pay.get("status_detail"),
                    "transaction_id": pay.get("id"), "terminal_id": terminal_id},
         )
@@ -617,8 +618,15 @@ def _get(body: Any, *path: Any) -> Any:
     return node
 
 
+def _card_last4(pay: Any) -> str | None:
+    """`card.last_digits` of a processed order's payment; Point gives no authorisation code or receipt URL."""
+    card = pay.get("card") if isinstance(pay, dict) else None
+    digits = card.get("last_digits") if isinstance(card, dict) else None
+    return digits if isinstance(digits, str) and digits.isdigit() and len(digits) == 4 else None
+
+
 def _card_brand(pay: Any) -> str | None:
-    """The card brand of an order's payment (`payment_method.id`: visa, master…); Point gives no last 4 digits."""
+    """The card brand of an order's payment (`payment_method.id`: visa, master…)."""
     method = pay.get("payment_method") if isinstance(pay, dict) else None
     brand = method.get("id") if isinstance(method, dict) else None
     return brand if isinstance(brand, str) and brand else None

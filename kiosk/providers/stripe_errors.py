@@ -111,6 +111,7 @@ _TERMINAL_CODES: dict[str, type[E.KioskError]] = {
     "terminal_reader_timeout": E.ReaderTimeout,
     "intent_invalid_state": E.InvalidProviderState,
     "payment_intent_unexpected_state": E.InvalidProviderState,
+    "setup_intent_unexpected_state": E.InvalidProviderState,
     "charge_already_refunded": E.InvalidProviderState,
     "charge_already_captured": E.InvalidProviderState,
 }

@@ -98,7 +98,13 @@ def _card(charge: dict) -> dict:
     if not isinstance(details, dict):
         return {}
     card = details.get(details.get("type") or "")
-    return {k: str(card[k]) for k in ("brand", "last4") if isinstance(card, dict) and card.get(k)}
+    if not isinstance(card, dict):
+        return {}
+    found = {k: str(card[k]) for k in ("brand", "last4") if card.get(k)}
+    receipt = card.get("receipt") if isinstance(card.get("receipt"), dict) else {}  # the EMV receipt fields
+    if receipt.get("authorization_code"):
+        found["auth_code"] = str(receipt["authorization_code"])
+    return found
 
 
 def payment_from(obj: Any, *, refunded: int = 0, refund_pending: int = 0) -> PaymentInfo:
@@ -132,6 +138,8 @@ def payment_from(obj: Any, *, refunded: int = 0, refund_pending: int = 0) -> Pay
             hold_released=bool(hold_released),
             card_brand=_card(charge).get("brand"),
             card_last4=_card(charge).get("last4"),
+            card_auth_code=_card(charge).get("auth_code"),
+            receipt_url=charge.get("receipt_url") if isinstance(charge.get("receipt_url"), str) else None,
             tip=_tip(raw),
             extra={"capture_method": raw.get("capture_method"), "cancellation_reason": raw.get("cancellation_reason"),
                    "latest_charge": _id_of(raw.get("latest_charge")), "refund_pending": refund_pending,

@@ -52,6 +52,7 @@ from kiosk.providers.base import (
 from kiosk.providers.endpoints import require_safe_api_base
 from kiosk.providers.guarded_http import DEFAULT_DEADLINE, GuardedSession
 from kiosk.providers.retry import retry_call
+from kiosk.providers.stripe_admin import StripeAdminMixin
 from kiosk.providers.sessions import close_session
 from kiosk.providers.stripe_errors import (
     Subject,
@@ -108,11 +109,13 @@ def _display_cart(cart: Cart) -> dict:
             "tax": 0 if cart.policy.prices_include_tax else totals.tax.minor, "total": totals.total.minor}
 
 
-class StripeTerminalProvider:
-    """Provider + SimulatedReaderControl for Stripe Terminal server-driven readers. Blocking; thread-safe."""
+class StripeTerminalProvider(StripeAdminMixin):
+    """Provider + SimulatedReaderControl for Stripe Terminal server-driven readers. Blocking; thread-safe.
+    Readers/locations, tip suggestions and saving a card: stripe_admin.py."""
 
     name = "stripe"
-    capabilities = Capabilities(manual_capture=True, find_payments=True, cart_display=True, refund_reference=True)
+    capabilities = Capabilities(manual_capture=True, find_payments=True, cart_display=True, refund_reference=True,
+                                save_card=True, tip_suggestions=True, manage_readers=True)
 
     def __init__(self, api_key: str, *, api_base: str | None = None, max_retries: int = 3, timeout: float = 15.0,
                  currency_hint: str | None = None, base_delay: float = 0.5, max_delay: float = 5.0,
@@ -245,7 +248,10 @@ class StripeTerminalProvider:
         pi = payment_from(self._call("create payment", lambda: self._intents.create(
             create, {"idempotency_key": f"{key}-create"}), subject="payment"))
         validate_id("stripe_payment", pi.id)  # it goes into paths next; trust no answer blindly
-        process = {"payment_intent": pi.id, "process_config": {"enable_customer_cancellation": True}}
+        # The tip suggestions come from the location's Terminal Configuration (apply_tip_suggestions); the body
+        # itself depends only on the attempt, so a replay under the same key after a settings change still matches.
+        process = {"payment_intent": pi.id, "process_config": {"enable_customer_cancellation": True,
+                                                               "tipping": {"amount_eligible": amount.minor}}}
         try:
             raw = self._call("hand payment to reader", lambda: self._readers.process_payment_intent(
                 reader_id, process, {"idempotency_key": f"{key}-process"}), subject="reader")

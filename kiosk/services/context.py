@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,9 @@ from kiosk.providers.base import DEMO_CARDS, Provider, SimulatedReaderControl  #
 from kiosk.services.connect import Connector
 from kiosk.services.controller import PaymentController
 from kiosk.services.reader_display import ReaderDisplay
+from kiosk.services.readers_admin import ReadersAdmin
+from kiosk.services.save_card import SaveCardService
+from kiosk.services.tipping import TipSettingsPush
 from kiosk.services.runner import BlockingRunner
 from kiosk.services.secrets import ENV_VARS, env_key, get_secret
 from kiosk.services.settings import PROVIDER_LABELS, Settings
@@ -44,8 +48,25 @@ class Services:
     server: str = ""  # the api base in use when it is not the provider's own
     connector: Any = None  # services/connect.py: loads the readers at start, retrying while unreachable
     display: Any = None  # services/reader_display.py: the cart on the reader (Stripe), None where unsupported
+    catalog: Any = None  # services/catalog.py CatalogService: .index to sell from, .error if it could not load
+    save_card: Any = None  # services/save_card.py: save a card without charging (Stripe), None where unsupported
+    readers_admin: Any = None  # services/readers_admin.py: register/relabel/remove readers, locations (Stripe)
+    tips: Any = None  # services/tipping.py: the store's tip suggestions put on the readers (Stripe)
     _scratch: Any = None
     _instance_lock: Any = None
+    _demo_printer: Any = None
+
+    def demo_printer(self) -> Any:
+        """Demo mode: the stand-in ESC/POS printer (kiosk/sim/escpos_printer.py) stands for an unset receipt
+        printer, started on first use (a loopback socket and a thread). None outside demo mode."""
+        if self.emulator is None:
+            return None
+        with _DEMO_PRINTER_LOCK:  # two quick clicks run on two workers: start one printer, not two
+            if self._demo_printer is None:
+                from kiosk.sim.escpos_printer import EscposPrinter
+
+                self._demo_printer = EscposPrinter()
+        return self._demo_printer
 
     @property
     def is_demo(self) -> bool:
@@ -59,6 +80,8 @@ class Services:
 
         if self.display is not None:
             self.display.close()
+        if self.tips is not None:
+            self.tips.close()
         await self.controller.aclose()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-close") as pool:
             await asyncio.get_running_loop().run_in_executor(pool, self.close_blocking)
@@ -66,14 +89,21 @@ class Services:
     def close_blocking(self) -> None:
         self.runner.close()
         self.provider.close()
+        if self.catalog is not None:
+            self.catalog.close()
         if self.journal is not None:
             self.journal.close()
         if self.emulator is not None:
             self.emulator.stop()
+        if self._demo_printer is not None:
+            self._demo_printer.close()
         if self._scratch is not None:
             self._scratch.cleanup()
         if self._instance_lock is not None:
             self._instance_lock.release()
+
+
+_DEMO_PRINTER_LOCK = threading.Lock()
 
 
 def is_loopback(url: str) -> bool:
@@ -122,8 +152,16 @@ def make_provider(settings: Settings, *, api_base: str | None = None, emulator=N
                                     **extra)
 
 
+def till_currency(settings: Settings) -> str:
+    """The currency the till charges in: the setting, unless the provider can't take it (Mercado Pago → ARS)."""
+    if settings.provider_family == "mercadopago" and settings.currency not in MP_CURRENCIES:
+        return "ARS"
+    return settings.currency
+
+
 def build_services(settings: Settings, *, api_base: str | None = None, journal_path=None, use_journal: bool = True,
-                   emulator_options: dict | None = None, provider_deadline: float | None = None) -> Services:
+                   emulator_options: dict | None = None, provider_deadline: float | None = None,
+                   catalog_path=None, use_catalog: bool = True) -> Services:
     """Start everything the app needs. Demo mode (no key configured) starts the embedded emulator."""
     emulator = None
     notices: list[str] = []
@@ -171,9 +209,8 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
         if instance_lock is not None:
             instance_lock.release()
         raise
-    currency = settings.currency
-    if settings.provider_family == "mercadopago" and currency not in MP_CURRENCIES:
-        currency = "ARS"
+    currency = till_currency(settings)
+    if currency != settings.currency:
         notices.append(_("Mercado Pago doesn't take %(currency)s; using %(fallback)s. Change the currency in "
                           "Settings.") % {"currency": settings.currency, "fallback": currency})
     if hasattr(provider, "currency_hint") and provider.currency_hint is None and settings.provider_family == "mercadopago":
@@ -194,8 +231,22 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
     family = settings.provider_family
     services.connector = Connector(controller, provider_name=_(PROVIDER_LABELS[family]), server=server,
                                    key_env_var=ENV_VARS[family] if emulator is None and env_key(family) else None)
+    if use_catalog:
+        from kiosk.services.catalog import CatalogService
+
+        # The data folder's catalogue in every mode (demo too: see services/catalog.py); loaded here, off the Qt
+        # thread. A catalogue that can't load leaves the till taking payments, and says why.
+        services.catalog = CatalogService.open(runner, currency, catalog_path)
+        if services.catalog.error is not None:
+            notices.append(services.catalog.error.cashier_message)
     if ReaderDisplay.supported(provider):
         services.display = ReaderDisplay(controller)
+    if SaveCardService.supported(provider):
+        services.save_card = SaveCardService(controller, services.display)
+    if ReadersAdmin.supported(provider):
+        services.readers_admin = ReadersAdmin(controller)
+    if TipSettingsPush.supported(provider):
+        services.tips = TipSettingsPush(controller, services.connector, settings)
     services._scratch = scratch
     services._instance_lock = instance_lock
     return services

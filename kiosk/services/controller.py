@@ -756,6 +756,8 @@ class PaymentController:
         assert attempt is not None
         attempt.card_brand = payment.card_brand or attempt.card_brand  # the customer's view and the receipt
         attempt.card_last4 = payment.card_last4 or attempt.card_last4
+        attempt.card_auth_code = payment.card_auth_code or attempt.card_auth_code
+        attempt.receipt_url = payment.receipt_url or attempt.receipt_url
         if payment.tip:  # Stripe includes it in the authorised amount, so the capture takes it too
             attempt.tip = Money(payment.tip, payment.amount.currency)
         if payment.status is PaymentStatus.SUCCEEDED:  # automatic capture (Mercado Pago, or capture_manual off)
@@ -899,26 +901,8 @@ _PASSING = {S.CANCELLING: N_("Cancelling…"), S.NEEDS_ATTENTION: N_("Checking t
 
 
 def _cart_snapshot(cart: Cart) -> dict:
-    """The sale as journaled (attempts.cart_json): what history, receipts and reports read. Earlier versions
-    wrote only currency, lines (sku, name, "qty", unit_minor) and total_minor."""
-    t = cart.totals()
-    cart_discount = cart.discount.reason if cart.discount else ""
-    return {
-        "currency": cart.currency,
-        "lines": [{"sku": l.product.sku, "name": l.product.name, "quantity": l.quantity,
-                   "unit_minor": l.product.unit_price.minor, "subtotal_minor": p.gross.minor,
-                   "discount_minor": p.discount.minor, "discount_reason": l.discount.reason if l.discount else "",
-                   "tax_category": p.tax_category, "tax_bp": p.rate_bp, "tax_minor": p.tax.minor}
-                  for l, p in zip(cart.lines, t.lines, strict=True)],
-        "subtotal_minor": t.subtotal.minor,
-        "discount_minor": t.discount.minor,
-        "discount_reason": cart_discount,
-        "tax_minor": t.tax.minor,
-        "taxes": [{"category": x.category, "rate_bp": x.rate_bp, "base_minor": x.base.minor, "tax_minor": x.tax.minor}
-                  for x in t.taxes],
-        "prices_include_tax": cart.policy.prices_include_tax,
-        "total_minor": t.total.minor,
-    }
+    """The sale as journaled with the attempt (attempts.cart_json): Cart.snapshot()."""
+    return cart.snapshot()
 
 
 __all__ = ["JOURNAL_PAUSED", "PaymentController", "RecoveryPending"]

@@ -124,6 +124,13 @@ class ReaderDisplay:
         if task is not None:
             await asyncio.wait([task])
 
+    def release(self) -> None:
+        """After another reader action that replaced the display (saving a card, services/save_card.py): show the
+        current cart again."""
+        self._paused = False
+        self._shown = False
+        self._on_cart(self.c.cart)
+
     def close(self) -> None:
         self._want(None)
         for unsubscribe in self._unsubscribe:

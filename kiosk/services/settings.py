@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from kiosk.domain.errors import KioskError
@@ -50,6 +50,20 @@ class Settings:
     high_contrast: bool = False
     update_feed_url: str = ""  # release feed (JSON, services/updates.py); empty = never check
     language: str = ""  # UI language and formats ("es", "pt_BR", "es_CL"); "" = the operating system's
+    # On-reader tips (Stripe: written to a Terminal Configuration, services/tipping.py): "off", "percent", "fixed"
+    # or "smart" (fixed amounts below the threshold, percentages from it up). Amounts in minor units.
+    tip_mode: str = "off"
+    tip_percentages: list = field(default_factory=lambda: [10, 15, 20])
+    tip_fixed_amounts: list = field(default_factory=lambda: [100, 200, 300])
+    tip_smart_threshold: int = 1000
+    # Receipts (Settings › Receipts): an ESC/POS printer and the header every receipt starts with.
+    receipt_printer: str = "none"  # none / network / usb (services/escpos.py PRINTER_KINDS)
+    receipt_printer_address: str = ""  # network: host or host:port (port 9100 when left out)
+    receipt_printer_usb: str = ""  # usb: vendor:product in hexadecimal, as lsusb shows it ("04b8:0e15")
+    receipt_paper_mm: int = 80  # roll width: 58 or 80 mm (32 or 48 characters a line)
+    shop_name: str = ""
+    shop_address: str = ""  # one line of the header per line
+    shop_tax_id: str = ""
     # Taxes and discounts (docs/taxes.md): EU/LatAm shelf prices include tax, US ones don't.
     prices_include_tax: bool = False
     tax_rounding: str = "line"  # one of TAX_ROUNDINGS: per line, or once per rate on the sale's total
@@ -146,6 +160,10 @@ def _from_dict(raw: dict) -> Settings:
 def _check_display(s: Settings, defaults: Settings) -> None:
     if s.font_size not in FONT_SIZES:
         s.font_size = defaults.font_size
+    if s.receipt_printer not in ("none", "network", "usb"):
+        s.receipt_printer = defaults.receipt_printer
+    if s.receipt_paper_mm not in (58, 80):
+        s.receipt_paper_mm = defaults.receipt_paper_mm
     if s.tax_rounding not in TAX_ROUNDINGS:
         s.tax_rounding = defaults.tax_rounding
 

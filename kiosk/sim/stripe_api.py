@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from .forms import parse_nested
 from .server import ApiFamily, HttpError, Request, Response
+from .stripe_config import ConfigurationBackend
+from .stripe_setup import SetupBackend
 from .stripe_wire import (AMOUNT_DECLINES, CURRENCIES, DECLINES, DEFAULT_CARD, REFUND_FAILS, Params, apply_metadata,
                           card_brand, fail, invalid, missing, paginate, stripe_error)
 
@@ -22,10 +24,9 @@ if TYPE_CHECKING:
 
 __all__ = ["StripeBackend", "stripe_error", "fail"]
 
-STRIPE_PATHS = r"/v1/(?:terminal|payment_intents|refunds|test_helpers)"
+STRIPE_PATHS = r"/v1/(?:terminal|payment_intents|setup_intents|customers|payment_methods|refunds|test_helpers)"
 _KEY = re.compile(r"(?:sk|rk)_test_[A-Za-z0-9_]{1,247}")
 _ID = r"(?P<id>[^/]+)"
-_SETI = re.compile(r"seti_[A-Za-z0-9_]{1,200}")
 
 REGISTRATION_CODES = {"simulated-wpe": "simulated_wisepos_e", "simulated-s700": "simulated_stripe_s700"}
 MAX_AMOUNT = 99_999_999
@@ -147,6 +148,9 @@ class StripeBackend:
         self.last_tap_variant: str | None = None
         self._next_tap_variant: str | None = None
         self._register_routes()
+        self.setup = SetupBackend(self)  # customers, SetupIntents, PaymentMethods (saving a card)
+        self.configs = ConfigurationBackend(self)  # terminal configurations (on-reader tipping)
+        self._allow_redisplay: dict[str, str] = {}  # SetupIntent id → the consent given to process_setup_intent
         self.default_location_id = self._new_location("Demo store", {
             "line1": "1 Demo Street", "line2": None, "city": "San Francisco", "state": "CA", "postal_code": "94111",
             "country": "US"}, {})
@@ -233,9 +237,12 @@ class StripeBackend:
         p = Params(req.form, {"display_name", "address", "metadata", "phone", "configuration_overrides"})
         name = p.str("display_name", required=True, max_len=1000)
         address = self._address(p, required=True)
+        overrides = self._config_override(p)
         loc_id = self._new_location(name, address, apply_metadata({}, p.metadata()))
         if p.str("phone"):
             self.locations[loc_id]["phone"] = p.str("phone")
+        if overrides:
+            self.locations[loc_id]["configuration_overrides"] = overrides
         return _ok(copy.deepcopy(self.locations[loc_id]))
 
     def list_locations(self, req: Request) -> Response:
@@ -254,8 +261,20 @@ class StripeBackend:
         address = self._address(p, required=False)
         if address:
             loc["address"] = address
+        if p.has("configuration_overrides"):
+            overrides = self._config_override(p)
+            if overrides:
+                loc["configuration_overrides"] = overrides
+            else:
+                loc.pop("configuration_overrides", None)
         loc["metadata"] = apply_metadata(loc["metadata"], p.metadata())
         return _ok(copy.deepcopy(loc))
+
+    def _config_override(self, p: Params) -> str | None:
+        cfg_id = p.str("configuration_overrides", max_len=100)
+        if cfg_id is not None:
+            self.configs.get_config(cfg_id, param="configuration_overrides")
+        return cfg_id
 
     def delete_location(self, req: Request) -> Response:
         loc = self._get_location(req.params["id"])
@@ -454,20 +473,15 @@ class StripeBackend:
         reader = self._command_reader(req)
         p = Params(req.form, {"setup_intent", "allow_redisplay", "process_config"})
         seti = p.str("setup_intent", required=True)
-        p.str("allow_redisplay", required=True, choices=("always", "limited", "unspecified"))
-        if not _SETI.fullmatch(seti):
-            raise missing("setup_intent", seti, param="setup_intent")
+        redisplay = p.str("allow_redisplay", required=True, choices=("always", "limited", "unspecified"))
         config: dict = {}
         sub = p.sub("process_config", {"enable_customer_cancellation"})
         if sub is not None and sub.bool("enable_customer_cancellation") is not None:
             config["enable_customer_cancellation"] = sub.bool("enable_customer_cancellation")
         if self._busy(reader):
             raise fail(400, "terminal_reader_busy", BUSY_MESSAGE)
-        state = self.setup_intents.setdefault(seti, {"id": seti, "status": "requires_payment_method",
-                                                     "payment_method": None})
-        if state["status"] != "requires_payment_method":
-            raise fail(400, "intent_invalid_state", f"SetupIntent {seti} has status {state['status']}.",
-                       param="setup_intent")
+        self.setup.check_processable(seti)
+        self._allow_redisplay[seti] = redisplay
         self._start_action(reader, "process_setup_intent", {"setup_intent": seti, "process_config": config})
         return _ok(self._reader_json(reader, p.expand()))
 
@@ -572,24 +586,22 @@ class StripeBackend:
         if not re.fullmatch(r"\d{12,19}", number):
             raise invalid(400, None, f"Invalid card number for {kind}[number]: use a Stripe test card number.",
                        param=f"{kind}[number]")
-        tip = p.int("amount_tip", lo=0, hi=MAX_AMOUNT) or 0
+        explicit_tip = p.int("amount_tip", lo=0, hi=MAX_AMOUNT)
         action = reader["action"]
         if not action or action["status"] != "in_progress" or action["type"] == "set_reader_display":
             raise fail(400, None, f"Reader {reader['id']} has no action in progress waiting for a payment method; "
                                   "call process_payment_intent (or process_setup_intent / refund_payment) first.")
-        self._present(reader, number, tip=tip, kind=kind)
+        self._present(reader, number, tip=explicit_tip, kind=kind)
         return _ok(self._reader_json(reader, p.expand()))
 
-    def _present(self, reader: dict, number: str, *, tip: int, kind: str = "card_present") -> None:
+    def _present(self, reader: dict, number: str, *, tip: int | None, kind: str = "card_present") -> None:
+        """`tip` None: the customer was not told a tip by the caller, so picks one of the configured suggestions."""
         action = reader["action"]
         if action["type"] == "process_payment_intent":
-            self._charge_on_reader(reader, number, tip, kind)
+            self._charge_on_reader(reader, number, tip or 0, kind, explicit_tip=tip)
         elif action["type"] == "process_setup_intent":
-            seti = self.setup_intents[action["process_setup_intent"]["setup_intent"]]
-            pm = self.emu.new_id("pm_")
-            seti.update(status="succeeded", payment_method=pm)
-            action["process_setup_intent"]["generated_card"] = self.emu.new_id("pm_")
-            self._finish_action(reader)
+            self.setup.present(reader, number, self._allow_redisplay.get(action["process_setup_intent"]["setup_intent"],
+                                                                         "unspecified"))
         elif action["type"] == "refund_payment":
             sub = action["refund_payment"]
             try:
@@ -604,15 +616,20 @@ class StripeBackend:
         else:  # pragma: no cover - other types are never started by this emulator
             raise fail(400, None, f"Cannot present a payment method to a {action['type']} action.")
 
-    def _charge_on_reader(self, reader: dict, number: str, tip: int, kind: str) -> None:
+    def _charge_on_reader(self, reader: dict, number: str, tip: int, kind: str,
+                          explicit_tip: int | None = 0) -> None:
         action = reader["action"]
         pi = self.payment_intents[action["process_payment_intent"]["payment_intent"]]
         if pi["status"] != "requires_payment_method":  # cancelled or paid elsewhere while on this reader
             body = stripe_error(400, "intent_invalid_state", f"PaymentIntent {pi['id']} has status {pi['status']}.")
             self._finish_action(reader, error=body["error"])
             return
-        if action["process_payment_intent"].get("process_config", {}).get("skip_tipping"):
+        config = action["process_payment_intent"].get("process_config", {})
+        if config.get("skip_tipping"):
             tip = 0  # the reader never asked for a tip
+        elif explicit_tip is None:  # the customer picks one of the configured suggestions (or none)
+            eligible = (config.get("tipping") or {}).get("amount_eligible", pi["amount"])
+            tip = self.configs.chosen_tip(reader, pi["currency"], eligible)
         pm = self.emu.new_id("pm_")
         outcome = DECLINES.get(number) or (AMOUNT_DECLINES.get(pi["amount"] % 100) if self.amount_endings else None)
         amount = pi["amount"] + (0 if outcome else tip)
@@ -644,11 +661,26 @@ class StripeBackend:
                   "failure_code": outcome.code if outcome else None,
                   "failure_message": outcome.message if outcome else None,
                   "outcome": {"type": "issuer_declined" if outcome else "authorized"},
-                  "payment_method_details": {"type": kind, kind: {"brand": card_brand(number), "last4": number[-4:]}},
+                  "payment_method_details": {"type": kind, kind: self._card_details(number, approved=outcome is None)},
+                  "receipt_url": None if outcome else f"https://pay.stripe.com/receipts/payment/{ch_id[3:]}",
                   "created": int(self.emu.now()), "livemode": False, "metadata": {}}
         self.charges[ch_id] = charge
         self._card_of_charge[ch_id] = number
         return charge
+
+    def _card_details(self, number: str, *, approved: bool) -> dict:
+        """`payment_method_details.card_present`: the card, and for an approved charge the EMV receipt fields a
+        printed receipt carries (authorisation code, application name and id)."""
+        brand = card_brand(number)
+        card = {"brand": brand, "last4": number[-4:], "read_method": "contactless_emv"}
+        if approved:
+            card["receipt"] = {"authorization_code": f"{self.emu.rng.randrange(1_000_000):06d}",
+                               "authorization_response_code": "3030", "account_type": "credit",
+                               "application_preferred_name": brand.upper() + " CREDIT",
+                               "dedicated_file_name": "A0000000031010", "application_cryptogram": "F1E2D3C4B5A69788",
+                               "cardholder_verification_method": "none",
+                               "terminal_verification_results": "0000000000", "transaction_status_information": "0000"}
+        return card
 
     # ==== PaymentIntents ======================================================================================
     def _get_pi(self, pi_id: str, *, param: str | None = None) -> dict:

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-STATES = ("idle", "waiting_for_card", "cancelling", "cancelled", "paid", "declined", "reader_offline")
+STATES = ("idle", "waiting_for_card", "cancelling", "cancelled", "paid", "receipt", "declined", "reader_offline")
 
 
 async def _capture(window, services, out: Path) -> list[Path]:
@@ -40,10 +40,10 @@ async def _capture(window, services, out: Path) -> list[Path]:
         await until(b.isEnabled, f"{name} enabled")
         b.click()
 
-    async def shot(name):
+    async def shot(name, widget=None):
         await asyncio.sleep(0.15)  # let the style and the busy bar settle
         path = out / f"{name}.png"
-        window.grab().save(str(path))
+        (widget or window).grab().save(str(path))
         saved.append(path)
 
     await until(lambda: prop("readerStatus") == "idle", "reader idle")
@@ -74,6 +74,10 @@ async def _capture(window, services, out: Path) -> list[Path]:
     await click("simulateTapButton")
     await until(lambda: prop("paymentStatus") == "paid", "paid")
     await shot("paid")
+    await click("receiptViewButton")  # the receipt dialog: preview, QR of the hosted receipt, print and PDF
+    await until(lambda: window.receipt_dialog is not None and window.receipt_dialog.isVisible(), "receipt")
+    await shot("receipt", window.receipt_dialog)
+    window.receipt_dialog.close()
 
     await click("newSaleButton")
     await click("product:muffin")
@@ -85,10 +89,86 @@ async def _capture(window, services, out: Path) -> list[Path]:
     await until(lambda: prop("paymentStatus") == "declined", "declined")
     await shot("declined")
 
+    if services.save_card is not None:  # Stripe: the save-card screen and the readers dialog (issue 15)
+        saved += await _capture_dialogs(window, services, out, until)
+
     await click("simulateOfflineButton")
     await until(lambda: prop("readerStatus") == "offline", "reader offline")
     await shot("reader_offline")
+    saved += await _capture_history(window, out, until)
     return saved
+
+
+async def _capture_dialogs(window, services, out: Path, until) -> list[Path]:
+    from PySide6.QtWidgets import QLabel, QPushButton, QTreeWidget
+
+    from kiosk.domain.terminal_admin import Address
+    from kiosk.ui.readers_dialog import ReadersDialog
+    from kiosk.ui.save_card_view import SaveCardDialog
+
+    c = services.controller
+    saved = []
+
+    async def grab(widget, name):
+        await asyncio.sleep(0.15)
+        path = out / f"{name}.png"
+        widget.grab().save(str(path))
+        saved.append(path)
+
+    save = SaveCardDialog(services.save_card, c.spawn, window)
+    save.open()
+    save.findChild(QPushButton, "startSaveCardButton").click()
+    status = save.findChild(QLabel, "saveCardStatus")
+    await until(lambda: status.property("state") == "waiting", "save card waiting")
+    await grab(save, "save_card")
+    await c.runner.run(services.sim.present_card, c.reader_id, "5555555555554444")
+    await until(lambda: status.property("state") == "saved", "card saved")
+    await grab(save, "save_card_saved")
+    save.reject()
+    admin = services.readers_admin
+    annex = await admin.create_location("Annex", Address("US", line1="2 Side St", city="Austin", state="TX",
+                                                         postal_code="73301"))
+    await admin.register("simulated-s700", "Annex till", annex.id)
+    box = ReadersDialog(admin, c.spawn, window)
+    box.open()
+    tree = box.findChild(QTreeWidget, "readersTree")
+    await until(lambda: tree.topLevelItemCount() == 2, "readers listed")
+    box.resize(900, 520)
+    await grab(box, "readers")
+    box.accept()
+    for w in (save, box):
+        w.deleteLater()
+    return saved
+
+
+async def _capture_history(window, out: Path, until) -> list[Path]:
+    """The sales history with the paid sale's details, then the day's Z report, each as its own window."""
+    from PySide6.QtWidgets import QPushButton
+
+    window.open_history()
+    history = window.history_window
+    history.resize(min(window.width() - 40, 1100), min(window.height() - 40, 640))
+    await until(lambda: history.table.rowCount() >= 3, "the day's sales listed")
+    history.table.selectRow(_paid_row(history))
+    await until(lambda: history.details.toPlainText().strip() != "", "the sale's details")
+    await asyncio.sleep(0.2)
+    paths = [out / "history.png", out / "report.png"]
+    history.grab().save(str(paths[0]))
+    history.findChild(QPushButton, "historyReport").click()
+    report = history.report_dialog
+    report.resize(min(window.width() - 40, 820), min(window.height() - 40, 640))
+    await until(lambda: report.report is not None, "the report")
+    await asyncio.sleep(0.2)
+    report.grab().save(str(paths[1]))
+    report.close()
+    history.close()
+    return paths
+
+
+def _paid_row(history) -> int:
+    from kiosk.services.report_rows import state_label
+
+    return next(r for r in range(history.table.rowCount()) if history.table.item(r, 2).text() == state_label("paid"))
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -136,7 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     asyncio.set_event_loop(loop)
     with tempfile.TemporaryDirectory() as tmp:
         currency = args.currency or ("ARS" if args.provider == "demo_mercadopago" else "USD")
-        services = build_services(Settings(provider=args.provider, currency=currency, poll_interval_ms=100),
+        settings = Settings(provider=args.provider, currency=currency, poll_interval_ms=100, shop_name="Café Sol",
+                            shop_address="1 Harbour Road\nPort Town")
+        services = build_services(settings,
                                   journal_path=Path(tmp) / "j.sqlite3", emulator_options={"seed": 1})
         apply_theme(app)
         window = MainWindow(services)

@@ -105,6 +105,7 @@ class CartPanel(QWidget):
         totals.addWidget(total_name, 0, 0)
         self.cart_discount = QPushButton(_("Discount"))
         self.cart_discount.setObjectName("cartDiscountButton")
+        self.cart_discount.setProperty("cartRow", True)  # the row buttons' height: no taller than the hint's line
         self.cart_discount.setAccessibleName(_("Discount on the whole sale"))
         self.cart_discount.setVisible(on_discount is not None)
         self.cart_discount.clicked.connect(lambda: self._on_discount(None))
@@ -204,6 +205,7 @@ class CartPanel(QWidget):
             name.setObjectName(f"figureName:{n}")
             value.setObjectName(f"figureValue:{n}")
             value.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            name.setMinimumWidth(1)  # a long name may be cut rather than keep the window from narrowing (portrait)
             self._figures.addWidget(name, n // 2, 2 * (n % 2))
             self._figures.addWidget(value, n // 2, 2 * (n % 2) + 1)
             self._figure_labels.append((name, value))

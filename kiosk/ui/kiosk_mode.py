@@ -51,8 +51,12 @@ class KioskShell(QObject):
         window.title_label.installEventFilter(self)
         app.installEventFilter(self)
         window.settings_button.setVisible(False)  # customers and cashiers don't reach Settings in kiosk mode
+        if window.history_button is not None:
+            window.history_button.setVisible(False)  # nor the sales history (refunds, closings)
         window.cashier_keys.enabled = False  # Enter = Charge / Esc = Cancel are for a cashier's keyboard
         window.log_toggle.setVisible(False)  # nor the provider log: it is for staff
+        if getattr(window, "save_card_button", None) is not None:  # saving a card needs a cashier to ask consent
+            window.save_card_button.setVisible(False)
         self.shortcut = QShortcut(QKeySequence("Ctrl+Alt+A"), window)
         self.shortcut.activated.connect(self.open_pin_pad)
         self.idle_timer = QTimer(self)
@@ -91,6 +95,10 @@ class KioskShell(QObject):
         self.pin_pad = PinPad(self.gate, self.window)
         self.pin_pad.exit_requested.connect(self.exit)
         self.pin_pad.settings_requested.connect(self._on_settings)
+        if self.window.history_button is not None:  # a journal to read: staff reach the history through the PIN
+            self.pin_pad.history_requested.connect(self.window.open_history)
+        else:
+            self.pin_pad.history_button.setVisible(False)
         self.pin_pad.open()
 
     def _lost_screen(self) -> bool:

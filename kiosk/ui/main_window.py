@@ -13,6 +13,7 @@ controller (`charge_blocker`), which keeps it off until start-up recovery has ru
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 import time
@@ -88,6 +89,10 @@ class MainWindow(QMainWindow):
         self._unsubscribe: list[Callable] = []
         self._print_job = None
         self.receipt_button = None
+        self.history_button: QPushButton | None = None  # staff: sales history and the Z report (with a journal)
+        self.history_window = None
+        self.receipt_view_button = None  # Receipt…: preview, QR, PDF, printers (ui/receipt_view.py)
+        self.receipt_dialog = None
         self.cart_panel = None
         self.reader_panel = None
         self.sim_panel = None
@@ -221,6 +226,14 @@ class MainWindow(QMainWindow):
         if not services.banner:
             self._header.insertStretch(self._header.indexOf(self.settings_button), 1)
 
+        if services.journal is not None:
+            self.history_button = QPushButton(_("Sales"))
+            self.history_button.setObjectName("historyButton")
+            self.history_button.setAccessibleName(_("Sales history"))
+            self.history_button.setAccessibleDescription(_("Earlier sales, refunds and the end-of-day report"))
+            self.history_button.clicked.connect(self.open_history)
+            self._header.insertWidget(self._header.indexOf(self.settings_button), self.history_button)
+
         from .discounts import DiscountFlow
 
         self.discounts = DiscountFlow(self, c, services.settings)
@@ -232,8 +245,13 @@ class MainWindow(QMainWindow):
         self._staff.insertWidget(0, self.reader_panel)
         if services.sim is not None:
             device_cancel = self._sim_device_cancel if c.capabilities.cancel_on_device else None
-            self.sim_panel = SimulatedReaderPanel(self._sim_tap, self._sim_online, device_cancel)
+            self.sim_panel = SimulatedReaderPanel(self._sim_tap, self._sim_online, device_cancel,
+                                                  tips=services.tips is not None)
             self._staff.insertWidget(1, self.sim_panel)
+        if services.save_card is not None:  # Stripe only (SetupIntents); Mercado Pago Point can't save a card
+            from .save_card_view import install_save_card
+
+            self.save_card_button = install_save_card(self, services.save_card)
 
         if c.capabilities.print_receipt:
             self.receipt_button = QPushButton(_(RECEIPT_BUTTON[None]))
@@ -241,6 +259,13 @@ class MainWindow(QMainWindow):
             self.receipt_button.setAccessibleName(_("Print receipt on the terminal"))
             self.receipt_button.clicked.connect(self._receipt_clicked)
             self.payment_panel.show_receipt_button(self.receipt_button)
+        from .receipt_view import open_receipt
+
+        self.receipt_view_button = QPushButton(_("Receipt…"))
+        self.receipt_view_button.setObjectName("receiptViewButton")
+        self.receipt_view_button.setAccessibleName(_("Receipt: print, PDF or QR code"))
+        self.receipt_view_button.clicked.connect(lambda: open_receipt(self))
+        self.payment_panel.show_receipt_button(self.receipt_view_button)
 
         self._unsubscribe += [
             c.state_changed.subscribe(self._on_state),
@@ -288,6 +313,22 @@ class MainWindow(QMainWindow):
                 self._refresh_buttons()
 
         return self.controller.spawn(guarded(), name=f"kiosk-ui-{what}")
+
+    def open_history(self) -> None:
+        """The sales history beside the till (non-modal): one window, raised again if already open."""
+        if self.history_window is None:
+            from kiosk.services.history import SalesHistory
+
+            from .history_window import HistoryWindow
+
+            s = self.services
+            history = SalesHistory(s.journal, s.runner, s.settings.currency)
+            self.history_window = HistoryWindow(self.controller, history, self)
+        else:
+            self.history_window.search()  # sales made since it was last shown
+        self.history_window.show()
+        self.history_window.raise_()
+        self.history_window.activateWindow()
 
     def log_message(self, level: str, text: str) -> None:
         stamp = time.strftime("%H:%M:%S")
@@ -467,8 +508,10 @@ class MainWindow(QMainWindow):
         self.cart_panel.set_lock_reason(cart_lock_reason(c.attempt, c.cart.locked))
         self.reader_panel.set_locked(in_flight)
         self.settings_button.setEnabled(not in_flight)
+        paid = c.attempt is not None and c.attempt.state is PaymentState.PAID
+        if self.receipt_view_button is not None:
+            self.receipt_view_button.setVisible(paid)
         if self.receipt_button is not None:
-            paid = c.attempt is not None and c.attempt.state is PaymentState.PAID
             job = self._print_job
             self.receipt_button.setVisible(paid)
             status = None if job is None else job.status
@@ -501,6 +544,9 @@ class MainWindow(QMainWindow):
         self.controller.new_sale()
         self.notice.clear()
         self._print_job = None
+        from .receipt_view import close_receipt
+
+        close_receipt(self)
         self._on_state(self.controller.attempt)
 
     # --- receipts (Mercado Pago Point Smart print actions; cancellable while still queued) --------
@@ -559,7 +605,13 @@ class MainWindow(QMainWindow):
         self.run(act(), what)
 
     def _sim_tap(self, card_number: str) -> None:
-        self._sim("Tap card", self.services.sim.present_card, card_number,
+        present = self.services.sim.present_card
+        choice, attempt = self.sim_panel.tip_choice(), self.controller.attempt
+        if choice is not None and attempt is not None and self.services.tips is not None:
+            offered = self.services.tips.tips.offered(attempt.amount.minor)  # what the reader shows (tipping.py)
+            if choice < len(offered):
+                present = functools.partial(present, tip_minor=offered[choice])
+        self._sim("Tap card", present, card_number,
                   done=_("Simulated customer tapped card …%(last4)s") % {"last4": card_number[-4:]})
 
     def _sim_device_cancel(self) -> None:

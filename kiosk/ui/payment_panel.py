@@ -127,7 +127,8 @@ class PaymentPanel(QGroupBox):
         self._slot_widget.setFixedHeight(tallest)
 
     def show_receipt_button(self, button: QPushButton) -> None:
-        """Mercado Pago: receipts print on the terminal; the button sits in the countdown's line."""
+        """Paid: the receipt buttons (Receipt…; on Mercado Pago also the terminal's printout) sit in the countdown's
+        line."""
         self._slot.addWidget(button)
         self.restyle()
 

@@ -37,6 +37,7 @@ def locked_width_text() -> str:
 class PinPad(QDialog):
     exit_requested = Signal()
     settings_requested = Signal()
+    history_requested = Signal()  # the sales history (refunds, closing the day): staff work behind the PIN
     unlocked = Signal()  # the right PIN was entered (unlock_only pads close themselves then: refund_dialog.py)
     _checked = Signal(bool)  # from the checking thread; delivered on the Qt thread (queued)
 
@@ -88,23 +89,28 @@ class PinPad(QDialog):
         self.exit_button.setObjectName("adminExitButton")
         self.settings_button = QPushButton(_("Settings"))
         self.settings_button.setObjectName("adminSettingsButton")
+        self.history_button = QPushButton(_("Sales"))
+        self.history_button.setObjectName("adminHistoryButton")
+        self.history_button.setAccessibleName(_("Open the sales history"))
         back = QPushButton(_("Back"))
         back.setObjectName("adminBackButton")
         self.exit_button.setAccessibleName(_("Exit kiosk mode"))
         self.settings_button.setAccessibleName(_("Open Settings"))
         back.setAccessibleName(_("Back to the sale"))
-        for b in (self.exit_button, self.settings_button, back):
+        for b in (self.exit_button, self.settings_button, self.history_button, back):
             b.setMinimumHeight(56)
             b.setEnabled(False)
             self.unlocked_row.addWidget(b)
         back.setEnabled(True)
         self.exit_button.clicked.connect(lambda: (self.accept(), self.exit_requested.emit()))
         self.settings_button.clicked.connect(lambda: (self.accept(), self.settings_requested.emit()))
+        self.history_button.clicked.connect(lambda: (self.accept(), self.history_requested.emit()))
         back.clicked.connect(self.reject)
         layout.addLayout(self.unlocked_row)
         if unlock_only:  # asked for one protected step (a refund): no way out of kiosk mode from here
             self.exit_button.setVisible(False)
             self.settings_button.setVisible(False)
+            self.history_button.setVisible(False)
         self._show_lockout()  # the gate outlives the pad: it may still be locked from an earlier try
 
     @property
@@ -172,6 +178,7 @@ class PinPad(QDialog):
                                       "least %(digits)s digits.") % {"digits": MIN_LEN})
             self.exit_button.setEnabled(True)
             self.settings_button.setEnabled(True)
+            self.history_button.setEnabled(True)
             return
         self.display.setText(_("Wrong PIN"))
         self._show_lockout()

@@ -5,6 +5,7 @@ text, marked with N_ and translated with _() when shown).
 """
 from __future__ import annotations
 
+from kiosk.domain.cards import brand_name
 from kiosk.domain.payment import CancelOutcome, PaymentAttempt, PaymentState
 from kiosk.i18n import N_, _
 
@@ -26,10 +27,6 @@ PRESENTATION: dict[PaymentState, tuple[str, str, str]] = {
     S.FAILED: (N_("Could not start"), "cross", N_("Nothing was charged.")),
     S.NEEDS_ATTENTION: (N_("Needs attention"), "warning", N_("Press Cancel to retry, or check the terminal.")),
 }
-
-CARD_BRANDS = {"visa": "Visa", "mastercard": "Mastercard", "master": "Mastercard", "amex": "American Express",
-               "debvisa": "Visa Debit", "debmaster": "Mastercard Debit", "elo": "Elo", "hipercard": "Hipercard",
-               "cabal": "Cabal", "naranja": "Naranja", "discover": "Discover", "jcb": "JCB", "interac": "Interac"}
 
 CANCEL_TITLES = {
     CancelOutcome.NOT_CHARGED: N_("Cancelled — not charged"),
@@ -86,7 +83,7 @@ def card_line(attempt: PaymentAttempt | None) -> str:
         return ""
     parts = []
     if attempt.card_brand or attempt.card_last4:
-        brand = CARD_BRANDS.get(attempt.card_brand or "") or (attempt.card_brand or "").replace("_", " ").title()
+        brand = brand_name(attempt.card_brand)
         if not brand:
             parts.append(_("Paid by card •••• %(last4)s.") % {"last4": attempt.card_last4})
         elif attempt.card_last4:

@@ -37,6 +37,10 @@ def describe_reader(reader: Reader | None) -> tuple[str, str]:
         return "offline", _("● Offline — can't take payments")
     if reader.state == "busy":
         return "busy", _("● Online — busy")
+    a = reader.action
+    if a is not None and a.type == "set_reader_display" and a.status is ActionStatus.IN_PROGRESS:
+        # Said in the badge, not only in the action line: the compact layout hides that line (issue 15).
+        return "idle", _("● Online — showing the cart")
     return "idle", _("● Online — idle")
 
 

@@ -31,6 +31,8 @@ from kiosk.services.admin_pin import MAX_LEN, MIN_LEN, needs_new_pin, pin_shape_
 from kiosk.services.secrets import key_shape_problem, keyring_location
 from kiosk.services.settings import FONT_SIZES, PROVIDER_LABELS, PROVIDERS, Settings
 
+from .settings_tipping import TippingGroup
+from .settings_receipts import ReceiptsGroup
 from .settings_taxes import TaxesGroup
 
 
@@ -125,24 +127,34 @@ class SettingsDialog(QDialog):
         buttons.button(QDialogButtonBox.Cancel).setAccessibleName(_("Close without saving"))
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
-        # The fields scroll, the buttons don't: with every group the dialog is taller than a 600-pixel screen.
-        self.body = body = QWidget()
-        body_layout = QVBoxLayout(body)
-        body_layout.setContentsMargins(0, 0, 0, 0)
-        body_layout.addLayout(form)
-        body_layout.addWidget(self._display_group(settings))
-        self.taxes = TaxesGroup(settings)
-        body_layout.addWidget(self.taxes)
-        scroll = QScrollArea()
-        scroll.setObjectName("settingsScroll")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        scroll.setWidget(body)
+        # The fields scroll (the error line and the buttons stay put): with the groups added below the dialog is
+        # taller than a 1024×600 till.
+        body = QWidget()
+        self._body = QVBoxLayout(body)
+        self._body.setContentsMargins(0, 0, 0, 0)
+        self._body.addLayout(form)
+        self._body.addWidget(self._display_group(settings))
+        self._scroll = QScrollArea()
+        self._scroll.setObjectName("settingsScroll")
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QFrame.NoFrame)
+        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self._scroll.setWidget(body)
         layout = QVBoxLayout(self)
-        layout.addWidget(scroll)
+        layout.addWidget(self._scroll, 1)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        self._groups: list = []  # add_group(): settings groups kept in modules of their own
+        self.add_group(TippingGroup(settings))
+        self.receipts = ReceiptsGroup(settings)
+        self.add_group(self.receipts)
+        self.taxes = TaxesGroup(settings)
+        self.add_group(self.taxes)
+
+    def add_group(self, widget) -> None:
+        """Add a group below the others; a group with `values() -> dict` contributes those Settings fields."""
+        self._body.addWidget(widget)
+        self._groups.append(widget)
 
     # --- key and server (the settings worker's part of this dialog) ----------------------------------
     def _family(self) -> str:
@@ -187,12 +199,16 @@ class SettingsDialog(QDialog):
         super().showEvent(event)
         # A top-level window is sized from its size hint, which ignores height-for-width: the wrapped notes (key
         # source, server) were cut to one line. Grow to the height the layout needs at the width we got.
-        width = max(self.width(), self.body.minimumSizeHint().width() + 40)  # + room for the scroll bar
-        need = (self.body.layout().totalHeightForWidth(width) + self.error.sizeHint().height()
-                + self._buttons.sizeHint().height() + 40)
-        room = self.screen().availableGeometry().height() - 40 if self.screen() else need
-        if need > self.height() or width > self.width():
-            self.resize(width, max(self.height(), min(need, room)))
+        body = self._scroll.widget()
+        width = body.width() or self.width()
+        fields = body.layout().totalHeightForWidth(width) if body.layout().hasHeightForWidth() else body.sizeHint().height()
+        need = self.layout().sizeHint().height() - self._scroll.sizeHint().height() + fields
+        screen = self.screen().availableGeometry().height() if self.screen() is not None else need
+        want = min(need, screen - 60)  # leave room for the title bar; the fields scroll on a short screen
+        if want > self.height():
+            self.resize(self.width(), want)
+        bar = self._scroll.verticalScrollBar().sizeHint().width()
+        self._scroll.setMinimumWidth(max(body.minimumSizeHint().width(), body.sizeHint().width()) + bar)
 
     def saved_ok(self) -> None:
         """The caller stored everything: forget the secrets and close."""
@@ -219,13 +235,18 @@ class SettingsDialog(QDialog):
         if problem:
             self.error.setText(problem)
             return
+        problem = self.receipts.problem()
+        if problem:
+            self.error.setText(problem)
+            return
         if self.kiosk.isChecked() and not (pin or self._settings.admin_pin_hash):
             self.error.setText(_("Set an admin PIN first: it is the only way out of kiosk mode."))
             return
         new = replace(self._settings, provider=provider, default_reader=self.reader.text().strip(),
                       currency=self.currency.currentData(), capture_manual=self.capture_manual.isChecked(),
                       card_wait_timeout_s=self.timeout.value(), kiosk_mode=self.kiosk.isChecked(),
-                      **self._server_fields(), **self._display_values(), **self.taxes.values())
+                      **self._server_fields(), **self._display_values(),
+                      **{k: v for g in self._groups if hasattr(g, "values") for k, v in g.values().items()})
         self.error.setText(_("Saving…"))
         self._buttons.button(QDialogButtonBox.Save).setEnabled(False)  # one save at a time
         self.saved.emit(new, secret, pin)

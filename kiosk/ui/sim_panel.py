@@ -19,7 +19,8 @@ from kiosk.services.context import (
 
 class SimulatedReaderPanel(QGroupBox):
     def __init__(self, on_tap: Callable[[str], None], on_online: Callable[[bool], None],
-                 on_device_cancel: Callable[[], None] | None = None, parent=None):
+                 on_device_cancel: Callable[[], None] | None = None, parent=None, *, tips: bool = False):
+        """tips: offer a choice of the store's tip suggestions (Stripe); `tip_choice()` is the one picked."""
         super().__init__(_("Simulated reader — plays the customer (demo only)"), parent)
         self.setObjectName("simulatedReaderPanel")
         self.setAccessibleName(_("Simulated reader"))
@@ -50,6 +51,15 @@ class SimulatedReaderPanel(QGroupBox):
         layout.addLayout(row)
         second = QHBoxLayout()  # a second row: the panel must fit the narrow payment column of a 1024×600 till
         second.addWidget(self.offline, 1)
+        self.tip = None
+        if tips:  # on the second row: no extra height on a 1024×600 till
+            self.tip = QComboBox()
+            self.tip.setObjectName("simulateTipPicker")
+            self.tip.setAccessibleName(_("Tip the customer picks on the reader"))
+            self.tip.addItem(_("No tip"), None)
+            for n in range(3):
+                self.tip.addItem(_("Tip suggestion %(n)s") % {"n": n + 1}, n)
+            second.addWidget(self.tip, 1)
         layout.addLayout(second)
         self.device_cancel = None
         if on_device_cancel is not None:  # Mercado Pago: the terminal has its own cancel button
@@ -58,6 +68,10 @@ class SimulatedReaderPanel(QGroupBox):
             self.device_cancel.setAccessibleName(_("Press cancel on the simulated terminal"))
             self.device_cancel.clicked.connect(on_device_cancel)
             second.addWidget(self.device_cancel, 1)
+
+    def tip_choice(self) -> int | None:
+        """The index of the suggestion the simulated customer taps (None: no tip)."""
+        return self.tip.currentData() if self.tip is not None else None
 
     def _toggled(self, checked: bool) -> None:
         self.offline.setText(_("Reader back online") if checked else _("Take reader offline"))

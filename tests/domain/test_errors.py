@@ -17,7 +17,10 @@ def _all_error_classes() -> list[type[KioskError]]:
 
 
 ERRORS = _all_error_classes()
-RETRYABLE = {"ReaderOffline", "ReaderBusy", "ReaderTimeout", "RateLimited", "ProviderUnavailable", "MalformedResponse"}
+RETRYABLE = {"ReaderOffline", "ReaderBusy", "ReaderTimeout", "RateLimited", "ProviderUnavailable", "MalformedResponse",
+             # printing and saving a receipt touch no money: the cashier checks the printer or folder and tries again
+             "PrinterError", "PrinterUnreachable", "PrinterTimeout", "PrinterPaperOut", "PrinterInterrupted",
+             "DocumentNotSaved"}
 
 
 def test_hierarchy_is_discovered():

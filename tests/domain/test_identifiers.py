@@ -10,6 +10,10 @@ VALID = {
     "stripe_reader": ["tmr_FV1234abcdXYZ", "tmr_1"],
     "stripe_payment": ["pi_3MtwBwLkdIwHu7ix28a3tqPa", "pi_A"],
     "stripe_location": ["tml_FGHkdj39dkDf", "tml_0"],
+    "stripe_setup_intent": ["seti_1Mm2cBLkdIwHu7ixaiKW3ElR"],
+    "stripe_customer": ["cus_NffrFeUfNV2Hib"],
+    "stripe_payment_method": ["pm_1Mm2cBLkdIwHu7ixqGd5hD2u"],
+    "stripe_configuration": ["tmc_FHC9qf2ZvHc8Kz"],
     "mp_terminal": ["NEWLAND_N950__N950NCB123456789", "PAX_A910__SMARTPOS1234567890", "GERTEC_MP35P__8701372447323147"],
     "mp_order": ["ORD01JQ4S4KY8HWQ6NA5PXB65B3D3", "ORDTST01JQ4S4KY8HWQ6NA5PXB65B3D"],
     "mp_action": ["a6fd6e9b-4e0a-4b2b-8b5c-3b3c2f3e9d10"],
@@ -23,6 +27,8 @@ INJECTIONS = [
 # Look-alikes: Cyrillic а/О, fullwidth digits, Turkish dotless ı, non-breaking hyphen.
 LOOKALIKES = {
     "stripe_reader": "tmr_FV1234аbcd", "stripe_payment": "pi_3MtwBwLkdIwНu7", "stripe_location": "tml_ＡBC",
+    "stripe_setup_intent": "seti_1Mm2cВ", "stripe_customer": "cus_Nffr１", "stripe_payment_method": "pm_1Mm2сB",
+    "stripe_configuration": "tmc_FHCı",
     "mp_terminal": "NEWLAND_N950__N950NCB12345678ı", "mp_order": "ORD01JQ4S4KY8HWQ6NA5PXB65B3DО",
     "mp_action": "a6fd6e9b‑4e0a-4b2b-8b5c-3b3c2f3e9d10",
 }

@@ -72,12 +72,13 @@ def test_writer_shortcuts(tmp_path):
 
 
 def test_v2_file_gains_the_refunds_table(tmp_path):
+    from kiosk.journal import schema
+
     path = tmp_path / "v2.sqlite3"
-    with Journal.open(path) as j:
-        paid_attempt(j)
     conn = sqlite3.connect(path)
-    conn.execute("DROP TABLE refunds")
-    conn.execute("PRAGMA user_version = 2")
+    schema.migrate(conn, target=2)  # a real v2 file, whatever steps later branches add after v3
+    conn.execute("INSERT INTO attempts (id, provider, reader_id, amount_minor, currency, state, created_at,"
+                 " updated_at) VALUES ('a', 'stripe', 'tmr', 500, 'USD', 'paid', 1, 1)")
     conn.commit()
     conn.close()
     with Journal.open(path) as j:

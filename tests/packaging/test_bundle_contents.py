@@ -53,11 +53,16 @@ def test_bundle_check_passes_on_this_install():
     assert summary["frozen"] is False and summary["keyring"]
 
 
+def _no_profiles(name=None):
+    raise FileNotFoundError("escpos/capabilities.json")  # what a bundle without the data file gets
+
+
 @pytest.mark.parametrize("break_it, says", [
     (lambda mp: mp.setattr("kiosk.ui.theme.load_qss", lambda name: ""), "theme.qss"),
     (lambda mp: mp.setattr("kiosk.ui.theme.HIGH_CONTRAST", "theme-missing.qss"), "theme-missing.qss"),
     (lambda mp: mp.setattr("stripe.ca_bundle_path", "/nonexistent/ca-certificates.crt"), "Stripe"),
     (lambda mp: mp.setattr("certifi.where", lambda: "/nonexistent/cacert.pem"), "certifi"),
+    (lambda mp: mp.setattr("escpos.capabilities.get_profile", _no_profiles), "escpos"),
 ])
 def test_bundle_check_names_what_is_missing(monkeypatch, break_it, says):
     break_it(monkeypatch)

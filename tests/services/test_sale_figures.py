@@ -34,12 +34,13 @@ def test_the_discounted_total_is_charged_and_the_sale_is_journaled_with_its_figu
         "currency": "USD",
         "lines": [
             {"sku": "coffee", "name": "Coffee", "quantity": 2, "unit_minor": 350, "subtotal_minor": 700,
-             "discount_minor": 160, "discount_reason": "Damaged cup", "tax_category": "standard", "tax_bp": 825,
+             "discount_minor": 100, "discount_reason": "Damaged cup", "tax_category": "standard", "tax_bp": 825,
              "tax_minor": 45},
             {"sku": "water", "name": "Water", "quantity": 1, "unit_minor": 150, "subtotal_minor": 150,
-             "discount_minor": 15, "discount_reason": "", "tax_category": "exempt", "tax_bp": 0, "tax_minor": 0},
+             "discount_minor": 0, "discount_reason": "", "tax_category": "exempt", "tax_bp": 0, "tax_minor": 0},
         ],
-        "subtotal_minor": 850, "discount_minor": 175, "discount_reason": "Loyalty", "tax_minor": 45,
+        "subtotal_minor": 850, "discount_minor": 175, "discount_reason": "Loyalty", "cart_discount_minor": 75,
+        "tax_minor": 45,
         "taxes": [{"category": "standard", "rate_bp": 825, "base_minor": 540, "tax_minor": 45},
                   {"category": "exempt", "rate_bp": 0, "base_minor": 135, "tax_minor": 0}],
         "prices_include_tax": False, "total_minor": 720,
@@ -70,16 +71,18 @@ def test_the_reader_shows_discounted_lines_that_add_up_to_the_total(fresh_shared
     assert sum(i["amount"] * i["quantity"] for i in shown["line_items"]) + shown["tax"] == shown["total"]
 
 
-def test_the_terminal_receipt_prints_the_discount_and_the_tax_per_rate_and_adds_up():
+def test_the_terminal_receipt_prints_the_discounts_and_the_tax_per_rate_and_adds_up():
     from kiosk.domain.payment import PaymentAttempt
     from kiosk.services.receipt import format_receipt
 
     cart = Cart("USD")
     cart.add(COFFEE, 2)
     cart.add(Product("book", "Book", USD(1000), 500, "reduced"))
-    cart.set_cart_discount(Discount("amount", 170, "Manager"))
+    cart.set_line_discount("coffee", Discount("amount", 100, "Damaged cup"))
+    cart.set_cart_discount(Discount("amount", 160, "Manager"))
     text = format_receipt(cart, PaymentAttempt(cart.total, "tmr_1", "stripe"))
-    # 700 + 1000, 170 off spread 70 / 100: tax 8.25 % of 630 = 51.975, 5 % of 900 = 45.
+    # 600 + 1000 after the line discount, 160 off the sale spread 60 / 100: 8.25 % of 540 = 44.55, 5 % of 900 = 45.
     rows = [" ".join(line.split()) for line in text.splitlines()]
-    assert {"Subtotal $17.00", "Discount -$1.70", "Tax 8.25 % $0.52", "Tax 5 % $0.45", "TOTAL $16.27"} <= set(rows)
-    assert cart.total == USD(1700 - 170 + 52 + 45)
+    assert {"Discount (Damaged cup) -$1.00", "Subtotal $17.00", "standard 8.25% $0.45", "reduced 5% $0.45",
+            "TOTAL $15.30"} <= set(rows), rows
+    assert cart.total == USD(1700 - 260 + 45 + 45)

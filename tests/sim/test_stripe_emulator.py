@@ -394,10 +394,21 @@ def test_set_reader_display_cart(sdk, rid):
 
 
 def test_process_setup_intent(sdk, rid):
-    r = sdk.v1.terminal.readers.process_setup_intent(rid, {"setup_intent": "seti_123", "allow_redisplay": "always"})
+    customer = sdk.v1.customers.create({"name": "Ana"})
+    seti = sdk.v1.setup_intents.create({"customer": customer.id, "payment_method_types": ["card_present"],
+                                        "usage": "off_session"})
+    r = sdk.v1.terminal.readers.process_setup_intent(rid, {"setup_intent": seti.id, "allow_redisplay": "always"})
     assert r.action.type == "process_setup_intent" and r.action.status == "in_progress"
     r = present(sdk, rid)
     assert r.action.status == "succeeded" and r.action.process_setup_intent.generated_card.startswith("pm_")
+    card = sdk.v1.payment_methods.retrieve(r.action.process_setup_intent.generated_card)
+    assert (card.type, card.customer, card.card.last4, card.allow_redisplay) == ("card", customer.id, "4242", "always")
+    assert sdk.v1.setup_intents.retrieve(seti.id).status == "succeeded"
+    # A SetupIntent Stripe does not know, or one already used, is refused as Stripe refuses it.
+    assert invalid(sdk.v1.terminal.readers.process_setup_intent, rid,
+                   {"setup_intent": "seti_123", "allow_redisplay": "always"}).code == "resource_missing"
+    assert invalid(sdk.v1.terminal.readers.process_setup_intent, rid,
+                   {"setup_intent": seti.id, "allow_redisplay": "always"}).code == "intent_invalid_state"
     err = invalid(sdk.v1.terminal.readers.process_setup_intent, rid, {"setup_intent": "seti_9"})
     assert err.param == "allow_redisplay"
 

@@ -70,6 +70,7 @@ def test_close_and_escape_are_refused_and_settings_hidden(kiosk):
     s, _ = kiosk
     w = s.window
     assert w.isFullScreen() and w.windowFlags() & Qt.FramelessWindowHint
+    assert w.history_button is not None and not w.history_button.isVisible(), "sales history is for staff"
     w.close()  # Alt+F4, or Close in the window manager's menu
     assert w.isVisible(), "a customer must not be able to close the kiosk"
     assert s.kiosk.pin_pad is not None and s.kiosk.pin_pad.isVisible(), "closing asks for the admin PIN"
@@ -138,6 +139,22 @@ def test_wrong_pin_is_refused_right_pin_exits(kiosk):
     pad.exit_button.click()
     assert s._quit.done(), "the admin exit ends the app"
     assert not s.window.isVisible()
+
+
+def test_the_sales_history_is_behind_the_pin_and_keeps_the_screen(kiosk):
+    s, loop = kiosk
+    s.kiosk.open_pin_pad()
+    pad = s.kiosk.pin_pad
+    assert pad.history_button.isVisible() and not pad.history_button.isEnabled()
+    _press(pad, PIN)
+    pad.history_button.click()
+    history = s.window.history_window
+    assert history is not None and history.isVisible()
+    history.activateWindow()
+    deadline = time.monotonic() + 1.5  # the guard looks every second: our own window keeps the focus
+    _wait_for(loop, lambda: time.monotonic() > deadline, "1.5 s")
+    assert history.isVisible() and s.window.isFullScreen()
+    history.close()
 
 
 def _spin_until(predicate, what: str, timeout: float = 5.0) -> None:
