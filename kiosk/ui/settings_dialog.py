@@ -31,9 +31,9 @@ from kiosk.services.admin_pin import MAX_LEN, MIN_LEN, needs_new_pin, pin_shape_
 from kiosk.services.secrets import key_shape_problem, keyring_location
 from kiosk.services.settings import FONT_SIZES, PROVIDER_LABELS, PROVIDERS, Settings
 
-from .settings_tipping import TippingGroup
 from .settings_receipts import ReceiptsGroup
 from .settings_taxes import TaxesGroup
+from .settings_tipping import TippingGroup
 
 
 class SettingsDialog(QDialog):
