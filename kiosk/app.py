@@ -279,7 +279,9 @@ class AppShell:
             from kiosk.services.admin_pin import PinGate
             from kiosk.ui.kiosk_mode import KioskShell
 
-            self.kiosk = KioskShell(self.window, self.app, PinGate(settings.admin_pin_hash), self.quit,
+            gate = PinGate(settings.admin_pin_hash)
+            self.window.discounts.gate = gate  # one count of wrong PINs, whichever pad they were typed on
+            self.kiosk = KioskShell(self.window, self.app, gate, self.quit,
                                     self.open_settings, idle_reset_s=settings.kiosk_idle_reset_s)
         else:
             if settings.kiosk_mode:

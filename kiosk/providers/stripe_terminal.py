@@ -91,6 +91,24 @@ def _only_on_the_emulator() -> str:
     return gettext("Switching a reader offline works only with the built-in emulator.")
 
 
+def _display_cart(cart: Cart) -> dict:
+    """The cart as the reader shows it. Stripe takes positive item prices only (no discount line), so a discounted
+    line is shown once at what it costs after discounts; `tax` is sent only when it is added on top (an included
+    tax shown as its own row would read as added). Its lines and tax add up to `total`, the amount charged."""
+    totals = cart.totals()
+    items = []
+    for line, priced in zip(cart.lines, totals.lines, strict=True):
+        name = line.product.name[:100] or "-"
+        if priced.discount.minor:
+            if line.quantity > 1:
+                name = gettext("%(product)s × %(count)d") % {"product": name, "count": line.quantity}
+            items.append({"amount": priced.amount.minor, "description": name, "quantity": 1})
+        else:
+            items.append({"amount": line.product.unit_price.minor, "description": name, "quantity": line.quantity})
+    return {"currency": cart.currency.lower(), "line_items": items,
+            "tax": 0 if cart.policy.prices_include_tax else totals.tax.minor, "total": totals.total.minor}
+
+
 class StripeTerminalProvider(StripeAdminMixin):
     """Provider + SimulatedReaderControl for Stripe Terminal server-driven readers. Blocking; thread-safe.
     Readers/locations, tip suggestions and saving a card: stripe_admin.py."""
@@ -429,13 +447,7 @@ class StripeTerminalProvider(StripeAdminMixin):
         if not isinstance(cart, Cart) or cart.is_empty:
             raise E.InvalidInput("Add items before showing the cart.", detail="empty cart")
         cart.total.require_chargeable()
-        params = {"type": "cart", "cart": {
-            "currency": cart.currency.lower(),
-            "line_items": [{"amount": line.product.unit_price.minor, "description": line.product.name[:100] or "-",
-                            "quantity": line.quantity} for line in cart.lines],
-            "tax": cart.tax.minor,
-            "total": cart.total.minor,
-        }}
+        params = {"type": "cart", "cart": _display_cart(cart)}
         return reader_from(self._call("show cart", lambda: self._readers.set_reader_display(
             reader_id, params, {"idempotency_key": key}), subject="reader"))
 

@@ -221,6 +221,7 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
         poll_interval=settings.poll_interval_ms / 1000.0, card_wait_timeout=float(settings.card_wait_timeout_s),
         default_reader_id=settings.default_reader or None,
     )
+    controller.cart.policy = settings.tax_policy  # the store's tax rules; new_sale() keeps the same cart object
     # The simulated customer is offered against the embedded emulator, or a test server on this machine
     # (`--api-base http://127.0.0.1:…` running `python -m kiosk.sim`); never against a real provider.
     simulated = emulator is not None or (bool(server) and is_loopback(server))

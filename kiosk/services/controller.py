@@ -254,6 +254,14 @@ class PaymentController:
         self.cart.set_quantity(sku, quantity)
         self.cart_changed.emit(self.cart)
 
+    def set_line_discount(self, sku: str, discount) -> None:
+        self.cart.set_line_discount(sku, discount)  # refused (CartLocked) while a payment is in flight
+        self.cart_changed.emit(self.cart)
+
+    def set_cart_discount(self, discount) -> None:
+        self.cart.set_cart_discount(discount)
+        self.cart_changed.emit(self.cart)
+
     def new_sale(self) -> None:
         """Start over with an empty cart (only once the last payment is final)."""
         if self.in_flight:
@@ -893,12 +901,8 @@ _PASSING = {S.CANCELLING: N_("Cancelling…"), S.NEEDS_ATTENTION: N_("Checking t
 
 
 def _cart_snapshot(cart: Cart) -> dict:
-    return {
-        "currency": cart.currency,
-        "lines": [{"sku": l.product.sku, "name": l.product.name, "qty": l.quantity,
-                   "unit_minor": l.product.unit_price.minor} for l in cart.lines],
-        "total_minor": cart.total.minor,
-    }
+    """The sale as journaled with the attempt (attempts.cart_json): Cart.snapshot()."""
+    return cart.snapshot()
 
 
 __all__ = ["JOURNAL_PAUSED", "PaymentController", "RecoveryPending"]

@@ -181,10 +181,7 @@ async def receipt_for_sale(journal: Any, attempt: PaymentAttempt, cart: Cart, sh
 
 def receipt_from_cart(cart: Cart, attempt: PaymentAttempt, *, shop: Shop = Shop()) -> Receipt:
     """The sale on screen, for callers without its journal record (the terminal's printout)."""
-    snapshot = {"lines": [{"name": l.product.name, "quantity": l.quantity, "unit_minor": l.product.unit_price.minor,
-                           "subtotal_minor": l.subtotal.minor} for l in cart.lines],
-                "subtotal_minor": cart.subtotal.minor, "tax_minor": cart.tax.minor, "total_minor": cart.total.minor}
-    return build_receipt(snapshot, attempt, shop=shop)
+    return build_receipt(cart.snapshot(), attempt, shop=shop)
 
 
 # ---- layout -------------------------------------------------------------------------------------------------

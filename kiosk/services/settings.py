@@ -13,6 +13,7 @@ from pathlib import Path
 
 from kiosk.domain.errors import KioskError
 from kiosk.domain.money import currency_info
+from kiosk.domain.pricing import ROUNDINGS, TaxPolicy
 from kiosk.i18n import N_, _, language_code
 from kiosk.journal.private import open_private, private_dir, tighten_dir, tighten_file
 
@@ -28,6 +29,7 @@ PROVIDER_LABELS = {
 }
 
 FONT_SIZES = ("normal", "large", "extra_large")
+TAX_ROUNDINGS = ROUNDINGS
 
 
 @dataclass
@@ -62,6 +64,10 @@ class Settings:
     shop_name: str = ""
     shop_address: str = ""  # one line of the header per line
     shop_tax_id: str = ""
+    # Taxes and discounts (docs/taxes.md): EU/LatAm shelf prices include tax, US ones don't.
+    prices_include_tax: bool = False
+    tax_rounding: str = "line"  # one of TAX_ROUNDINGS: per line, or once per rate on the sale's total
+    discounts_admin_only: bool = False  # a discount needs the admin PIN (always so in kiosk mode)
     version: int = VERSION
 
     @property
@@ -71,6 +77,15 @@ class Settings:
     @property
     def provider_family(self) -> str:
         return "mercadopago" if self.provider.endswith("mercadopago") else "stripe"
+
+    @property
+    def tax_policy(self) -> TaxPolicy:
+        return TaxPolicy(self.prices_include_tax, self.tax_rounding)
+
+    @property
+    def discounts_need_pin(self) -> bool:
+        """A self-service customer must not discount their own sale."""
+        return self.discounts_admin_only or self.kiosk_mode
 
 
 def config_dir() -> Path:
@@ -149,6 +164,8 @@ def _check_display(s: Settings, defaults: Settings) -> None:
         s.receipt_printer = defaults.receipt_printer
     if s.receipt_paper_mm not in (58, 80):
         s.receipt_paper_mm = defaults.receipt_paper_mm
+    if s.tax_rounding not in TAX_ROUNDINGS:
+        s.tax_rounding = defaults.tax_rounding
 
 
 def _keep_aside(path: Path) -> None:

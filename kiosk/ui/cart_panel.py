@@ -1,4 +1,5 @@
-"""Cart: quick-add product tiles, line items with quantity +/−, remove, subtotal/tax/total."""
+"""Cart: quick-add product tiles, line items with quantity +/−, discount and remove; subtotal, discounts, the tax
+per rate and the total."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -21,6 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.domain.cart import Cart, Product
+from kiosk.domain.money import Money
+from kiosk.domain.pricing import Totals, tax_figures
 from kiosk.i18n import _
 
 from .payment_panel import fix_lines
@@ -28,10 +31,13 @@ from .payment_panel import fix_lines
 
 class CartPanel(QWidget):
     def __init__(self, products: list[Product], on_add: Callable[[Product], None],
-                 on_quantity: Callable[[str, int], None], parent=None):
+                 on_quantity: Callable[[str, int], None], parent=None, *,
+                 on_discount: Callable[[str | None], None] | None = None):
+        """on_discount(sku, or None for the whole sale): the window asks for the discount (and the PIN)."""
         super().__init__(parent)
         self._on_add = on_add
         self._on_quantity = on_quantity
+        self._on_discount = on_discount
         self._products = {p.sku: p for p in products}
         self._tiles: list[QPushButton] = []
         layout = QVBoxLayout(self)
@@ -82,31 +88,40 @@ class CartPanel(QWidget):
             header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
         cart_layout.addWidget(self.table)
 
+        # Subtotal, the sale's discount and one figure per tax rate, two to a line so the table keeps its room.
+        self._figures = QGridLayout()
+        self._figures.setColumnStretch(1, 1)
+        self._figures.setColumnStretch(3, 1)
+        self._figure_labels: list[tuple[QLabel, QLabel]] = []
+        self.subtotal_label = self._figure(0)[1]
+        self.subtotal_label.setObjectName("subtotalLabel")
         totals = QGridLayout()
         totals.setColumnStretch(1, 1)
-        self.subtotal_label = QLabel()
-        self.subtotal_label.setObjectName("subtotalLabel")
-        self.tax_label = QLabel()
-        self.tax_label.setObjectName("taxLabel")
         self.total_label = QLabel()
         self.total_label.setObjectName("totalLabel")
         self.total_label.setAccessibleName(_("Total"))
-        # Subtotal and tax share a line, so the total keeps its size on short screens.
-        for col, (name, label) in enumerate(((_("Subtotal"), self.subtotal_label), (_("Tax"), self.tax_label))):
-            totals.addWidget(QLabel(name), 0, 2 * col)
-            label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
-            totals.addWidget(label, 0, 2 * col + 1)
         total_name = QLabel(_("Total"))
         total_name.setObjectName("totalName")
-        totals.addWidget(total_name, 1, 0)
+        totals.addWidget(total_name, 0, 0)
+        self.cart_discount = QPushButton(_("Discount"))
+        self.cart_discount.setObjectName("cartDiscountButton")
+        self.cart_discount.setProperty("cartRow", True)  # the row buttons' height: no taller than the hint's line
+        self.cart_discount.setAccessibleName(_("Discount on the whole sale"))
+        self.cart_discount.setVisible(on_discount is not None)
+        self.cart_discount.clicked.connect(lambda: self._on_discount(None))
         self.total_label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
-        totals.addWidget(self.total_label, 1, 1, 1, 3)
+        totals.addWidget(self.total_label, 0, 1)
         # Why the cart can't be changed; it holds its line even when empty, so nothing below it moves.
         self.lock_hint = QLabel()
         self.lock_hint.setObjectName("cartLockHint")
         self.lock_hint.setWordWrap(True)
+        cart_layout.addLayout(self._figures)
         cart_layout.addLayout(totals)
-        cart_layout.addWidget(self.lock_hint)
+        # The sale's discount button shares the lock hint's line: the total's line must stay narrow (portrait).
+        hint_row = QHBoxLayout()
+        hint_row.addWidget(self.lock_hint, 1)
+        hint_row.addWidget(self.cart_discount, 0, Qt.AlignTop)
+        cart_layout.addLayout(hint_row)
         layout.addWidget(cart_box, 7)
         self.restyle()
 
@@ -145,27 +160,81 @@ class CartPanel(QWidget):
         self.lock_hint.setText(text)
 
     def update_cart(self, cart: Cart) -> None:
+        totals = cart.totals()
         self.table.setRowCount(len(cart.lines))
         for row, line in enumerate(cart.lines):
             sku = line.product.sku
             item = QTableWidgetItem(line.product.name)
+            if line.discount is not None:  # the line's own discount and why (its share of the sale's is below)
+                item.setText(_("%(product)s\n%(amount)s %(reason)s") % {
+                    "product": line.product.name, "reason": line.discount.reason,
+                    "amount": _negative(Money(line.discount.off(line.subtotal.minor), cart.currency))})
+                item.setToolTip(item.text())  # the reason may be cut at the column's edge
             self.table.setItem(row, 0, item)
             self.table.setCellWidget(row, 1, self._qty_widget(sku, line.quantity, cart.locked))
             amount = QTableWidgetItem(line.subtotal.format())
             amount.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
             self.table.setItem(row, 2, amount)
-            remove = QPushButton(_("Remove"))
-            remove.setProperty("cartRow", True)
-            remove.setObjectName(f"remove:{sku}")
-            remove.setAccessibleName(_("Remove %(product)s") % {"product": line.product.name})
-            remove.setEnabled(not cart.locked)
-            remove.clicked.connect(lambda _=False, s=sku: self._on_quantity(s, 0))
-            self.table.setCellWidget(row, 3, remove)
-        self.subtotal_label.setText(cart.subtotal.format())
-        self.tax_label.setText(cart.tax.format())
-        self.total_label.setText(cart.total.format())
+            self.table.setCellWidget(row, 3, self._line_buttons(line.product, cart.locked))
+        self._show_figures(cart, totals)
+        self.total_label.setText(totals.total.format())
+        self.cart_discount.setEnabled(not cart.locked and not cart.is_empty)
         for tile in self._tiles:
             tile.setEnabled(not cart.locked)
+
+    def _show_figures(self, cart: Cart, totals: Totals) -> None:
+        figures = [(_("Subtotal"), totals.subtotal.format())]
+        if cart.discount is not None and totals.cart_discount is not None:
+            figures.append((_("Discount: %(reason)s") % {"reason": _short(cart.discount.reason)},
+                            _negative(totals.cart_discount)))
+        figures += [(name, tax.format()) for name, tax in tax_figures(totals, cart.policy.prices_include_tax)]
+        for i, (name, value) in enumerate(figures):
+            name_label, value_label = self._figure(i)
+            name_label.setText(name)
+            value_label.setText(value)
+            for label in (name_label, value_label):
+                label.setVisible(True)
+        for name_label, value_label in self._figure_labels[len(figures):]:
+            name_label.setVisible(False)
+            value_label.setVisible(False)
+
+    def _figure(self, i: int) -> tuple[QLabel, QLabel]:
+        while len(self._figure_labels) <= i:
+            n = len(self._figure_labels)
+            name, value = QLabel(), QLabel()
+            name.setObjectName(f"figureName:{n}")
+            value.setObjectName(f"figureValue:{n}")
+            value.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            name.setMinimumWidth(1)  # a long name may be cut rather than keep the window from narrowing (portrait)
+            self._figures.addWidget(name, n // 2, 2 * (n % 2))
+            self._figures.addWidget(value, n // 2, 2 * (n % 2) + 1)
+            self._figure_labels.append((name, value))
+        return self._figure_labels[i]
+
+    def figures(self) -> list[tuple[str, str]]:
+        """The figures shown under the cart (name, amount), in order: for tests and the screen reader walk."""
+        return [(n.text(), v.text()) for n, v in self._figure_labels if not n.isHidden()]
+
+    def _line_buttons(self, product: Product, locked: bool) -> QWidget:
+        w = QWidget()
+        h = QHBoxLayout(w)
+        h.setContentsMargins(2, 0, 2, 0)
+        if self._on_discount is not None:
+            off = QPushButton("%")
+            off.setProperty("cartRow", True)
+            off.setObjectName(f"discount:{product.sku}")
+            off.setAccessibleName(_("Discount on %(product)s") % {"product": product.name})
+            off.setEnabled(not locked)
+            off.clicked.connect(lambda _=False, s=product.sku: self._on_discount(s))
+            h.addWidget(off)
+        remove = QPushButton(_("Remove"))
+        remove.setProperty("cartRow", True)
+        remove.setObjectName(f"remove:{product.sku}")
+        remove.setAccessibleName(_("Remove %(product)s") % {"product": product.name})
+        remove.setEnabled(not locked)
+        remove.clicked.connect(lambda _=False, s=product.sku: self._on_quantity(s, 0))
+        h.addWidget(remove)
+        return w
 
     def _qty_widget(self, sku: str, qty: int, locked: bool) -> QWidget:
         w = QWidget()
@@ -190,3 +259,12 @@ class CartPanel(QWidget):
         h.addWidget(label)
         h.addWidget(plus)
         return w
+
+
+def _negative(amount: Money) -> str:
+    return "−" + amount.format()  # a discount is shown as taken off (U+2212, the minus sign)
+
+
+def _short(reason: str, most: int = 22) -> str:
+    """A reason cut to fit beside its amount (the figures' line must not widen the window)."""
+    return reason if len(reason) <= most else reason[: most - 1].rstrip() + "…"

@@ -234,7 +234,11 @@ class MainWindow(QMainWindow):
             self.history_button.clicked.connect(self.open_history)
             self._header.insertWidget(self._header.indexOf(self.settings_button), self.history_button)
 
-        self.cart_panel = CartPanel(demo_products(c.cart.currency), self._add, self._set_qty)
+        from .discounts import DiscountFlow
+
+        self.discounts = DiscountFlow(self, c, services.settings)
+        self.cart_panel = CartPanel(demo_products(c.cart.currency), self._add, self._set_qty,
+                                    on_discount=self.discounts.start)
         self._left.addWidget(self.cart_panel, 1)
         self.reader_panel = ReaderPanel(self._select_reader,
                                         self._switch_mode if c.capabilities.operating_mode else None)

@@ -31,8 +31,9 @@ from kiosk.services.admin_pin import MAX_LEN, MIN_LEN, needs_new_pin, pin_shape_
 from kiosk.services.secrets import key_shape_problem, keyring_location
 from kiosk.services.settings import FONT_SIZES, PROVIDER_LABELS, PROVIDERS, Settings
 
-from .settings_tipping import TippingGroup
 from .settings_receipts import ReceiptsGroup
+from .settings_taxes import TaxesGroup
+from .settings_tipping import TippingGroup
 
 
 class SettingsDialog(QDialog):
@@ -147,6 +148,8 @@ class SettingsDialog(QDialog):
         self.add_group(TippingGroup(settings))
         self.receipts = ReceiptsGroup(settings)
         self.add_group(self.receipts)
+        self.taxes = TaxesGroup(settings)
+        self.add_group(self.taxes)
 
     def add_group(self, widget) -> None:
         """Add a group below the others; a group with `values() -> dict` contributes those Settings fields."""
