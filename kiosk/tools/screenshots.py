@@ -36,6 +36,11 @@ async def _capture(window, services, out: Path) -> list[Path]:
             await asyncio.sleep(0.02)
 
     async def click(name):
+        if name.startswith("product:"):  # a tile of the product grid
+            grid = window.product_grid
+            await until(lambda: not grid.locked, "the grid to take taps")
+            grid.tap(name.removeprefix("product:"))
+            return
         b = window.findChild(QPushButton, name)
         await until(b.isEnabled, f"{name} enabled")
         b.click()

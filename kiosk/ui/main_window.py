@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         self._print_job = None
         self.receipt_button = None
         self.cart_panel = None
+        self.product_grid = None
         self.reader_panel = None
         self.sim_panel = None
         self.setObjectName("mainWindow")
@@ -208,6 +209,7 @@ class MainWindow(QMainWindow):
         from kiosk.services.catalog import demo_products
 
         from .cart_panel import CartPanel
+        from .product_grid import ListIndex, ProductGrid
         from .reader_panel import ReaderPanel
         from .sim_panel import SimulatedReaderPanel
 
@@ -221,7 +223,8 @@ class MainWindow(QMainWindow):
         if not services.banner:
             self._header.insertStretch(self._header.indexOf(self.settings_button), 1)
 
-        self.cart_panel = CartPanel(demo_products(c.cart.currency), self._add, self._set_qty)
+        self.product_grid = ProductGrid(ListIndex(demo_products(c.cart.currency)), self._add, self._favourite)
+        self.cart_panel = CartPanel(self.product_grid, self._set_qty)
         self._left.addWidget(self.cart_panel, 1)
         self.reader_panel = ReaderPanel(self._select_reader,
                                         self._switch_mode if c.capabilities.operating_mode else None)
@@ -331,6 +334,7 @@ class MainWindow(QMainWindow):
         self.payment_panel.restyle()
         if self.cart_panel is not None:
             self.cart_panel.restyle()
+            self.product_grid.view.fit_columns()  # the tile follows the compact type size
         if self.reader_panel is not None:
             self.reader_panel.set_compact(compact)
 
@@ -400,6 +404,7 @@ class MainWindow(QMainWindow):
 
     def _on_cart(self, cart) -> None:
         self.cart_panel.update_cart(cart)
+        self.product_grid.set_locked(cart.locked)
         self.payment_panel.show_total(cart.total)
         self._refresh_buttons()
 
@@ -482,6 +487,9 @@ class MainWindow(QMainWindow):
             self.controller.add_to_cart(product)
         except KioskError as e:
             self.log_message("warning", e.cashier_message)
+
+    def _favourite(self, product, on: bool) -> None:
+        """A star toggled on a tile; the grid shows it at once."""
 
     def _set_qty(self, sku: str, qty: int) -> None:
         try:
