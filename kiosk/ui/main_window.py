@@ -90,6 +90,8 @@ class MainWindow(QMainWindow):
         self.receipt_button = None
         self.cart_panel = None
         self.product_grid = None
+        self.catalog = None  # the CatalogIndex the grid and the scanner ask
+        self.scanner = None
         self.reader_panel = None
         self.sim_panel = None
         self.setObjectName("mainWindow")
@@ -223,8 +225,12 @@ class MainWindow(QMainWindow):
         if not services.banner:
             self._header.insertStretch(self._header.indexOf(self.settings_button), 1)
 
-        self.product_grid = ProductGrid(ListIndex(demo_products(c.cart.currency)), self._add, self._favourite)
+        self.catalog = ListIndex(demo_products(c.cart.currency))
+        self.product_grid = ProductGrid(self.catalog, self._add, self._favourite)
         self.cart_panel = CartPanel(self.product_grid, self._set_qty)
+        from .scanner import BarcodeWedge
+
+        self.scanner = BarcodeWedge(self, self._scanned)
         self._left.addWidget(self.cart_panel, 1)
         self.reader_panel = ReaderPanel(self._select_reader,
                                         self._switch_mode if c.capabilities.operating_mode else None)
@@ -488,6 +494,38 @@ class MainWindow(QMainWindow):
         except KioskError as e:
             self.log_message("warning", e.cashier_message)
 
+    def set_catalog(self, index) -> None:
+        """Sell from another catalogue (a CatalogIndex loaded off the Qt thread): the grid and the scanner ask it."""
+        self.catalog = index
+        self.product_grid.set_index(index)
+
+    def _scanned(self, raw: str) -> None:
+        """A scanner's burst: validate the code, find its product, add one (refused while a payment is in flight)."""
+        from kiosk.domain.barcode import validate
+
+        from .scanner import beep
+
+        try:
+            code = validate(raw)
+        except KioskError as e:
+            beep()
+            self.log_message("warning", _("%(problem)s Scan it again, or add the product from the grid.")
+                             % {"problem": e.cashier_message})
+            return
+        product = self.catalog.by_barcode(code)
+        if product is None:
+            beep()
+            self.log_message("warning", _("No product has the barcode %(code)s. Sell it from the grid, or add the "
+                                          "barcode to the product in Settings › Catalogue.") % {"code": code})
+            return
+        try:
+            self.controller.add_to_cart(product)
+        except KioskError as e:
+            beep()
+            self.log_message("warning", e.cashier_message)
+            return
+        self.log_message("info", _("Scanned: %(product)s") % {"product": product.name})
+
     def _favourite(self, product, on: bool) -> None:
         """A star toggled on a tile; the grid shows it at once."""
 
@@ -597,4 +635,7 @@ class MainWindow(QMainWindow):
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
+        if self.scanner is not None:
+            self.scanner.detach()  # an application-wide filter: it must not outlive the window
+            self.scanner = None
         super().closeEvent(event)
