@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTabBar,
+    QToolButton,
     QVBoxLayout,
 )
 
@@ -145,13 +146,6 @@ class TileDelegate(QStyledItemDelegate):
         painter.drawText(star, Qt.AlignCenter, "★" if index.data(FavouriteRole) else "☆")
         painter.restore()
 
-    def editorEvent(self, event, model, option, index) -> bool:
-        if (event.type() == QEvent.MouseButtonRelease and event.button() == Qt.LeftButton
-                and self.star_rect(option.rect, option.fontMetrics).contains(event.position().toPoint())):
-            self._view.parent_grid.toggle_favourite(index.data(ProductRole))
-            return True  # the star is not a tap on the tile: nothing is added
-        return super().editorEvent(event, model, option, index)
-
 
 def _two_lines(text: str, fm, width: int) -> str:
     """The name on at most two lines of `width`: words fill the first, the rest goes on the second, elided."""
@@ -179,6 +173,10 @@ class TileView(QListView):
         self._hold.setInterval(LONG_PRESS_MS)
         self._hold.timeout.connect(self._long_press)
         self._long_pressed = False
+        self.released_at = QPoint(-1, -1)  # where the last tap ended: on the star, it marks a favourite
+
+    def on_star(self, index: QModelIndex) -> bool:
+        return TileDelegate.star_rect(self.visualRect(index), self.fontMetrics()).contains(self.released_at)
 
     def mousePressEvent(self, event) -> None:
         self._long_pressed = False
@@ -190,6 +188,7 @@ class TileView(QListView):
 
     def mouseReleaseEvent(self, event) -> None:
         self._hold.stop()
+        self.released_at = event.position().toPoint()
         if self._long_pressed:  # the hold already toggled the favourite: the release is not a tap
             self._long_pressed = False
             event.accept()
@@ -244,6 +243,13 @@ class ProductGrid(QGroupBox):
         self.search.setAccessibleName(_("Search products"))
         self.search.setPlaceholderText(_("Search name, SKU or barcode"))
         self.search.setClearButtonEnabled(True)
+        # Qt's own parts: named in our catalogue (Qt's translations are not shipped), for screen readers.
+        for button in self.search.findChildren(QToolButton):
+            button.setAccessibleName(_("Clear the search"))
+        for button, name in ((self.tabs.findChild(QToolButton, "ScrollLeftButton"), _("Earlier categories")),
+                             (self.tabs.findChild(QToolButton, "ScrollRightButton"), _("More categories"))):
+            if button is not None:
+                button.setAccessibleName(name)
         top.addWidget(self.search)
         layout.addLayout(top)
         self._debounce = QTimer(self)
@@ -273,6 +279,7 @@ class ProductGrid(QGroupBox):
         view.setItemDelegate(self.delegate)
         view.setModel(self.model)
         view.clicked.connect(self._tapped)
+        view.setMinimumHeight(1)  # on a short screen a banner above takes the grid's room, never the total's
         layout.addWidget(view, 1)
         self.empty_label = None
         self.set_index(index)
@@ -339,7 +346,11 @@ class ProductGrid(QGroupBox):
         return not self.model.enabled
 
     def _tapped(self, index: QModelIndex) -> None:
-        if self.model.enabled and index.isValid():
+        if not index.isValid():
+            return
+        if self.view.on_star(index):
+            self.toggle_favourite(index.data(ProductRole))  # the star is not a tap on the tile: nothing is added
+        elif self.model.enabled:
             self._on_add(index.data(ProductRole))
 
     def _context(self, pos: QPoint) -> None:
