@@ -1,41 +1,157 @@
-"""The quick-add product catalogue (demo data until a store loads its own).
+"""The till's catalogue service: opens catalog.db, seeds the demo, builds the CatalogIndex the window sells from,
+and runs the editor's and the Import/Export buttons' work on the services' pool (never on the Qt thread).
 
-Demo prices are listed per currency, as a café in that market would price them (round local amounts, 2025 levels),
-not one list multiplied by an exchange rate: "$ 3.500,00" for a coffee read as a joke to a cashier in Montevideo.
+Where the catalogue lives: the data folder's catalog.db in every mode, demo included (unlike the demo's
+throw-away journal): a store owner who tries an import in demo mode finds it there when they add their keys. An
+empty catalogue is seeded with the demo one (marked as the demo, so it follows the till's currency and the
+window can say "import your own"); anything imported or edited is the store's and is never replaced by itself.
 """
 from __future__ import annotations
 
-from kiosk.domain.cart import Product
-from kiosk.domain.money import Money, currency_info
-from kiosk.i18n import N_, _
+import logging
+import os
+from pathlib import Path
+from typing import Any
 
-# (sku, name, tax basis points)
-_ITEMS = (
-    ("coffee", N_("Coffee"), 825), ("tea", N_("Tea"), 825), ("croissant", N_("Croissant"), 825),
-    ("bagel", N_("Bagel"), 825), ("juice", N_("Orange juice"), 825), ("water", N_("Water"), 0),
-    ("sandwich", N_("Sandwich"), 825), ("muffin", N_("Muffin"), 825), ("cookie", N_("Cookie"), 825),
-)
-# Prices in major units, in the order of _ITEMS.
-_PRICES: dict[str, tuple[str, ...]] = {
-    "USD": ("3.50", "2.75", "4.20", "3.10", "5.00", "1.50", "8.90", "3.80", "2.20"),
-    "EUR": ("2.80", "2.50", "2.20", "2.90", "3.90", "1.50", "6.50", "3.20", "1.90"),
-    "GBP": ("3.20", "2.60", "2.40", "2.80", "3.80", "1.30", "5.90", "2.90", "1.80"),
-    "CAD": ("3.25", "2.75", "3.95", "3.50", "5.50", "2.25", "9.95", "3.75", "2.50"),
-    "AUD": ("5.00", "4.50", "5.50", "5.00", "7.00", "3.50", "12.00", "5.50", "3.50"),
-    "JPY": ("450", "400", "320", "300", "500", "150", "650", "350", "200"),
-    "ARS": ("3200", "2800", "2500", "3000", "4500", "1500", "7900", "3000", "1800"),
-    "BRL": ("7.50", "6.00", "9.90", "8.50", "10.00", "4.00", "22.90", "8.90", "5.50"),
-    "MXN": ("45.00", "40.00", "42.00", "38.00", "55.00", "20.00", "95.00", "40.00", "25.00"),
-    "CLP": ("2500", "2200", "2000", "2300", "3000", "1000", "5500", "2200", "1500"),
-    "COP": ("6000.00", "4500.00", "5500.00", "5000.00", "8000.00", "3000.00", "15000.00", "5000.00", "3500.00"),
-    "PEN": ("9.00", "7.00", "7.50", "6.50", "10.00", "3.00", "16.00", "7.00", "4.50"),
-    "UYU": ("150.00", "120.00", "110.00", "130.00", "180.00", "60.00", "350.00", "120.00", "80.00"),
-}
+from kiosk.catalog import demo
+from kiosk.catalog.errors import CatalogError, CatalogUnwritable
+from kiosk.catalog.index import CatalogIndex
+from kiosk.catalog.records import Category, ProductRecord, TaxCategory
+from kiosk.catalog.store import CatalogStore
+from kiosk.domain.cart import Product
+from kiosk.domain.money import currency_info
+from kiosk.journal.paths import data_dir
+from kiosk.journal.private import create_private_file, private_dir, tighten_file
+
+CATALOG_FILENAME = "catalog.db"
+
+log = logging.getLogger(__name__)
 
 
 def demo_products(currency: str) -> list[Product]:
-    info = currency_info(currency)
-    prices = _PRICES.get(info.code, _PRICES["USD"])
-    # The demo's names are in the cashier's language (a store's own catalogue would carry its own names).
-    return [Product(sku, _(name), Money.from_major(price, info.code), tax)
-            for (sku, name, tax), price in zip(_ITEMS, prices, strict=True)]
+    """The demo café's products in `currency`, names in the cashier's language (no store needed)."""
+    return demo.products(currency)
+
+
+def catalog_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """`path` if given (a folder means <folder>/catalog.db), else the data folder's catalog.db."""
+    if path is None:
+        return data_dir() / CATALOG_FILENAME
+    p = Path(path).expanduser()
+    return p / CATALOG_FILENAME if p.is_dir() else p
+
+
+def open_store(path: str | os.PathLike[str] | None = None) -> CatalogStore:
+    """Open the catalogue (default: the data folder's catalog.db), private like the journal: the folder 0700,
+    the file 0600 from its creation (SQLite gives the -wal and -shm the main file's mode). Blocking."""
+    file = catalog_path(path)
+    try:
+        private_dir(file.parent)
+        if not file.exists():
+            create_private_file(file)
+    except OSError as exc:
+        raise CatalogUnwritable(detail=f"cannot create {file}: {exc.strerror or exc}") from exc
+    for suffix in ("", "-wal", "-shm"):  # made by an older build or another tool: tighten them now
+        tighten_file(file.with_name(file.name + suffix))
+    return CatalogStore.open(file)
+
+
+def load_index(store: CatalogStore, currency: str) -> CatalogIndex:
+    """The index of `store` for a till charging in `currency`. Seeds an empty catalogue with the demo, and
+    re-prices the demo when the till's currency changed (it has a price list per currency); a store's own
+    catalogue in another currency raises CatalogCurrencyMismatch. Blocking: run it off the Qt thread."""
+    code = currency_info(currency).code
+    own = store.currency()
+    if (own is None and not store.products()) or (store.is_demo() and own != code):
+        demo.seed(store, code)
+    return CatalogIndex.from_store(store, code)
+
+
+class CatalogService:
+    """The window's handle on the catalogue: `index` to sell from, async calls for the editor and Import/Export.
+
+    `error` is why the catalogue could not be loaded (a CatalogError: damaged file, other currency), else None;
+    payments go on with an empty index and the window shows `error.cashier_message`.
+    """
+
+    def __init__(self, store: CatalogStore | None, runner: Any, currency: str, *, error: CatalogError | None = None):
+        self.store = store
+        self.runner = runner
+        self.currency = currency_info(currency).code
+        self.error = error
+        self.index = CatalogIndex((), currency=self.currency)
+
+    @classmethod
+    def open(cls, runner: Any, currency: str, path: str | os.PathLike[str] | None = None) -> CatalogService:
+        """Open and load (blocking: build_services runs off the Qt thread). Never raises a CatalogError: it is
+        kept in `error`, since a catalogue problem must not stop the till from taking payments."""
+        try:
+            store = open_store(path)
+        except CatalogError as exc:
+            log.error("catalogue not opened: %s", exc.detail)
+            return cls(None, runner, currency, error=exc)
+        service = cls(store, runner, currency)
+        service.reload_blocking()
+        return service
+
+    def reload_blocking(self) -> CatalogIndex:
+        if self.store is None:
+            return self.index
+        try:
+            self.index = load_index(self.store, self.currency)
+            self.error = None
+        except CatalogError as exc:
+            log.error("catalogue not loaded: %s", exc.detail)
+            self.error = exc
+            self.index = CatalogIndex((), currency=self.currency)
+        return self.index
+
+    async def reload(self) -> CatalogIndex:
+        return await self.runner.run(self.reload_blocking)
+
+    def _store(self) -> CatalogStore:
+        if self.store is None:
+            raise self.error or CatalogError(detail="no catalogue store")
+        return self.store
+
+    # --- the editor (Settings → Catalogue): each call saves, then rebuilds the index ------------
+    async def _edit(self, fn, *args: Any, **kwargs: Any) -> Any:
+        def work() -> Any:
+            result = fn(*args, **kwargs)
+            self.reload_blocking()
+            return result
+
+        self._store()
+        return await self.runner.run(work)
+
+    async def products(self) -> list[ProductRecord]:
+        """Every product, inactive ones included (the editor's list)."""
+        return await self.runner.run(self._store().products)
+
+    async def categories(self) -> list[Category]:
+        return await self.runner.run(self._store().categories)
+
+    async def tax_categories(self) -> list[TaxCategory]:
+        return await self.runner.run(self._store().tax_categories)
+
+    async def save_product(self, record: ProductRecord) -> ProductRecord:
+        """Add or update a product (InvalidInput says what is wrong, in the cashier's words)."""
+        return await self._edit(self._store().save_product, record)
+
+    async def set_product_active(self, sku: str, active: bool) -> None:
+        await self._edit(self._store().set_product_active, sku, active)
+
+    async def set_favourite(self, sku: str, favourite: bool) -> None:
+        await self._edit(self._store().set_favourite, sku, favourite)
+
+    async def save_category(self, name: str, *, position: int | None = None, active: bool = True,
+                            rename_from: str | None = None) -> None:
+        await self._edit(self._store().save_category, name, position=position, active=active,
+                         rename_from=rename_from)
+
+    async def save_tax_category(self, tax: TaxCategory) -> None:
+        await self._edit(self._store().save_tax_category, tax)
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()

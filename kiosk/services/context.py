@@ -44,6 +44,7 @@ class Services:
     server: str = ""  # the api base in use when it is not the provider's own
     connector: Any = None  # services/connect.py: loads the readers at start, retrying while unreachable
     display: Any = None  # services/reader_display.py: the cart on the reader (Stripe), None where unsupported
+    catalog: Any = None  # services/catalog.py CatalogService: .index to sell from, .error if it could not load
     _scratch: Any = None
     _instance_lock: Any = None
 
@@ -66,6 +67,8 @@ class Services:
     def close_blocking(self) -> None:
         self.runner.close()
         self.provider.close()
+        if self.catalog is not None:
+            self.catalog.close()
         if self.journal is not None:
             self.journal.close()
         if self.emulator is not None:
@@ -116,7 +119,8 @@ def make_provider(settings: Settings, *, api_base: str | None = None, emulator=N
 
 
 def build_services(settings: Settings, *, api_base: str | None = None, journal_path=None, use_journal: bool = True,
-                   emulator_options: dict | None = None, provider_deadline: float | None = None) -> Services:
+                   emulator_options: dict | None = None, provider_deadline: float | None = None,
+                   catalog_path=None, use_catalog: bool = True) -> Services:
     """Start everything the app needs. Demo mode (no key configured) starts the embedded emulator."""
     emulator = None
     notices: list[str] = []
@@ -186,6 +190,14 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
     family = settings.provider_family
     services.connector = Connector(controller, provider_name=_(PROVIDER_LABELS[family]), server=server,
                                    key_env_var=ENV_VARS[family] if emulator is None and env_key(family) else None)
+    if use_catalog:
+        from kiosk.services.catalog import CatalogService
+
+        # The data folder's catalogue in every mode (demo too: see services/catalog.py); loaded here, off the Qt
+        # thread. A catalogue that can't load leaves the till taking payments, and says why.
+        services.catalog = CatalogService.open(runner, currency, catalog_path)
+        if services.catalog.error is not None:
+            notices.append(services.catalog.error.cashier_message)
     if ReaderDisplay.supported(provider):
         services.display = ReaderDisplay(controller)
     services._scratch = scratch
