@@ -208,10 +208,11 @@ class MainWindow(QMainWindow):
         controller. Called once, when the services built in the background are ready."""
         if self.services is not None:
             raise RuntimeError("MainWindow.attach: services are already attached")
+        from kiosk.catalog.index import CatalogIndex
         from kiosk.services.catalog import demo_products
 
         from .cart_panel import CartPanel
-        from .product_grid import ListIndex, ProductGrid
+        from .product_grid import ProductGrid
         from .reader_panel import ReaderPanel
         from .sim_panel import SimulatedReaderPanel
 
@@ -225,7 +226,9 @@ class MainWindow(QMainWindow):
         if not services.banner:
             self._header.insertStretch(self._header.indexOf(self.settings_button), 1)
 
-        self.catalog = ListIndex(demo_products(c.cart.currency))
+        # The store's catalogue, loaded with the services (off the Qt thread); the demo's list if there is none.
+        catalog = services.catalog
+        self.catalog = catalog.index if catalog is not None else CatalogIndex(demo_products(c.cart.currency))
         self.product_grid = ProductGrid(self.catalog, self._add, self._favourite)
         self.cart_panel = CartPanel(self.product_grid, self._set_qty)
         from .scanner import BarcodeWedge
@@ -527,7 +530,16 @@ class MainWindow(QMainWindow):
         self.log_message("info", _("Scanned: %(product)s") % {"product": product.name})
 
     def _favourite(self, product, on: bool) -> None:
-        """A star toggled on a tile; the grid shows it at once."""
+        """A star toggled on a tile: the grid shows it at once; the catalogue stores it (off the Qt thread)."""
+        catalog = self.services.catalog
+        if catalog is None or catalog.store is None:
+            return  # no catalogue file (it could not be opened: said at start): the star lasts this session
+
+        async def store():
+            await catalog.set_favourite(product.sku, on)
+            self.catalog = catalog.index  # rebuilt with the favourite; the grid already shows it
+
+        self.run(store(), "Favourite")
 
     def _set_qty(self, sku: str, qty: int) -> None:
         try:

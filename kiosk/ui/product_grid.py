@@ -394,28 +394,3 @@ class ProductGrid(QGroupBox):
             QApplication.sendEvent(viewport, event)
         return True
 
-
-class ListIndex:
-    """A CatalogIndex-shaped view of a plain product list (the demo's nine products until the store's catalogue
-    is loaded). Same questions, same answers: categories in order of appearance, search by name, SKU or barcode."""
-
-    def __init__(self, products: list[Product], favourites: tuple[str, ...] = ()):
-        self._products = list(products)
-        self._favourites = set(favourites)
-        self._barcodes = {code: p for p in self._products for code in p.barcodes}
-
-    def categories(self) -> list[str]:
-        return list(dict.fromkeys(p.category for p in self._products if p.category))
-
-    def search(self, text: str, category: str | None = None) -> list[Product]:
-        needle = text.strip().casefold()
-        return [p for p in self._products
-                if (category is None or p.category == category)
-                and (not needle or needle in p.name.casefold() or needle in p.sku.casefold()
-                     or any(code.startswith(needle) for code in p.barcodes))]
-
-    def by_barcode(self, code: str) -> Product | None:
-        return self._barcodes.get(code)
-
-    def favourites(self) -> list[Product]:
-        return [p for p in self._products if p.sku in self._favourites]

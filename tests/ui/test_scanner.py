@@ -7,18 +7,16 @@ tests don't depend on how fast a loaded machine delivers the events.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
+from kiosk.catalog import demo
 from kiosk.domain.barcode import gs1_check_digit
 from kiosk.domain.errors import CartLocked
-from kiosk.services.catalog import demo_products
 from kiosk.ui import scanner
-from kiosk.ui.product_grid import ListIndex
 
 SCANNER_GAP_MS = 8
 HUMAN_GAP_MS = 140
@@ -28,16 +26,15 @@ def ean13(body: str) -> str:
     return body + str(gs1_check_digit(body))
 
 
-COFFEE = ean13("400638133393")
-WATER = ean13("789100000001")
+SKUS = [item[0] for item in demo.ITEMS]
+COFFEE = demo.barcode(SKUS.index("coffee"))  # the demo catalogue's own labels, as the window loaded them
+WATER = demo.barcode(SKUS.index("water"))
 
 
 @pytest.fixture
 def till(env, monkeypatch):
-    """The demo catalogue with barcodes on two products; beeps counted."""
-    codes = {"coffee": (COFFEE,), "water": (WATER,)}
-    products = [replace(p, barcodes=codes.get(p.sku, ())) for p in demo_products(env.controller.cart.currency)]
-    env.window.set_catalog(ListIndex(products))
+    """The window selling from the demo catalogue (with its barcodes); beeps counted."""
+    assert env.window.catalog.by_barcode(COFFEE).sku == "coffee"
     beeps = []
     monkeypatch.setattr(scanner, "beep", lambda: beeps.append(True))
     env.beeps = beeps
@@ -130,7 +127,7 @@ def test_search_typed_by_hand_filters_the_grid(till):
 
 def test_an_unknown_barcode_says_so_and_beeps(till):
     env = till
-    unknown = ean13("200000000001")
+    unknown = ean13("200999999999")
     type_keys(env.window, unknown, SCANNER_GAP_MS)
     assert lines(env) == {} and env.beeps == [True]
     assert env.window.notice.isVisible() and unknown in env.window.notice.text.text()
