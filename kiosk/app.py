@@ -445,6 +445,7 @@ class AppShell:
         dialog = SettingsDialog(self.settings, masked, source, self.window, server_override=self.args.api_base or "")
         dialog.saved.connect(lambda s, secret, pin: self._spawn(self.apply_settings(s, secret, pin, dialog),
                                                                  "Save settings"))
+        dialog.catalogue_requested.connect(lambda: self.window.open_catalogue(dialog))
         self._dialog = dialog
         dialog.open()  # never exec(): the loop keeps running
 

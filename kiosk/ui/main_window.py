@@ -502,6 +502,22 @@ class MainWindow(QMainWindow):
         self.catalog = index
         self.product_grid.set_index(index)
 
+    def open_catalogue(self, parent=None):
+        """Settings › Catalogue (behind the admin PIN in kiosk mode, as Settings is): the store's products."""
+        catalog = self.services.catalog if self.services is not None else None
+        if catalog is None or catalog.store is None:
+            problem = catalog.error.cashier_message if catalog is not None and catalog.error is not None else ""
+            self.log_message("error", _("The catalogue can't be edited: it could not be opened. %(problem)s")
+                             % {"problem": problem})
+            return None
+        from .catalog_editor import CatalogEditor
+
+        editor = CatalogEditor(catalog, self.controller.spawn, parent or self)
+        editor.changed.connect(lambda: self.set_catalog(catalog.index))
+        editor.setAttribute(Qt.WA_DeleteOnClose)
+        editor.open()  # never exec(): the loop keeps running
+        return editor
+
     def _scanned(self, raw: str) -> None:
         """A scanner's burst: validate the code, find its product, add one (refused while a payment is in flight)."""
         from kiosk.domain.barcode import validate

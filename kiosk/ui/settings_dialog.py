@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
 )
@@ -31,6 +32,7 @@ from kiosk.services.settings import FONT_SIZES, PROVIDER_LABELS, PROVIDERS, Sett
 
 class SettingsDialog(QDialog):
     saved = Signal(object, object, object)  # (Settings, new secret or None, new admin PIN or None)
+    catalogue_requested = Signal()  # Settings › Catalogue: the window opens the editor over this dialog
 
     def __init__(self, settings: Settings, masked_key: str, key_note: str | None, parent=None, *,
                  server_override: str = ""):
@@ -123,6 +125,11 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self._display_group(settings))
+        self.catalogue_button = QPushButton(_("Catalogue…"))
+        self.catalogue_button.setObjectName("catalogueButton")
+        self.catalogue_button.setAccessibleName(_("Edit the catalogue: products, categories, CSV import and export"))
+        self.catalogue_button.clicked.connect(self.catalogue_requested.emit)
+        layout.addWidget(self.catalogue_button)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
 
