@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from kiosk.domain.errors import InvalidInput
 from kiosk.domain.money import currency_info
@@ -118,7 +118,7 @@ class CatalogStore:
     def closed(self) -> bool:
         return self._conn is None
 
-    def __enter__(self) -> CatalogStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

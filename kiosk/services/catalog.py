@@ -15,6 +15,7 @@ from typing import Any
 
 from kiosk.catalog import demo
 from kiosk.catalog.errors import CatalogError, CatalogUnwritable
+from kiosk.catalog.importer import ImportReport, export_file, import_file
 from kiosk.catalog.index import CatalogIndex
 from kiosk.catalog.records import Category, ProductRecord, TaxCategory
 from kiosk.catalog.store import CatalogStore
@@ -151,6 +152,24 @@ class CatalogService:
 
     async def save_tax_category(self, tax: TaxCategory) -> None:
         await self._edit(self._store().save_tax_category, tax)
+
+    # --- the Import/Export buttons ------------------------------------------------------------
+    async def import_csv(self, path: str | os.PathLike[str], merge: bool = False,
+                         fmt: str | None = None) -> ImportReport:
+        """Import a kiosk or Shopify CSV (all or nothing; the report lists every bad line), then reload."""
+        store = self._store()
+
+        def work() -> ImportReport:
+            report = import_file(store, path, currency=self.currency, merge=merge, fmt=fmt)
+            if report.ok:
+                self.reload_blocking()
+            return report
+
+        return await self.runner.run(work)
+
+    async def export_csv(self, path: str | os.PathLike[str]) -> int:
+        """Write the catalogue as kiosk CSV; returns the number of products."""
+        return await self.runner.run(export_file, self._store(), path)
 
     def close(self) -> None:
         if self.store is not None:

@@ -118,6 +118,13 @@ def make_provider(settings: Settings, *, api_base: str | None = None, emulator=N
                                     **extra)
 
 
+def till_currency(settings: Settings) -> str:
+    """The currency the till charges in: the setting, unless the provider can't take it (Mercado Pago → ARS)."""
+    if settings.provider_family == "mercadopago" and settings.currency not in MP_CURRENCIES:
+        return "ARS"
+    return settings.currency
+
+
 def build_services(settings: Settings, *, api_base: str | None = None, journal_path=None, use_journal: bool = True,
                    emulator_options: dict | None = None, provider_deadline: float | None = None,
                    catalog_path=None, use_catalog: bool = True) -> Services:
@@ -168,9 +175,8 @@ def build_services(settings: Settings, *, api_base: str | None = None, journal_p
         if instance_lock is not None:
             instance_lock.release()
         raise
-    currency = settings.currency
-    if settings.provider_family == "mercadopago" and currency not in MP_CURRENCIES:
-        currency = "ARS"
+    currency = till_currency(settings)
+    if currency != settings.currency:
         notices.append(_("Mercado Pago doesn't take %(currency)s; using %(fallback)s. Change the currency in "
                           "Settings.") % {"currency": settings.currency, "fallback": currency})
     if hasattr(provider, "currency_hint") and provider.currency_hint is None and settings.provider_family == "mercadopago":

@@ -84,3 +84,28 @@ def test_editor_calls_run_on_the_pool_and_rebuild_the_index(tmp_path):
     finally:
         service.close()
         runner.close()
+
+
+def test_import_and_export_buttons_run_on_the_pool_and_reload(tmp_path):
+    runner = BlockingRunner()
+    service = CatalogService.open(runner, "USD", tmp_path / "c.db")
+    good = tmp_path / "good.csv"
+    good.write_text("sku,name,price,tax_category,barcode,category\nx,Xylophone,12.00,standard,,Toys\n",
+                    encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sku,name,price,tax_category,barcode,category\ny,Y,-1,,,\n", encoding="utf-8")
+    try:
+        async def buttons():
+            refused = await service.import_csv(bad)
+            assert not refused.ok and service.index.demo  # nothing changed, the demo still sells
+            report = await service.import_csv(good, merge=True)
+            count = await service.export_csv(tmp_path / "out.csv")
+            return report, count
+
+        report, count = asyncio.run(buttons())
+        assert report.ok and report.added == 1 and count == 10
+        assert service.index.by_sku("x").tax_bp == 825 and not service.index.demo
+        assert "Toys" in service.index.categories()
+    finally:
+        service.close()
+        runner.close()
