@@ -364,8 +364,16 @@ class CatalogEditor(QDialog):
             self.error.setText(_("A product with the SKU %(sku)s exists already: choose it in the list to edit it.")
                                % {"sku": record.sku})
             return
-        self._selected_sku = record.sku
-        self._run(self.service.save_product(record), lambda _r: self.reload(), wrote=True)
+        editing = self._selected_sku
+        if editing is not None and editing != record.sku:
+            self.error.setText(_("The SKU can't change: press New product to add one with another SKU."))
+            return
+
+        def saved(_record) -> None:
+            self._selected_sku = record.sku
+            self.reload()
+
+        self._run(self.service.save_product(record), saved, wrote=True)
 
     def toggle_active(self) -> None:
         record = next((r for r in self.model.records if r.sku == self._selected_sku), None)
