@@ -2,7 +2,8 @@
 
 Prints ONE JSON object on its first line (a script reads that line: every figure with its value, its baseline
 measured in the same run and their ratio, plus "meta"), then a short table for people. Exit status 1 if a
-required figure could not be produced. Groups: cancel, ui, stall, cold, emulator, chaos (docs/PERFORMANCE.md).
+required figure could not be produced. Groups: cancel, ui, stall, cold, emulator, chaos, catalog
+(docs/PERFORMANCE.md).
 
 Everything is loopback. The window, the cold starts and chaos run in child processes, each bounded by a
 timeout; the children import the same `kiosk` as this process (PYTHONPATH), so pointing the suite at another
@@ -23,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import cancel_latency, emulator_throughput
+from benchmarks import cancel_latency, catalog_search, emulator_throughput
 from benchmarks.window import percentile
 
 ROOT = Path(__file__).resolve().parent.parent  # the tree holding this package
@@ -36,10 +37,10 @@ REQUIRED = ("cancel_p50_ms", "cancel_p95_ms", "cancel_baseline_p50_ms", "cancel_
 # Sample counts. --quick keeps the whole run under two minutes on 2 shared cores; the figures are the same,
 # only noisier (the memory slope most of all: it is extrapolated from QUICK["payments"] sales).
 FULL = {"cancel_rounds": 100, "ui_cancels": 40, "payments": 300, "stall_cycles": 60, "cold_runs": 7,
-        "emu_cycles": 300, "wrk_seconds": 10.0, "chaos_sessions": 60}
+        "emu_cycles": 300, "wrk_seconds": 10.0, "chaos_sessions": 60, "catalog_queries": 2000}
 QUICK = {"cancel_rounds": 25, "ui_cancels": 12, "payments": 30, "stall_cycles": 15, "cold_runs": 3,
-         "emu_cycles": 100, "wrk_seconds": 3.0, "chaos_sessions": 10}
-GROUPS = ("cancel", "ui", "stall", "cold", "emulator", "chaos")
+         "emu_cycles": 100, "wrk_seconds": 3.0, "chaos_sessions": 10, "catalog_queries": 300}
+GROUPS = ("cancel", "ui", "stall", "cold", "emulator", "chaos", "catalog")
 
 
 def ratio(value, baseline):
@@ -150,8 +151,13 @@ def chaos_group(n: dict, env: dict, tmp: Path) -> dict:
             "chaos_anomalies": int(m.group(2)), "chaos_exit": p.returncode, "chaos_wall_s": round(elapsed, 1)}
 
 
+def catalog_group(n: dict, env: dict, tmp: Path) -> dict:
+    """benchmarks/catalog_search.py: the till's search over 10,000 products vs a plain scan of their names."""
+    return catalog_search.run(10_000, n["catalog_queries"])
+
+
 RUNNERS = {"cancel": cancel_group, "ui": ui_group, "stall": stall_group, "cold": cold_group,
-           "emulator": emulator_group, "chaos": chaos_group}
+           "emulator": emulator_group, "chaos": chaos_group, "catalog": catalog_group}
 
 
 # --- report ----------------------------------------------------------------------------------------------
@@ -198,6 +204,10 @@ ROWS = [  # (label, value key, baseline key, ratio key)
     ("emulator cancel_action (req/s)", "emulator_cancel_rps", "emulator_baseline_rps", "emulator_ratio"),
     ("emulator cancel_action, wrk 8 conn. (req/s)", "emulator_cancel_rps_wrk8", None, None),
     ("chaos sessions per minute", "chaos_sessions_per_min", None, None),
+    ("catalog search p50, 10k products (ms)", "catalog_search_p50_ms", "catalog_scan_baseline_p50_ms",
+     "catalog_search_ratio_p50"),
+    ("catalog search p95 (ms)", "catalog_search_p95_ms", "catalog_scan_baseline_p95_ms", None),
+    ("catalog search max (ms)", "catalog_search_max_ms", None, None),
 ]
 
 

@@ -38,9 +38,15 @@ class CatalogIndex:
         used = {p.category for p in self.products if p.category}
         ordered = [c for c in dict.fromkeys(categories) if c in used]
         self._categories = tuple(ordered + sorted(used - set(ordered), key=fold))
-        # One folded haystack per product; the SKU and barcodes after a separator no word can contain.
-        self._keys = [(fold(p.name) + "\x00" + fold(p.sku) + "\x00" + " ".join(p.barcodes), fold(p.name), p)
-                      for p in self.products]
+        # One folded haystack per product (the SKU and barcodes after a separator no word can contain), kept in
+        # name order so a search only partitions its hits, never sorts thousands of them.
+        keys = [(fold(p.name) + "\x00" + fold(p.sku) + "\x00" + " ".join(p.barcodes), fold(p.name), p)
+                for p in self.products]
+        keys.sort(key=lambda k: k[1])
+        self._keys = keys
+        self._keys_by_category: dict[str, list[tuple[str, str, Product]]] = {}
+        for key in keys:
+            self._keys_by_category.setdefault(key[2].category, []).append(key)
 
     @classmethod
     def from_store(cls, store, currency: str) -> CatalogIndex:
@@ -85,15 +91,20 @@ class CatalogIndex:
         or barcode comes first, then names starting with the text, then the rest, each in name order. Empty text:
         the category's (or every) product."""
         words = fold(text or "").split()
-        pool = self._keys if category is None else [k for k in self._keys if k[2].category == category]
+        pool = self._keys if category is None else self._keys_by_category.get(category, [])
         if not words:
-            return sorted((k[2] for k in pool), key=lambda p: fold(p.name))
-        hits = [k for k in pool if all(w in k[0] for w in words)]
+            return [k[2] for k in pool]
+        hits = pool
+        for word in sorted(words, key=len, reverse=True):  # the longest word first: it leaves the fewest to test
+            hits = [k for k in hits if word in k[0]]
         query = " ".join(words)
         exact = self._by_sku.get((text or "").strip()) or self.by_barcode((text or "").strip())
-
-        def rank(entry: tuple[str, str, Product]) -> tuple[int, str]:
-            _, name, product = entry
-            return (0 if product is exact else 1 if name.startswith(query) else 2, name)
-
-        return [k[2] for k in sorted(hits, key=rank)]
+        first: list[Product] = []
+        starts: list[Product] = []
+        rest: list[Product] = []
+        for _haystack, name, product in hits:
+            if product is exact:
+                first.append(product)
+            else:
+                (starts if name.startswith(query) else rest).append(product)
+        return first + starts + rest
