@@ -267,6 +267,8 @@ class ProductGrid(QGroupBox):
         view.setResizeMode(QListView.Adjust)
         view.setWrapping(True)
         view.setUniformItemSizes(True)  # one size for every tile: the layout of 10,000 costs no measuring
+        view.setLayoutMode(QListView.Batched)  # the first screenful is laid out and painted first, the rest after
+        view.setBatchSize(300)
         view.setSpacing(4)
         view.setSelectionMode(QListView.NoSelection)
         view.setEditTriggers(QListView.NoEditTriggers)
