@@ -16,10 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-STATES = ("idle", "waiting_for_card", "cancelling", "cancelled", "paid", "declined", "reader_offline")
+STATES = ("idle", "categories", "search", "waiting_for_card", "cancelling", "cancelled", "paid", "declined",
+          "reader_offline")
 
 
-async def _capture(window, services, out: Path) -> list[Path]:
+async def _capture(window, services, out: Path, search: str = "co") -> list[Path]:
     from PySide6.QtWidgets import QPushButton, QWidget
 
     emu = services.emulator
@@ -56,6 +57,17 @@ async def _capture(window, services, out: Path) -> list[Path]:
         await click(f"product:{sku}")
     await click("product:coffee")
     await shot("idle")
+
+    # The selling screen: a category tab, then a search typed into the grid's box (debounced, then shown).
+    grid = window.product_grid
+    grid.show_category(grid.categories[min(1, len(grid.categories) - 1)])
+    await shot("categories")
+    grid.show_category(None)
+    grid.search.setText(search)
+    await until(lambda: not grid._debounce.isActive(), "the search to run")
+    await shot("search")
+    grid.search.clear()
+    grid.refresh()
 
     await click("chargeButton")
     await until(lambda: prop("paymentStatus") == "waiting_for_card", "waiting")

@@ -31,7 +31,7 @@ class CartPanel(QWidget):
         self.grid = grid
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(grid, 6)
+        layout.addWidget(grid, 5)
 
         cart_box = QGroupBox(_("Cart"))
         cart_layout = QVBoxLayout(cart_box)

@@ -323,6 +323,11 @@ class ProductGrid(QGroupBox):
         self.model.set_products(products)
         self.view.scrollToTop()
 
+    @property
+    def categories(self) -> list[str]:
+        """The store's categories, in tab order (after All and Favourites)."""
+        return list(self._categories)
+
     def show_category(self, name: str | None) -> None:
         """name: a store category, "" for Favourites, None for All."""
         tab = ALL if name is None else FAVOURITES if name == "" else 2 + self._categories.index(name)
