@@ -2,6 +2,8 @@
 search, add / edit / deactivate products, categories, Import / Export CSV with the import report's bad lines."""
 from __future__ import annotations
 
+import asyncio
+
 from PySide6.QtWidgets import QFileDialog
 
 from kiosk.domain.barcode import gs1_check_digit
@@ -188,3 +190,38 @@ def test_the_file_pickers_open_without_blocking(env):
         editor._file_dialog.reject()
     finally:
         editor.close()
+
+
+def test_settings_catalogue_opens_the_editor_over_the_settings(qapp):
+    """The app's path: Settings (behind the admin PIN in kiosk mode) › Catalogue › Edit products…"""
+    import argparse
+
+    from gui_harness import LiveLoop, dispose
+
+    from kiosk.app import AppShell
+
+    loop = LiveLoop(qapp)
+    args = argparse.Namespace(provider=None, demo=False, api_base=None, self_test=False, kiosk=False)
+    s = AppShell(qapp, args, Settings(poll_interval_ms=50), [])
+    try:
+        loop.run_until_complete(s._show(s.settings))
+        loop.run_until_complete(s._open_settings())
+        settings = s._dialog
+        settings.catalogue_button.click()
+        editor = settings.findChild(CatalogEditor)
+        assert editor is not None and editor.isVisible() and editor.isModal()
+
+        async def loaded():
+            while editor.busy or not editor.model.rowCount():
+                await asyncio.sleep(0.01)
+
+        loop.run_until_complete(loaded())
+        assert editor.model.rowCount() == 9
+        editor.close()
+        settings.reject()
+    finally:
+        loop.run_until_complete(s.close())
+        window = s.window
+        window.close()
+        assert not loop.close(), "tasks leaked"
+        dispose(window)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 from kiosk.catalog.index import CatalogIndex
 from kiosk.domain.cart import Product
 from kiosk.domain.money import Money
-from kiosk.ui.product_grid import FAVOURITES, LONG_PRESS_MS, ProductGrid
+from kiosk.ui.product_grid import FAVOURITES, LONG_PRESS_MS, FavouriteRole, ProductGrid
 
 CATEGORIES = ("Drinks", "Bakery", "Deli", "Dairy", "Produce")
 
@@ -143,3 +143,13 @@ def test_in_the_window_a_tap_adds_to_the_cart(env):
     env.run(env.click("product:croissant"))
     env.run(env.click("product:croissant"))
     assert [(line.product.sku, line.quantity) for line in env.controller.cart.lines] == [("croissant", 2)]
+
+
+def test_in_the_window_a_favourite_is_stored_in_the_catalogue(env):
+    grid = env.window.product_grid
+    service = env.services.catalog
+    assert "tea" not in {p.sku for p in service.index.favourites()}
+    grid.toggle_favourite(grid.product("tea"))
+    assert grid.model.index(grid.model.row_of("tea")).data(FavouriteRole), "the star shows at once"
+    env.run(env.until(lambda: "tea" in {p.sku for p in env.window.catalog.favourites()}, "the favourite stored"))
+    assert service.store.product("tea").favourite, "in catalog.db"
