@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -31,8 +32,10 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QTableView,
     QVBoxLayout,
+    QWidget,
 )
 
 from kiosk.domain.errors import InvalidAmount, InvalidInput, KioskError
@@ -151,10 +154,25 @@ class CatalogEditor(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        for column, width in enumerate((80, 0, 70, 90, 110, 70)):  # fixed widths: no measuring 10,000 rows
+            if width:
+                header.resizeSection(column, width)
+        header.setSectionResizeMode(1, QHeaderView.Stretch)
         self.table.selectionModel().currentRowChanged.connect(self._row_chosen)
         body.addWidget(self.table, 3)
-        body.addLayout(self._form(), 2)
+        # The form scrolls on a short screen (a 1024×600 till) rather than pushing Close off it.
+        form = QWidget()
+        form.setLayout(self._form())
+        scroll = QScrollArea()
+        scroll.setObjectName("catalogFormScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        scroll.setWidget(form)
+        scroll.setMinimumWidth(form.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
+        body.addWidget(scroll, 2)
         layout.addLayout(body, 1)
 
         self.error = QLabel()
@@ -166,7 +184,7 @@ class CatalogEditor(QDialog):
         self.report.setAccessibleName(_("Import report"))
         self.report.setReadOnly(True)
         self.report.setVisible(False)
-        self.report.setMaximumHeight(140)
+        self.report.setMaximumHeight(96)
         layout.addWidget(self.report)
         close = QPushButton(_("Close"))
         close.setObjectName("catalogCloseButton")
@@ -176,8 +194,12 @@ class CatalogEditor(QDialog):
         row.addStretch(1)
         row.addWidget(close)
         layout.addLayout(row)
-        self.resize(980, 600)
         self.reload()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        screen = (self.parentWidget() or self).screen().availableGeometry()
+        self.resize(min(1000, screen.width() - 24), min(700, screen.height() - 24))  # fits a 1024×600 till
 
     # --- layout -----------------------------------------------------------------------------------
     @staticmethod
@@ -296,8 +318,9 @@ class CatalogEditor(QDialog):
             tax = self.tax.currentData()
             self.tax.clear()
             self.tax.addItem(_("No tax"), "")
-            for t in taxes:
-                self.tax.addItem(_("%(name)s (%(rate)s %%)") % {"name": t.name, "rate": _percent(t.rate_bp)}, t.code)
+            for t in taxes:  # the demo's tax names are English source text (demo.TAX_NAMES): said in the cashier's
+                name = _(t.name)  # language; a store's own name has no catalogue entry and stays as it is
+                self.tax.addItem(_("%(name)s (%(rate)s %%)") % {"name": name, "rate": _percent(t.rate_bp)}, t.code)
             self.tax.setCurrentIndex(max(0, self.tax.findData(tax)))
             self._select(self._selected_sku)
             if then is not None:
