@@ -152,18 +152,15 @@ def test_a_scan_during_a_payment_is_refused_with_the_reason(till):
     env.run(env.until(lambda: env.state("paymentStatus") == "cancelled", "cancelled"))
 
 
-def test_a_scan_in_a_dialog_types_into_it(till):
-    """The catalogue editor's barcode field takes a scan as text: the wedge watches the main window only."""
-    from PySide6.QtWidgets import QDialog, QLineEdit, QVBoxLayout
-
+def test_a_scan_in_the_catalogue_editor_types_into_its_barcode_field(till):
+    """The editor's barcode field takes a scan as text: the wedge watches the main window only."""
     env = till
-    dialog = QDialog(env.window)
-    field = QLineEdit(dialog)
-    QVBoxLayout(dialog).addWidget(field)
-    dialog.open()
+    editor = env.window.open_catalogue()
     try:
-        type_keys(field, COFFEE, SCANNER_GAP_MS, enter=False)
-        assert field.text() == COFFEE and lines(env) == {}
+        env.run(env.until(lambda: not editor.busy, "the catalogue loaded"))
+        editor.new_product()
+        type_keys(editor.barcodes, COFFEE, SCANNER_GAP_MS, enter=False)
+        assert editor.barcodes.text() == COFFEE and lines(env) == {}
+        assert not env.window.scanner.holding
     finally:
-        dialog.close()
-        dialog.deleteLater()
+        editor.close()
