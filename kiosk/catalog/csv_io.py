@@ -3,7 +3,7 @@
 Columns (header row, any order, names case-insensitive): sku, name, price, tax_category, barcode, category
 required; tax_rate, active, favourite, image optional. `price` is in major units as people write them ("3.50");
 several barcodes are separated by `|`; `tax_rate` (percent, "8.25") defines or updates the rate of the line's tax
-category. UTF-8 with or without a BOM. A column we don't know is refused rather than ignored: "prise" for
+category. UTF-8 with or without a BOM; comma- or semicolon-separated (lines.py tells by the header). A column we don't know is refused rather than ignored: "prise" for
 "price" would otherwise import a catalogue without the column the owner meant.
 """
 from __future__ import annotations

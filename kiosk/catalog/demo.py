@@ -83,7 +83,7 @@ def records(currency: str) -> list[ProductRecord]:
 def seed(store, currency: str) -> None:
     """Fill `store` with the demo catalogue in `currency` (replacing what it held), marked as the demo."""
     store.replace_all(records(currency), currency=currency, categories=CATEGORIES,
-                      taxes=tax_categories(currency), demo=True)
+                      taxes=tax_categories(currency), demo=True, replace_taxes=store.is_demo())
 
 
 def products(currency: str) -> list[Product]:
@@ -97,3 +97,28 @@ def translated(product: Product) -> Product:
     from dataclasses import replace
 
     return replace(product, name=_(product.name), category=_(product.category) if product.category else "")
+
+
+def translated_record(record: ProductRecord) -> ProductRecord:
+    from dataclasses import replace
+
+    return replace(record, name=_(record.name), category=_(record.category) if record.category else "")
+
+
+def adopt(store) -> None:
+    """The demo catalogue becomes the store's own (first edit or merge): write its names and categories in the
+    cashier's language, since from now on they are shown as stored, like any store's own names."""
+    from dataclasses import replace
+
+    from kiosk.domain.errors import InvalidInput
+
+    for category in store.categories():
+        if category.name in CATEGORIES and _(category.name) != category.name:
+            try:
+                store.save_category(_(category.name), active=category.active, rename_from=category.name)
+            except InvalidInput:  # the owner already made a category of that name: keep both
+                pass
+    names = {sku: name for sku, name, _category, _tax in ITEMS}
+    for record in store.products():
+        if names.get(record.sku) == record.name and _(record.name) != record.name:
+            store.save_product(replace(record, name=_(record.name)))

@@ -7,7 +7,8 @@ the file) or merge (the file's products are added or updated, the others kept).
 
 Unknown tax categories are refused, not created: a category made up on the fly would need a rate, and any rate
 we guessed (0 %) would under-charge tax without a word. A file defines or updates a rate with its `tax_rate`
-column; the window's catalogue editor creates categories too.
+column (Shopify's can't: `standard_rate_bp`, `--tax-rate` on the command line). For the same reason a file that
+replaces the demo catalogue does not inherit the demo's tax rates.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 
 from kiosk.i18n import _, ngettext
 
-from . import csv_io, shopify
+from . import csv_io, demo, shopify
 from .errors import CatalogCurrencyMismatch, CatalogError
 from .lines import LineError, read_rows
 from .parsed import ParsedFile
@@ -56,11 +57,14 @@ class ImportReport:
 
 
 def import_file(store: CatalogStore, path: str | os.PathLike[str], *, currency: str, merge: bool = False,
-                fmt: str | None = None) -> ImportReport:
-    """Import `path` (fmt "kiosk", "shopify" or None: told by its header) with prices in `currency`."""
+                fmt: str | None = None, standard_rate_bp: int | None = None) -> ImportReport:
+    """Import `path` (fmt "kiosk", "shopify" or None: told by its header) with prices in `currency`.
+    standard_rate_bp: the rate of the `standard` tax category, for files that can't carry one (Shopify's)."""
     report = ImportReport(merge=merge)
     try:
         parsed = _parse(path, currency, fmt)
+        if standard_rate_bp is not None:
+            parsed.tax_rates.setdefault(shopify.TAXED, (standard_rate_bp, 0))
     except OSError as exc:
         report.errors.append(LineError(0, _("The file can't be read: %(reason)s.") % {
             "reason": exc.strerror or type(exc).__name__}))
@@ -106,11 +110,17 @@ def _check_against_store(store: CatalogStore, parsed: ParsedFile, currency: str,
     if merge and own is not None and own != currency and not store.is_demo():
         parsed.error(0, CatalogCurrencyMismatch(own, currency).cashier_message)
         return
-    known = {t.code for t in store.tax_categories()} | parsed.tax_rates.keys()
+    # Replacing the demo replaces its tax rates too: they were the demo's guesses, not the store's.
+    kept = set() if _replaces_demo(store, merge) else {t.code for t in store.tax_categories()}
+    known = kept | parsed.tax_rates.keys()
     for line, record in parsed.records:
         if record.tax_category and record.tax_category not in known:
-            parsed.error(line, _("There is no tax category %(code)s: give its rate in a tax_rate column, or add "
-                                 "it in Settings › Catalogue.") % {"code": record.tax_category})
+            if parsed.format == "shopify":
+                message = _("Shopify marks this product as taxed and the catalogue has no tax category %(code)s: "
+                            "give its rate with --tax-rate (kiosk catalog import --tax-rate 8.25 FILE.csv).")
+            else:
+                message = _("There is no tax category %(code)s: give its rate in a tax_rate column.")
+            parsed.error(line, message % {"code": record.tax_category})
     if merge:
         in_file = {r.sku for _line, r in parsed.records}
         owners = store.barcode_owners()
@@ -120,6 +130,10 @@ def _check_against_store(store: CatalogStore, parsed: ParsedFile, currency: str,
                 if owner is not None and owner != record.sku and owner not in in_file:
                     parsed.error(line, _("The barcode %(code)s already belongs to %(sku)s.")
                                  % {"code": code, "sku": owner})
+
+
+def _replaces_demo(store: CatalogStore, merge: bool) -> bool:
+    return not merge and store.is_demo()
 
 
 def _write(store: CatalogStore, parsed: ParsedFile, currency: str, merge: bool, report: ImportReport) -> None:
@@ -134,7 +148,8 @@ def _write(store: CatalogStore, parsed: ParsedFile, currency: str, merge: bool, 
         store.merge(records, currency=currency, categories=categories, taxes=taxes)
     else:
         report.removed = len(existing - skus)
-        store.replace_all(records, currency=currency, categories=categories, taxes=taxes)
+        store.replace_all(records, currency=currency, categories=categories, taxes=taxes,
+                          replace_taxes=_replaces_demo(store, merge))
 
 
 def export_file(store: CatalogStore, path: str | os.PathLike[str]) -> int:
@@ -142,4 +157,7 @@ def export_file(store: CatalogStore, path: str | os.PathLike[str]) -> int:
     currency = store.currency()
     if currency is None:
         raise CatalogError(_("The catalogue is empty: there is nothing to export."), detail="no currency")
-    return csv_io.write(path, store.products(), store.tax_categories(), currency)
+    records = store.products()
+    if store.is_demo():  # stored in English (demo.py): the owner's starting file is in their language
+        records = [demo.translated_record(r) for r in records]
+    return csv_io.write(path, records, store.tax_categories(), currency)

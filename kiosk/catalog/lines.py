@@ -38,7 +38,7 @@ class _Lines:
         self.number += 1
         if len(raw) > MAX_LINE_BYTES:
             while raw and not raw.endswith(b"\n"):  # skip the rest of the line, a chunk at a time
-                raw = self._stream.readline(1 << 20)
+                raw = self._stream.readline(MAX_LINE_BYTES)
             self._errors.append(LineError(self.number, _(
                 "The line is longer than %(limit)d KB: it can't be a product (is this the right file?).")
                 % {"limit": MAX_LINE_BYTES // 1024}))
@@ -57,8 +57,12 @@ class _Lines:
 def read_rows(path: str | os.PathLike[str], errors: list[LineError]) -> Iterator[tuple[int, list[str]]]:
     """(line number, fields) for each non-blank row; problems are appended to `errors`. OSError propagates."""
     with open(path, "rb") as stream:
+        # Spreadsheets in Spanish or Portuguese save "CSV" with semicolons (the comma is their decimal mark):
+        # the header tells which.
+        header = stream.peek(MAX_LINE_BYTES)[:MAX_LINE_BYTES].split(b"\n", 1)[0]
+        delimiter = ";" if header.count(b";") > header.count(b",") else ","
         lines = _Lines(stream, errors)
-        reader = csv.reader(lines, strict=True)
+        reader = csv.reader(lines, strict=True, delimiter=delimiter)
         while True:
             start = lines.number + 1
             try:

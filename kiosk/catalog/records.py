@@ -2,6 +2,7 @@
 tax categories. Plain values; the store and the importers check them with `check_product` before writing."""
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from kiosk.domain.barcode import validate as validate_barcode
@@ -48,6 +49,8 @@ class ProductRecord:
                        self.tax_category, self.barcodes, self.category)
 
 
+# Tabs, line breaks, NUL and other control codes; a no-break space pasted from a web page is fine.
+_CONTROL = ("Cc", "Cs", "Zl", "Zp")
 # Whole sentences per field (translators need the gender and agreement of each): (empty, too long).
 _FIELD_MESSAGES = {
     "sku": (N_("The SKU is empty."), N_("The SKU is longer than %(limit)d characters.")),
@@ -64,7 +67,7 @@ def _text(value: object, limit: int, field: str, *, required: bool) -> str:
         raise InvalidInput(_(empty), detail=f"empty {field}")
     if len(text) > limit:
         raise InvalidInput(_(too_long) % {"limit": limit}, detail=f"{field} of {len(text)} characters")
-    if not text.isprintable():
+    if any(unicodedata.category(c) in _CONTROL for c in text):
         raise InvalidInput(_("The text contains control characters (tabs, line breaks)."),
                            detail=f"{field} {text[:80]!r}")
     return text

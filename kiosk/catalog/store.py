@@ -312,14 +312,17 @@ class CatalogStore:
     # --- bulk (imports, demo seeding): one transaction each --------------------------------
     @_locked
     def replace_all(self, records: Iterable[ProductRecord], *, currency: str, categories: Iterable[str] = (),
-                    taxes: Iterable[TaxCategory] = (), demo: bool = False) -> None:
+                    taxes: Iterable[TaxCategory] = (), demo: bool = False, replace_taxes: bool = False) -> None:
         """Replace products, barcodes and categories with these (already checked) ones, in one transaction.
-        Tax categories are the store's settings: the ones given are added or updated, the others kept."""
+        Tax categories are the store's settings: the ones given are added or updated, the others kept (dropped
+        with `replace_taxes`)."""
         code = currency_info(currency).code
         with self._transaction() as conn:
             conn.execute("DELETE FROM barcodes")
             conn.execute("DELETE FROM products")
             conn.execute("DELETE FROM categories")
+            if replace_taxes:
+                conn.execute("DELETE FROM tax_categories")
             self._bulk(conn, records, code, categories, taxes)
             if demo:
                 conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('demo', '1')")

@@ -1,4 +1,5 @@
-"""`kiosk catalog import FILE.csv [--merge] [--format kiosk|shopify]` and `kiosk catalog export FILE.csv`.
+"""`kiosk catalog import FILE.csv [--merge] [--format kiosk|shopify] [--tax-rate PERCENT]` and
+`kiosk catalog export FILE.csv`.
 
 Exit status: 0 done; 1 the file was refused (every bad line is printed, nothing was imported); 2 the catalogue
 or the file could not be opened. Prices are read in the till's currency (Settings).
@@ -21,6 +22,8 @@ def _parser() -> argparse.ArgumentParser:
                      help=_("add and update the file's products, keep the others"))
     imp.add_argument("--format", choices=("kiosk", "shopify"), default=None,
                      help=_("the file's format (default: told by its header)"))
+    imp.add_argument("--tax-rate", metavar="PERCENT", default=None,
+                     help=_("the rate of the standard tax category, for a Shopify file (e.g. 8.25)"))
     exp = sub.add_parser("export", help=_("write the catalogue to a CSV file"))
     exp.add_argument("file")
     return ap
@@ -28,8 +31,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     from kiosk.catalog.errors import CatalogError
-    from kiosk.catalog.importer import export_file, import_file
-    from kiosk.services.catalog import open_store
+    from kiosk.catalog.parsed import parse_rate
+    from kiosk.domain.errors import InvalidInput
+    from kiosk.services.catalog import export_from, import_into, open_store
     from kiosk.services.context import till_currency
     from kiosk.services.settings import load
 
@@ -46,14 +50,19 @@ def main(argv: list[str]) -> int:
     try:
         if args.action == "export":
             try:
-                count = export_file(store, args.file)
+                count = export_from(store, args.file, currency)
             except OSError as exc:
                 print(_("The file can't be written: %(reason)s.") % {"reason": exc.strerror or exc}, file=sys.stderr)
                 return 2
             print(ngettext("Exported %(count)d product to %(file)s.", "Exported %(count)d products to %(file)s.",
                            count) % {"count": count, "file": args.file})
             return 0
-        report = import_file(store, args.file, currency=currency, merge=args.merge, fmt=args.format)
+        try:
+            rate = None if args.tax_rate is None else parse_rate(args.tax_rate)
+        except InvalidInput as exc:
+            print(exc.cashier_message, file=sys.stderr)
+            return 2
+        report = import_into(store, args.file, currency, merge=args.merge, fmt=args.format, standard_rate_bp=rate)
         for line in report.lines():
             print(line, file=sys.stderr)
         print(report.summary(), file=sys.stderr if not report.ok else sys.stdout)

@@ -14,7 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.catalog import demo
-from kiosk.catalog.errors import CatalogError, CatalogUnwritable
+from kiosk.catalog.errors import (
+    CatalogCurrencyMismatch,
+    CatalogError,
+    CatalogUnwritable,
+)
 from kiosk.catalog.importer import ImportReport, export_file, import_file
 from kiosk.catalog.index import CatalogIndex
 from kiosk.catalog.records import Category, ProductRecord, TaxCategory
@@ -68,6 +72,27 @@ def load_index(store: CatalogStore, currency: str) -> CatalogIndex:
     return CatalogIndex.from_store(store, code)
 
 
+def import_into(store: CatalogStore, path: str | os.PathLike[str], currency: str, *, merge: bool = False,
+                fmt: str | None = None, standard_rate_bp: int | None = None) -> ImportReport:
+    """Import a file (all or nothing). Merged into the demo, the demo's products stay, in the cashier's language.
+    Blocking: the window runs it on the pool, the command line directly."""
+    was_demo = store.is_demo()
+    report = import_file(store, path, currency=currency_info(currency).code, merge=merge, fmt=fmt,
+                         standard_rate_bp=standard_rate_bp)
+    if report.ok and merge and was_demo:
+        demo.adopt(store)
+    return report
+
+
+def export_from(store: CatalogStore, path: str | os.PathLike[str], currency: str) -> int:
+    """Export the catalogue; a never-filled one is the demo first (what the till would show). Blocking."""
+    try:
+        load_index(store, currency)
+    except CatalogCurrencyMismatch:
+        pass  # the store's own catalogue in its own currency: exported as it is
+    return export_file(store, path)
+
+
 class CatalogService:
     """The window's handle on the catalogue: `index` to sell from, async calls for the editor and Import/Export.
 
@@ -118,11 +143,13 @@ class CatalogService:
     # --- the editor (Settings → Catalogue): each call saves, then rebuilds the index ------------
     async def _edit(self, fn, *args: Any, **kwargs: Any) -> Any:
         def work() -> Any:
+            if store.is_demo():
+                demo.adopt(store)
             result = fn(*args, **kwargs)
             self.reload_blocking()
             return result
 
-        self._store()
+        store = self._store()
         return await self.runner.run(work)
 
     async def products(self) -> list[ProductRecord]:
@@ -160,7 +187,7 @@ class CatalogService:
         store = self._store()
 
         def work() -> ImportReport:
-            report = import_file(store, path, currency=self.currency, merge=merge, fmt=fmt)
+            report = import_into(store, path, self.currency, merge=merge, fmt=fmt)
             if report.ok:
                 self.reload_blocking()
             return report
@@ -169,7 +196,7 @@ class CatalogService:
 
     async def export_csv(self, path: str | os.PathLike[str]) -> int:
         """Write the catalogue as kiosk CSV; returns the number of products."""
-        return await self.runner.run(export_file, self._store(), path)
+        return await self.runner.run(export_from, self._store(), path, self.currency)
 
     def close(self) -> None:
         if self.store is not None:

@@ -10,8 +10,8 @@ from tests.test_cli import _env
 HEADER = "sku,name,price,tax_category,barcode,category,tax_rate"
 
 
-def _kiosk(tmp_path, *args):
-    return subprocess.run([sys.executable, "-m", "kiosk", "catalog", *args], check=False, env=_env(tmp_path),
+def _kiosk(tmp_path, *args, **env):
+    return subprocess.run([sys.executable, "-m", "kiosk", "catalog", *args], check=False, env=_env(tmp_path, **env),
                           capture_output=True, text=True, timeout=120)
 
 
@@ -52,3 +52,28 @@ def test_a_missing_file_and_a_damaged_catalogue(tmp_path):
     r = _kiosk(tmp_path, "export", str(tmp_path / "out.csv"))
     assert r.returncode == 2 and "damaged" in r.stderr
     assert (tmp_path / "data" / "catalog.db").read_bytes() == garbage
+
+
+def test_exporting_a_fresh_catalogue_gives_the_demo_in_the_owners_language(tmp_path):
+    out = tmp_path / "start.csv"
+    r = _kiosk(tmp_path, "export", str(out), LANGUAGE="es")
+    assert r.returncode == 0, r.stderr
+    assert "Se exportaron 9 productos" in r.stdout
+    text = out.read_text(encoding="utf-8-sig")
+    assert "coffee,Café,3.50,standard,8.25,2000000000015,Bebidas,1,1," in text
+
+
+def test_a_shopify_export_with_the_standard_rate_on_the_command_line(tmp_path):
+    shop = tmp_path / "products_export.csv"
+    shop.write_text("Handle,Title,Variant SKU,Variant Price,Variant Taxable,Variant Barcode\n"
+                    "mug,Mug,M-1,9.90,TRUE,4006381333931\nbag,Bag,,1.00,FALSE,\n", encoding="utf-8")
+    r = _kiosk(tmp_path, "import", str(shop))
+    assert r.returncode == 1 and "--tax-rate" in r.stderr  # no rate for "standard" yet: never guessed
+    assert _kiosk(tmp_path, "import", "--tax-rate", "8,25", str(shop)).returncode == 2
+    r = _kiosk(tmp_path, "import", "--tax-rate", "8.875", str(shop))
+    assert r.returncode == 2 and "not a percentage" in r.stderr
+    r = _kiosk(tmp_path, "import", "--tax-rate", "8.25", str(shop))
+    assert r.returncode == 0, r.stderr
+    with open_store() as store:
+        assert sorted(p.sku for p in store.products()) == ["M-1", "bag"]
+        assert {t.code: t.rate_bp for t in store.tax_categories()} == {"standard": 825}

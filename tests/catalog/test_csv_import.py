@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kiosk.catalog.importer import export_file, import_file
 from kiosk.catalog.lines import MAX_LINE_BYTES
 from kiosk.catalog.records import ProductRecord
+from kiosk.domain.barcode import gs1_check_digit
 
 HEADER = "sku,name,price,tax_category,barcode,category"
 
@@ -169,3 +172,87 @@ def test_zero_decimal_currency_prices(store, write_csv, tmp_path):
     with CatalogStore.open(tmp_path / "clp.db") as clp:
         report = import_file(clp, write_csv(f"{HEADER}\na,A,2500,,,\nb,B,2500.50,,,\n"), currency="CLP")
         assert [e.line for e in report.errors] == [3] and "like 350 " in report.errors[0].message
+
+
+def test_control_characters_are_refused_and_reading_goes_on(store, write_csv):
+    path = write_csv(f"{HEADER}\na,A\xa0B,1.00,,,\nb,B\x00,1.00,,,\nc,C,-1,,,\nd,\"D\tE\",1.00,,,\n".encode())
+    report = import_file(store, path, currency="USD")
+    assert [e.line for e in report.errors] == [3, 4, 5], report.lines()
+    assert "control characters" in report.errors[0].message
+
+
+# Export → import round-trips whatever a store owner types: quotes, commas, pipes, accents, emoji.
+_text = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp", "Cf", "Co", "Cn")), min_size=1,
+                max_size=30).map(str.strip).filter(bool)
+
+
+@st.composite
+def _records(draw):
+    skus = draw(st.lists(_text, min_size=1, max_size=8, unique=True))
+    serial = iter(range(1, 10_000))
+    records = []
+    for sku in skus:
+        codes = []
+        for _ in range(draw(st.integers(0, 2))):
+            body = f"20{next(serial):010d}"
+            codes.append(body + str(gs1_check_digit(body)))
+        records.append(ProductRecord(sku, draw(_text), draw(st.integers(1, 99_999_999)),
+                                     draw(st.sampled_from(["", "standard", "exempt"])), draw(_text | st.just("")),
+                                     tuple(codes), draw(st.booleans()), draw(st.booleans())))
+    return records
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=_records())
+def test_export_import_round_trip_property(store, tmp_path, records):
+    store.replace_all(records, currency="USD")
+    before = sorted((p.sku, p.name, p.price_minor, p.tax_category, p.category, p.barcodes, p.active, p.favourite)
+                    for p in store.products())
+    out = tmp_path / "prop.csv"
+    export_file(store, out)
+    store.replace_all([], currency="USD")
+    report = import_file(store, out, currency="USD")
+    assert report.ok, report.lines()
+    after = sorted((p.sku, p.name, p.price_minor, p.tax_category, p.category, p.barcodes, p.active, p.favourite)
+                   for p in store.products())
+    assert after == before
+
+
+def test_replacing_the_demo_does_not_inherit_its_tax_rates(tmp_path, write_csv):
+    from kiosk.catalog import demo
+    from kiosk.catalog.store import CatalogStore
+
+    with CatalogStore.open(tmp_path / "demo.db") as store:
+        demo.seed(store, "USD")
+        report = import_file(store, write_csv(f"{HEADER}\na,A,1.00,standard,,\n"), currency="USD")
+        assert report.lines() == ["Line 2: There is no tax category standard: give its rate in a tax_rate column."]
+        assert store.is_demo() and len(store.products()) == len(demo.ITEMS)
+        report = import_file(store, write_csv(f"{HEADER},tax_rate\na,A,1.00,standard,,,6.25\n"), currency="USD")
+        assert report.ok and {t.code: t.rate_bp for t in store.tax_categories()} == {"standard": 625}
+        # Merged into the demo, the demo's products keep their categories.
+        demo.seed(store, "USD")
+        assert import_file(store, write_csv(f"{HEADER}\nb,B,1.00,reduced,,\n"), currency="USD", merge=True).ok
+
+
+def test_a_10_mb_line_is_skipped_without_holding_it_in_memory(store, write_csv):
+    import tracemalloc
+
+    path = write_csv(f"{HEADER}\n".encode() + b"b,B,1.00,,," + b"x" * (10 * 1024 * 1024) + b"\na,A,1.00,,,\n")
+    tracemalloc.start()
+    try:
+        report = import_file(store, path, currency="USD")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [e.line for e in report.errors] == [2]
+    assert peak < 2 * 1024 * 1024, f"peak {peak} bytes: the long line was read whole"
+
+
+def test_a_semicolon_file_from_a_spanish_or_portuguese_spreadsheet(store, write_csv):
+    path = write_csv(b"\xef\xbb\xbfsku;name;price;tax_category;barcode;category\r\n"
+                     b"pao;P\xc3\xa3o de queijo;4.50;standard;;Padaria\r\ncafe;Cafezinho;3,50;standard;;Bebidas\r\n")
+    report = import_file(store, path, currency="USD")
+    assert [e.line for e in report.errors] == [3] and "3,50" in report.errors[0].message
+    path = write_csv("sku;name;price;tax_category;barcode;category\npao;Pão de queijo;4.50;standard;;Padaria\n")
+    assert import_file(store, path, currency="USD").ok
+    assert store.product("pao").name == "Pão de queijo"

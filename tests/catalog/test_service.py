@@ -109,3 +109,20 @@ def test_import_and_export_buttons_run_on_the_pool_and_reload(tmp_path):
     finally:
         service.close()
         runner.close()
+
+
+def test_editing_the_demo_keeps_its_names_in_the_cashiers_language(tmp_path):
+    from kiosk import i18n
+
+    runner = BlockingRunner()
+    i18n.setup("es")
+    service = CatalogService.open(runner, "USD", tmp_path / "c.db")
+    try:
+        asyncio.run(service.set_favourite("tea", True))
+        i18n.setup("en")
+        service.reload_blocking()
+        assert service.index.by_sku("coffee").name == "Café" and "Bebidas" in service.index.categories()
+        assert not service.index.demo
+    finally:
+        service.close()
+        runner.close()

@@ -100,3 +100,13 @@ def test_a_kiosk_file_is_not_taken_for_shopify(store, write_csv, fmt):
     assert report.ok == (fmt is None)
     if fmt:
         assert "not a Shopify product export" in report.errors[0].message
+
+
+def test_the_standard_rate_can_be_given_for_a_shopify_file(tmp_path, write_csv):
+    from kiosk.catalog.store import CatalogStore
+
+    with CatalogStore.open(tmp_path / "fresh.db") as fresh:
+        report = import_file(fresh, _file(write_csv, CLASSIC, _classic_rows()), currency="USD",
+                             standard_rate_bp=625)
+        assert report.ok, report.lines()
+        assert {t.code: t.rate_bp for t in fresh.tax_categories()} == {"standard": 625}
