@@ -141,10 +141,10 @@ def test_rename_a_category(env):
 
 def test_import_reports_every_bad_line_and_writes_nothing(env, tmp_path):
     bad = tmp_path / "bad.csv"
-    bad.write_text("sku,name,price,tax_category,barcode,category\n"
-                   "tart,Lemon tart,4.75,reduced,,Bakery\n"
-                   "pie,Apple pie,3,50,reduced,,Bakery\n"
-                   "bun,Bun,-1,reduced,,Bakery\n", encoding="utf-8")
+    bad.write_text("sku,name,price,tax_category,barcode,category,tax_rate\n"
+                   "tart,Lemon tart,4.75,reduced,,Bakery,10\n"
+                   "pie,Apple pie,3,50,reduced,,Bakery,10\n"
+                   "bun,Bun,-1,reduced,,Bakery,10\n", encoding="utf-8")
     editor = open_editor(env)
     try:
         editor.import_csv(str(bad))
