@@ -2,8 +2,8 @@
 
 Prints ONE JSON object on its first line (a script reads that line: every figure with its value, its baseline
 measured in the same run and their ratio, plus "meta"), then a short table for people. Exit status 1 if a
-required figure could not be produced. Groups: cancel, ui, stall, cold, emulator, chaos, catalog
-(docs/PERFORMANCE.md).
+required figure could not be produced. Groups: cancel, ui, stall, cold, emulator, chaos, catalog,
+grid (docs/PERFORMANCE.md).
 
 Everything is loopback. The window, the cold starts and chaos run in child processes, each bounded by a
 timeout; the children import the same `kiosk` as this process (PYTHONPATH), so pointing the suite at another
@@ -37,10 +37,12 @@ REQUIRED = ("cancel_p50_ms", "cancel_p95_ms", "cancel_baseline_p50_ms", "cancel_
 # Sample counts. --quick keeps the whole run under two minutes on 2 shared cores; the figures are the same,
 # only noisier (the memory slope most of all: it is extrapolated from QUICK["payments"] sales).
 FULL = {"cancel_rounds": 100, "ui_cancels": 40, "payments": 300, "stall_cycles": 60, "cold_runs": 7,
-        "emu_cycles": 300, "wrk_seconds": 10.0, "chaos_sessions": 60, "catalog_queries": 2000}
+        "emu_cycles": 300, "wrk_seconds": 10.0, "chaos_sessions": 60, "catalog_queries": 2000,
+        "grid_queries": 400}
 QUICK = {"cancel_rounds": 25, "ui_cancels": 12, "payments": 30, "stall_cycles": 15, "cold_runs": 3,
-         "emu_cycles": 100, "wrk_seconds": 3.0, "chaos_sessions": 10, "catalog_queries": 300}
-GROUPS = ("cancel", "ui", "stall", "cold", "emulator", "chaos", "catalog")
+         "emu_cycles": 100, "wrk_seconds": 3.0, "chaos_sessions": 10, "catalog_queries": 300,
+         "grid_queries": 100}
+GROUPS = ("cancel", "ui", "stall", "cold", "emulator", "chaos", "catalog", "grid")
 
 
 def ratio(value, baseline):
@@ -156,8 +158,14 @@ def catalog_group(n: dict, env: dict, tmp: Path) -> dict:
     return catalog_search.run(10_000, n["catalog_queries"])
 
 
+def grid_group(n: dict, env: dict, tmp: Path) -> dict:
+    """benchmarks/product_grid.py (a child: Qt): a search typed → the grid's tiles painted, 10,000 products."""
+    r = run_child(["benchmarks.product_grid", "--queries", str(n["grid_queries"])], env, timeout=300)
+    return {k: v for k, v in r.items() if k.startswith("grid_")}
+
+
 RUNNERS = {"cancel": cancel_group, "ui": ui_group, "stall": stall_group, "cold": cold_group,
-           "emulator": emulator_group, "chaos": chaos_group, "catalog": catalog_group}
+           "emulator": emulator_group, "chaos": chaos_group, "catalog": catalog_group, "grid": grid_group}
 
 
 # --- report ----------------------------------------------------------------------------------------------
@@ -208,6 +216,9 @@ ROWS = [  # (label, value key, baseline key, ratio key)
      "catalog_search_ratio_p50"),
     ("catalog search p95 (ms)", "catalog_search_p95_ms", "catalog_scan_baseline_p95_ms", None),
     ("catalog search max (ms)", "catalog_search_max_ms", None, None),
+    ("search typed → grid painted p50 (ms)", "grid_search_p50_ms", "grid_index_baseline_p50_ms",
+     "grid_search_ratio_p50"),
+    ("search typed → grid painted p95 (ms)", "grid_search_p95_ms", "grid_index_baseline_p95_ms", None),
 ]
 
 

@@ -74,7 +74,9 @@ class Driver:
         button.click()
 
     async def charge(self) -> None:
-        await self.click("product:coffee")
+        grid = self.window.product_grid  # a tile is a cell of the grid's view: tapped where a finger would
+        await self.until(lambda: not grid.locked, "the product grid to take taps")
+        grid.tap("coffee")
         await self.click("chargeButton")
         await self.until(lambda: self.state("paymentStatus") == "waiting_for_card", "waiting_for_card")
         await self.until(lambda: self.state("readerStatus") == "busy", "the reader to show the payment")

@@ -451,6 +451,7 @@ class AppShell:
             dialog.add_group(readers_button(self.services.readers_admin, self.services.controller.spawn, dialog))
         dialog.saved.connect(lambda s, secret, pin: self._spawn(self.apply_settings(s, secret, pin, dialog),
                                                                  "Save settings"))
+        dialog.catalogue_requested.connect(lambda: self.window.open_catalogue(dialog))
         self._dialog = dialog
         dialog.open()  # never exec(): the loop keeps running
 

@@ -51,6 +51,12 @@ def prop(window, name: str) -> str | None:
 
 
 async def click(window, name: str) -> None:
+    if name.startswith("product:"):  # a tile of the product grid: tapped where a finger would press
+        grid = window.product_grid
+        await until(lambda: not grid.locked, "the product grid to take taps")
+        if not grid.tap(name.removeprefix("product:")):
+            raise SelfTestFailure(f"no product tile {name}")
+        return
     button = _find(window, QPushButton, name)
     await until(button.isEnabled, f"{name} to be enabled")
     button.click()

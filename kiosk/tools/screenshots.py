@@ -16,10 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-STATES = ("idle", "waiting_for_card", "cancelling", "cancelled", "paid", "receipt", "declined", "reader_offline")
+STATES = ("idle", "categories", "search", "waiting_for_card", "cancelling", "cancelled", "paid", "receipt", "declined",
+          "reader_offline")
 
 
-async def _capture(window, services, out: Path) -> list[Path]:
+async def _capture(window, services, out: Path, search: str = "co") -> list[Path]:
     from PySide6.QtWidgets import QPushButton, QWidget
 
     emu = services.emulator
@@ -36,6 +37,11 @@ async def _capture(window, services, out: Path) -> list[Path]:
             await asyncio.sleep(0.02)
 
     async def click(name):
+        if name.startswith("product:"):  # a tile of the product grid
+            grid = window.product_grid
+            await until(lambda: not grid.locked, "the grid to take taps")
+            grid.tap(name.removeprefix("product:"))
+            return
         b = window.findChild(QPushButton, name)
         await until(b.isEnabled, f"{name} enabled")
         b.click()
@@ -51,6 +57,17 @@ async def _capture(window, services, out: Path) -> list[Path]:
         await click(f"product:{sku}")
     await click("product:coffee")
     await shot("idle")
+
+    # The selling screen: a category tab, then a search typed into the grid's box (debounced, then shown).
+    grid = window.product_grid
+    grid.show_category(grid.categories[min(1, len(grid.categories) - 1)])
+    await shot("categories")
+    grid.show_category(None)
+    grid.search.setText(search)
+    await until(lambda: not grid._debounce.isActive(), "the search to run")
+    await shot("search")
+    grid.search.clear()
+    grid.refresh()
 
     await click("chargeButton")
     await until(lambda: prop("paymentStatus") == "waiting_for_card", "waiting")

@@ -1,5 +1,5 @@
-"""Cart: quick-add product tiles, line items with quantity +/−, discount and remove; subtotal, discounts, the tax
-per rate and the total."""
+"""Cart: the product grid above (ui/product_grid.py), line items with quantity +/−, discount and remove; subtotal,
+discounts, the tax per rate and the total."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -7,14 +7,12 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -30,46 +28,16 @@ from .payment_panel import fix_lines
 
 
 class CartPanel(QWidget):
-    def __init__(self, products: list[Product], on_add: Callable[[Product], None],
-                 on_quantity: Callable[[str, int], None], parent=None, *,
+    def __init__(self, grid: QWidget, on_quantity: Callable[[str, int], None], parent=None, *,
                  on_discount: Callable[[str | None], None] | None = None):
         """on_discount(sku, or None for the whole sale): the window asks for the discount (and the PIN)."""
         super().__init__(parent)
-        self._on_add = on_add
         self._on_quantity = on_quantity
         self._on_discount = on_discount
-        self._products = {p.sku: p for p in products}
-        self._tiles: list[QPushButton] = []
+        self.grid = grid
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-
-        grid_box = QGroupBox(_("Products"))
-        box_layout = QVBoxLayout(grid_box)
-        # The tiles scroll when the screen is short; the columns follow the width (resizeEvent).
-        self.grid_scroll = QScrollArea()
-        self.grid_scroll.setObjectName("productGrid")
-        self.grid_scroll.setAccessibleName(_("Products"))
-        self.grid_scroll.setWidgetResizable(True)
-        self.grid_scroll.setFrameShape(QFrame.NoFrame)
-        self.grid_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        tiles = QWidget()
-        tiles.setObjectName("productTiles")
-        self._grid = QGridLayout(tiles)
-        self._grid.setContentsMargins(0, 0, 0, 0)
-        for product in products:
-            b = QPushButton(f"{product.name}\n{product.unit_price.format()}")
-            b.setObjectName(f"product:{product.sku}")
-            b.setProperty("product", True)
-            b.setAccessibleName(_("Add %(product)s") % {"product": product.name})
-            b.setAccessibleDescription(_("Adds one %(product)s at %(price)s to the cart") % {
-                "product": product.name, "price": product.unit_price.format()})
-            b.clicked.connect(lambda _=False, p=product: self._on_add(p))
-            self._tiles.append(b)
-        self._columns = 0
-        self._reflow(5)
-        self.grid_scroll.setWidget(tiles)
-        box_layout.addWidget(self.grid_scroll)
-        layout.addWidget(grid_box, 4)
+        layout.addWidget(grid, 5)
 
         cart_box = QGroupBox(_("Cart"))
         cart_layout = QVBoxLayout(cart_box)
@@ -139,22 +107,6 @@ class CartPanel(QWidget):
         probe.setParent(None)  # gone now, not at the next event loop pass: nobody may find a stray "+" button
         return height
 
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        if self._tiles:
-            tile = max(t.sizeHint().width() for t in self._tiles) + self._grid.horizontalSpacing()
-            self._reflow(max(2, min(5, self.grid_scroll.viewport().width() // max(tile, 1))))
-
-    def _reflow(self, columns: int) -> None:
-        if columns == self._columns:
-            return
-        self._columns = columns
-        for tile in self._tiles:
-            self._grid.removeWidget(tile)
-        for i, tile in enumerate(self._tiles):
-            self._grid.addWidget(tile, i // columns, i % columns)
-        self._grid.activate()
-
     def set_lock_reason(self, text: str) -> None:
         """Why the cart can't be changed now (or nothing): the window knows the payment's state."""
         self.lock_hint.setText(text)
@@ -179,8 +131,6 @@ class CartPanel(QWidget):
         self._show_figures(cart, totals)
         self.total_label.setText(totals.total.format())
         self.cart_discount.setEnabled(not cart.locked and not cart.is_empty)
-        for tile in self._tiles:
-            tile.setEnabled(not cart.locked)
 
     def _show_figures(self, cart: Cart, totals: Totals) -> None:
         figures = [(_("Subtotal"), totals.subtotal.format())]

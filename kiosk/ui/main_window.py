@@ -94,6 +94,9 @@ class MainWindow(QMainWindow):
         self.receipt_view_button = None  # Receipt…: preview, QR, PDF, printers (ui/receipt_view.py)
         self.receipt_dialog = None
         self.cart_panel = None
+        self.product_grid = None
+        self.catalog = None  # the CatalogIndex the grid and the scanner ask
+        self.scanner = None
         self.reader_panel = None
         self.sim_panel = None
         self.setObjectName("mainWindow")
@@ -210,9 +213,11 @@ class MainWindow(QMainWindow):
         controller. Called once, when the services built in the background are ready."""
         if self.services is not None:
             raise RuntimeError("MainWindow.attach: services are already attached")
+        from kiosk.catalog.index import CatalogIndex
         from kiosk.services.catalog import demo_products
 
         from .cart_panel import CartPanel
+        from .product_grid import ProductGrid
         from .reader_panel import ReaderPanel
         from .sim_panel import SimulatedReaderPanel
 
@@ -234,11 +239,17 @@ class MainWindow(QMainWindow):
             self.history_button.clicked.connect(self.open_history)
             self._header.insertWidget(self._header.indexOf(self.settings_button), self.history_button)
 
+        # The store's catalogue, loaded with the services (off the Qt thread); the demo's list if there is none.
+        catalog = services.catalog
+        self.catalog = catalog.index if catalog is not None else CatalogIndex(demo_products(c.cart.currency))
+        self.product_grid = ProductGrid(self.catalog, self._add, self._favourite)
         from .discounts import DiscountFlow
 
         self.discounts = DiscountFlow(self, c, services.settings)
-        self.cart_panel = CartPanel(demo_products(c.cart.currency), self._add, self._set_qty,
-                                    on_discount=self.discounts.start)
+        self.cart_panel = CartPanel(self.product_grid, self._set_qty, on_discount=self.discounts.start)
+        from .scanner import BarcodeWedge
+
+        self.scanner = BarcodeWedge(self, self._scanned)
         self._left.addWidget(self.cart_panel, 1)
         self.reader_panel = ReaderPanel(self._select_reader,
                                         self._switch_mode if c.capabilities.operating_mode else None)
@@ -376,6 +387,7 @@ class MainWindow(QMainWindow):
         self.payment_panel.restyle()
         if self.cart_panel is not None:
             self.cart_panel.restyle()
+            self.product_grid.view.fit_columns()  # the tile follows the compact type size
         if self.reader_panel is not None:
             self.reader_panel.set_compact(compact)
 
@@ -445,6 +457,7 @@ class MainWindow(QMainWindow):
 
     def _on_cart(self, cart) -> None:
         self.cart_panel.update_cart(cart)
+        self.product_grid.set_locked(cart.locked)
         self.payment_panel.show_total(cart.total)
         self._refresh_buttons()
 
@@ -529,6 +542,66 @@ class MainWindow(QMainWindow):
             self.controller.add_to_cart(product)
         except KioskError as e:
             self.log_message("warning", e.cashier_message)
+
+    def set_catalog(self, index) -> None:
+        """Sell from another catalogue (a CatalogIndex loaded off the Qt thread): the grid and the scanner ask it."""
+        self.catalog = index
+        self.product_grid.set_index(index)
+
+    def open_catalogue(self, parent=None):
+        """Settings › Catalogue (behind the admin PIN in kiosk mode, as Settings is): the store's products."""
+        catalog = self.services.catalog if self.services is not None else None
+        if catalog is None or catalog.store is None:
+            problem = catalog.error.cashier_message if catalog is not None and catalog.error is not None else ""
+            self.log_message("error", _("The catalogue can't be edited: it could not be opened. %(problem)s")
+                             % {"problem": problem})
+            return None
+        from .catalog_editor import CatalogEditor
+
+        editor = CatalogEditor(catalog, self.controller.spawn, parent or self)
+        editor.changed.connect(lambda: self.set_catalog(catalog.index))
+        editor.setAttribute(Qt.WA_DeleteOnClose)
+        editor.open()  # never exec(): the loop keeps running
+        return editor
+
+    def _scanned(self, raw: str) -> None:
+        """A scanner's burst: validate the code, find its product, add one (refused while a payment is in flight)."""
+        from kiosk.domain.barcode import validate
+
+        from .scanner import beep
+
+        try:
+            code = validate(raw)
+        except KioskError as e:
+            beep()
+            self.log_message("warning", _("%(problem)s Scan it again, or add the product from the grid.")
+                             % {"problem": e.cashier_message})
+            return
+        product = self.catalog.by_barcode(code)
+        if product is None:
+            beep()
+            self.log_message("warning", _("No product has the barcode %(code)s. Sell it from the grid, or add the "
+                                          "barcode to the product in Settings › Catalogue.") % {"code": code})
+            return
+        try:
+            self.controller.add_to_cart(product)
+        except KioskError as e:
+            beep()
+            self.log_message("warning", e.cashier_message)
+            return
+        self.log_message("info", _("Scanned: %(product)s") % {"product": product.name})
+
+    def _favourite(self, product, on: bool) -> None:
+        """A star toggled on a tile: the grid shows it at once; the catalogue stores it (off the Qt thread)."""
+        catalog = self.services.catalog
+        if catalog is None or catalog.store is None:
+            return  # no catalogue file (it could not be opened: said at start): the star lasts this session
+
+        async def store():
+            await catalog.set_favourite(product.sku, on)
+            self.catalog = catalog.index  # rebuilt with the favourite; the grid already shows it
+
+        self.run(store(), "Favourite")
 
     def _set_qty(self, sku: str, qty: int) -> None:
         try:
@@ -645,4 +718,7 @@ class MainWindow(QMainWindow):
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
+        if self.scanner is not None:
+            self.scanner.detach()  # an application-wide filter: it must not outlive the window
+            self.scanner = None
         super().closeEvent(event)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
+    QPushButton,
     QScrollArea,
     QSpinBox,
     QVBoxLayout,
@@ -38,6 +39,7 @@ from .settings_tipping import TippingGroup
 
 class SettingsDialog(QDialog):
     saved = Signal(object, object, object)  # (Settings, new secret or None, new admin PIN or None)
+    catalogue_requested = Signal()  # Settings › Catalogue: the window opens the editor over this dialog
 
     def __init__(self, settings: Settings, masked_key: str, key_note: str | None, parent=None, *,
                  server_override: str = ""):
@@ -116,6 +118,12 @@ class SettingsDialog(QDialog):
         self.pin_note.setWordWrap(True)
         self.pin_note.setVisible(needs_new_pin(settings.admin_pin_hash))
         form.addRow("", self.pin_note)
+        # The store's products: behind the admin PIN in kiosk mode because Settings is.
+        self.catalogue_button = QPushButton(_("Edit products…"))
+        self.catalogue_button.setObjectName("catalogueButton")
+        self.catalogue_button.setAccessibleName(_("Edit the catalogue: products, categories, CSV import and export"))
+        self.catalogue_button.clicked.connect(self.catalogue_requested.emit)
+        form.addRow(_("Catalogue"), self.catalogue_button)
         self.error = QLabel()
         self.error.setObjectName("settingsError")
         self.error.setWordWrap(True)

@@ -87,9 +87,18 @@ class Env:
         return time.monotonic() - start
 
     async def click(self, name: str) -> None:
+        if name.startswith("product:"):  # a product tile is a cell of the grid's view, not a button
+            await self.tap_product(name.removeprefix("product:"))
+            return
         button = self.widget(name, QPushButton)
         await self.until(button.isEnabled, f"{name} enabled")
         button.click()
+
+    async def tap_product(self, sku: str) -> None:
+        """A finger on the product's tile, once the grid takes taps (it doesn't while a payment is in flight)."""
+        grid = self.window.product_grid
+        await self.until(lambda: not grid.locked, "the product grid to take taps")
+        assert grid.tap(sku), f"no tile for {sku}"
 
     async def add_and_charge(self, *skus: str) -> None:
         for sku in skus or ("coffee",):

@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QListView,
+    QTabBar,
     QTableWidget,
     QTabWidget,
     QTextEdit,
@@ -72,9 +74,16 @@ def _texts_of(w: QWidget) -> Iterable[tuple[str, str]]:
             yield "item", w.itemText(i)
     elif isinstance(w, QGroupBox):
         yield "title", w.title()
-    elif isinstance(w, QTabWidget):
+    elif isinstance(w, (QTabWidget, QTabBar)):
         for i in range(w.count()):
             yield "tab", w.tabText(i)
+    elif isinstance(w, QListView) and w.model() is not None:  # the product tiles: what each one shows and says
+        model = w.model()
+        for row in range(min(model.rowCount(), 100)):
+            index = model.index(row, 0)
+            yield "item", index.data(Qt.DisplayRole) or ""
+            yield "accessible", index.data(Qt.AccessibleTextRole) or ""
+            yield "accessible", index.data(Qt.AccessibleDescriptionRole) or ""
     if isinstance(w, QTableWidget):
         for i in range(w.columnCount()):
             item = w.horizontalHeaderItem(i)

@@ -16,7 +16,7 @@ def test_charge_then_cancel_leaves_reader_idle_and_nothing_charged(env):
     async def scenario():
         await env.add_and_charge("coffee", "croissant")
         assert env.state("readerStatus") == "busy"
-        assert not env.widget("product:coffee").isEnabled(), "cart must be locked while the reader has the amount"
+        assert env.window.product_grid.locked, "cart must be locked while the reader has the amount"
         await env.click("cancelButton")
         await env.until(lambda: env.state("paymentStatus") == "cancelled", "cancelled")
         await env.until(lambda: env.state("readerStatus") == "idle", "reader idle")
@@ -26,7 +26,7 @@ def test_charge_then_cancel_leaves_reader_idle_and_nothing_charged(env):
     pi = env.payment()
     assert pi["status"] == "canceled" and pi["amount_received"] == 0
     assert env.controller.attempt.cancel_outcome is CancelOutcome.NOT_CHARGED
-    assert env.widget("product:coffee").isEnabled(), "cart unlocks once the cancel is confirmed"
+    assert not env.window.product_grid.locked, "cart unlocks once the cancel is confirmed"
     assert "not charged" in env.widget("paymentStatus").text()
 
 
@@ -172,7 +172,7 @@ def test_tap_approved_card_captures_and_shows_paid(env):
     assert pi["status"] == "succeeded" and pi["amount_received"] == env.controller.attempt.amount.minor
     assert not env.widget("cancelButton").isEnabled()
     assert not env.widget("chargeButton").isEnabled(), "a paid cart must not be charged again by accident"
-    assert not env.widget("product:coffee").isEnabled()
+    assert env.window.product_grid.locked
 
     async def next_sale():
         await env.click("newSaleButton")
@@ -192,7 +192,7 @@ def test_declined_card_shows_the_reason_and_unlocks_the_cart(env):
 
     env.run(scenario())
     assert "insufficient funds" in env.widget("paymentDetail").text().lower()
-    assert env.widget("product:coffee").isEnabled()
+    assert not env.window.product_grid.locked
     assert env.payment()["amount_received"] == 0
 
 

@@ -25,10 +25,10 @@ def test_enter_charges_and_escape_cancels_once(env):
 
 def test_keypad_enter_on_a_focused_button_charges(env):
     async def scenario():
-        tile = env.widget("product:coffee")
+        tile = env.window.product_grid.view
         await env.click("product:coffee")
         await env.until(lambda: env.widget("chargeButton").isEnabled(), "Charge enabled")
-        QTest.keyClick(tile, Qt.Key_Enter, Qt.KeypadModifier)  # the tile doesn't use Enter: it reaches the window
+        QTest.keyClick(tile, Qt.Key_Enter, Qt.KeypadModifier)  # the grid doesn't use Enter: it reaches the window
         await env.until(lambda: env.state("paymentStatus") == "waiting_for_card", "waiting_for_card")
         await env.click("cancelButton")
         await env.until(lambda: env.state("paymentStatus") == "cancelled", "cancelled")

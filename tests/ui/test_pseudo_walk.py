@@ -222,3 +222,24 @@ def test_settings_and_the_pin_pad_show_only_translated_text(qtbot, provider):
         found.setdefault(f"{t.where} [{t.kind}] {t.text!r}", "PIN pad locked out")
     _assert_all_translated(found)
 
+
+
+def test_the_catalogue_editor_shows_only_translated_text(pseudo_env):
+    """Settings › Catalogue: labels, buttons, headers, the import report; the store's records are data."""
+    env = pseudo_env
+    editor = env.window.open_catalogue()
+    env.run(env.until(lambda: not editor.busy and editor.model.rowCount(), "the catalogue loaded"))
+    records = editor.model.records
+    data = _data(env) + [x for r in records for x in (r.sku, r.name, r.category, " | ".join(r.barcodes))]
+    data += [editor.model.data(editor.model.index(row, 2)) for row in range(len(records))]
+    editor.table.setCurrentIndex(editor.proxy.index(0, 0))
+    found: dict = {}
+    for t in untranslated(editor, data=data):
+        found.setdefault(f"{t.where} [{t.kind}] {t.text!r}", "catalogue editor")
+    editor.price.setText("abc")
+    editor.save_product()  # refused with a sentence
+    assert editor.error.text()
+    for t in untranslated(editor, data=data):
+        found.setdefault(f"{t.where} [{t.kind}] {t.text!r}", "catalogue editor, refused")
+    editor.close()
+    _assert_all_translated(found)

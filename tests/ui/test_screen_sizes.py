@@ -133,7 +133,7 @@ def test_longer_languages_fit_the_smallest_screen(qapp, tmp_path, language):
 
 def _check_sizes(env, sizes) -> None:
     for sku in ("coffee", "croissant", "juice", "sandwich"):
-        env.controller.add_to_cart(next(p for p in env.window.cart_panel._products.values() if p.sku == sku))
+        env.controller.add_to_cart(env.window.product_grid.product(sku))
     problems = []
     for size in sizes:
         env.window.resize(*size)

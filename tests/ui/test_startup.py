@@ -10,7 +10,7 @@ import threading
 
 from gui_harness import Env, LiveLoop, close_env, dispose
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QApplication
 
 from kiosk.app import AppShell, main
 from kiosk.domain.errors import ConfigurationError
@@ -47,7 +47,7 @@ def test_window_says_it_is_starting_and_charge_waits_for_recovery(qapp, tmp_path
         assert seen["startup"] == CONNECTING_TEXT
         assert seen["status"] == "Starting…"
         assert not seen["charge"] and not seen["cancel"] and not seen["settings"]
-        assert window.findChild(QPushButton, "product:coffee") is None, "no cart before the services"
+        assert window.product_grid is None, "no products before the services"
 
         env.services = build_services(Settings(provider="demo_stripe", poll_interval_ms=50),
                                       journal_path=tmp_path / "journal.sqlite3")

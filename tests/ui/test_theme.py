@@ -149,7 +149,7 @@ def test_display_settings_apply_at_once_even_during_a_sale(qapp):
         normal_px = charge.font().pixelSize()
 
         async def start_a_sale():
-            w.cart_panel._tiles[0].click()
+            w.product_grid.tap("coffee")
             while not charge.isEnabled():  # recovery and the reader list come first
                 await asyncio.sleep(0.02)
             charge.click()
