@@ -148,7 +148,7 @@ def test_discounts_and_the_tax_breakdown_show_only_translated_text(make):
     dialog = env.window.discounts.dialog
     _fill(dialog, "amount", "abc", "Manager")  # the error shown too
     assert dialog.isVisible() and dialog.error.text()
-    products = [p.name for p in env.window.cart_panel._products.values()]
+    products = [p.name for p in env.window.catalog.products]
     data = ["kiosk", "Loyalty", "Manager", "abc"] + products + [r.label for r in env.controller.readers]
     assert untranslated(dialog, data=data) == []
     _fill(dialog, "amount", "0.50", "Manager")
@@ -166,7 +166,7 @@ def test_kiosk_mode_asks_for_the_pin_and_shares_the_kiosk_pads_count_of_wrong_pi
     try:
         flow = s.window.discounts
         assert flow.gate is s.kiosk.gate  # five wrong PINs on either pad lock both
-        s.window.controller.add_to_cart(next(iter(s.window.cart_panel._products.values())))
+        s.window.controller.add_to_cart(s.window.catalog.products[0])
         s.window.cart_panel.cart_discount.click()
         assert flow.pin_pad is not None and flow.pin_pad.isVisible() and flow.dialog is None
         flow.pin_pad.reject()
