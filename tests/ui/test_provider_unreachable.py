@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from test_settings_apply import KEY, Shell
+from settings_apply_cases import KEY, Shell
 
 from kiosk.services.connect import rejected_key_message
 from kiosk.services.settings import Settings

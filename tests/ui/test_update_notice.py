@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from test_settings_apply import (
+from settings_apply_cases import (
     _coffee,
     make_shell,  # noqa: F401 - the shell fixture, shared
 )
