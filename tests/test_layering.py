@@ -51,7 +51,7 @@ ALLOWED_INTERNAL = {
     "providers": {"i18n", "domain", "providers"},
     "sim": {"sim"},  # the emulator stands alone: it must not borrow the product's own logic
     "journal": {"i18n", "domain", "journal"},
-    "catalog": {"i18n", "domain", "catalog"},
+    "catalog": {"i18n", "domain", "journal", "catalog"},  # journal: its migration runner and private files
     "services": {"i18n", "domain", "providers", "journal", "catalog", "services", "sim"},  # sim: demo starts the emulator
     "render": {"i18n", "domain", "journal", "catalog", "services", "render"},
 }

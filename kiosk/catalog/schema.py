@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import sqlite3
 
+from kiosk.journal import schema as journal_schema
+from kiosk.journal.schema import sql_step, user_version  # noqa: F401 - user_version is part of this module's API
+
 # v1: products (prices in integer minor units of meta.currency), barcodes (normalized, one product each),
 # shelf categories in tab order, tax categories with their rate, and key/value meta (currency, demo).
 _V1 = """
@@ -44,29 +47,11 @@ CREATE INDEX barcodes_sku ON barcodes(sku);
 """
 
 
-def _script(sql: str):
-    def step(conn: sqlite3.Connection) -> None:
-        # executescript() would COMMIT our transaction; run statement by statement instead.
-        for statement in sql.split(";"):
-            if statement.strip():
-                conn.execute(statement)
-
-    return step
-
-
-MIGRATIONS = [_script(_V1)]
+MIGRATIONS = [sql_step(_V1)]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def user_version(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("PRAGMA user_version").fetchone()[0])
-
-
 def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
-    """Run the steps from the file's version up to `target`, inside the caller's transaction. Returns the old version."""
-    current = user_version(conn)
-    for version in range(current, target):
-        MIGRATIONS[version](conn)
-    if target != current:
-        conn.execute(f"PRAGMA user_version = {int(target)}")
-    return current
+    """Run the catalogue's steps up to `target` in the caller's transaction (the journal's runner). Returns the old
+    version."""
+    return journal_schema.migrate(conn, target, MIGRATIONS)

@@ -84,7 +84,8 @@ CREATE INDEX refunds_open ON refunds(state) WHERE state IN ('pending', 'needs_at
 """
 
 
-def _script(sql: str):
+def sql_step(sql: str):
+    """A migration step made of SQL statements (the catalogue's schema uses this runner too)."""
     def step(conn: sqlite3.Connection) -> None:
         # executescript() would COMMIT our transaction; run statement by statement instead.
         for statement in sql.split(";"):
@@ -117,7 +118,7 @@ ALTER TABLE attempts ADD COLUMN receipt_url TEXT;
 ALTER TABLE attempts ADD COLUMN tip_minor INTEGER
 """
 
-MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5)]
+MIGRATIONS = [sql_step(_V1), sql_step(_V2), sql_step(_V3), sql_step(_V4), sql_step(_V5)]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -125,11 +126,13 @@ def user_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
-    """Run the steps from the file's version up to `target`, inside the caller's transaction. Returns the old version."""
+def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION, steps=None) -> int:
+    """Run the steps from the file's version up to `target`, inside the caller's transaction. Returns the old version.
+    steps: another file's MIGRATIONS (the catalogue's); the journal's by default."""
+    steps = MIGRATIONS if steps is None else steps
     current = user_version(conn)
     for version in range(current, target):
-        MIGRATIONS[version](conn)
+        steps[version](conn)
     if target != current:
         conn.execute(f"PRAGMA user_version = {int(target)}")
     return current
