@@ -171,11 +171,12 @@ class StripeBackend:
                        if r["payment_intent"] == payment_intent_id and r["status"] == "succeeded")
 
     # ==== routes ============================================================================================
-    def _register_routes(self) -> None:
-        route, api = self.emu.route, self.api
+    def post(self, path: str, fn) -> None:
+        """A POST route of Stripe's API: Idempotency-Key honoured, as Stripe does for every POST."""
+        self.emu.route("POST", path, self.api, idempotent=True)(fn)
 
-        def post(path, fn):
-            route("POST", path, api, idempotent=True)(fn)
+    def _register_routes(self) -> None:
+        route, api, post = self.emu.route, self.api, self.post
 
         post(r"/v1/terminal/locations", self.create_location)
         route("GET", r"/v1/terminal/locations", api)(self.list_locations)

@@ -34,10 +34,10 @@ class ConfigurationBackend:
         self.configurations: dict[str, dict] = {}
         self.tip_choice: int | None = None  # the suggestion the simulated customer taps (None: "No tip")
         route, api = self.emu.route, stripe.api
-        route("POST", r"/v1/terminal/configurations", api, idempotent=True)(self.create)
+        stripe.post(r"/v1/terminal/configurations", self.create)
         route("GET", r"/v1/terminal/configurations", api)(self.list)
         route("GET", rf"/v1/terminal/configurations/{_ID}", api)(self.get)
-        route("POST", rf"/v1/terminal/configurations/{_ID}", api, idempotent=True)(self.update)
+        stripe.post(rf"/v1/terminal/configurations/{_ID}", self.update)
         route("DELETE", rf"/v1/terminal/configurations/{_ID}", api, idempotent=True)(self.delete)
         self.default_id = self._new("Default", {}, is_default=True)
 

@@ -38,10 +38,7 @@ class SetupBackend:
         self.emu = stripe.emu
         self.customers: dict[str, dict] = {}
         self.payment_methods: dict[str, dict] = {}
-        route, api = self.emu.route, stripe.api
-
-        def post(path, fn):
-            route("POST", path, api, idempotent=True)(fn)
+        route, api, post = self.emu.route, stripe.api, stripe.post
 
         post(r"/v1/customers", self.create_customer)
         route("GET", r"/v1/customers", api)(self.list_customers)
